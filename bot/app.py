@@ -1,0 +1,85 @@
+"""Putting the bot together: services, channels, the aiohttp app; and running it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from aiohttp import web
+
+from bot.channels.webchat import WebChat
+from bot.config import Settings
+from bot.core.conversation import Conversation
+from bot.core.features import build_router
+from bot.core.services import ContentStore, Services
+from bot.db import migrate
+from bot.db.session import Database
+from bot.web import health
+
+log = logging.getLogger(__name__)
+
+
+def build_services(settings: Settings) -> Services:
+    return Services(settings=settings, db=Database(settings.database_url),
+                    content=ContentStore(settings.content_dir), router=build_router())
+
+
+class BotApp:
+    """The running bot: one aiohttp app (web chat, webhooks, health) plus channels."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.conversation = Conversation(services)
+        self.web = web.Application(client_max_size=1024 * 1024)
+        self.channels: dict[str, object] = {}
+        WebChat(self.conversation).install(self.web)
+        settings = services.settings
+        if settings.telegram_bot_token:
+            from bot.channels.telegram import TelegramChannel
+
+            self.telegram = TelegramChannel(settings, self.conversation)
+            self.telegram.install(self.web)
+            self.channels["telegram"] = self.telegram
+        health.install(self.web, services.db, self.channel_status)
+        self._runner: web.AppRunner | None = None
+
+    def channel_status(self) -> dict[str, str]:
+        status = {"web": "ok"}  # answering this request proves it
+        status.update({name: getattr(ch, "status", "ok") for name, ch in self.channels.items()})
+        return status
+
+    async def start(self, host: str, port: int) -> None:
+        self._runner = web.AppRunner(self.web, shutdown_timeout=10)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, host, port).start()
+        for channel in self.channels.values():
+            await channel.start()
+        log.info("bot started", extra={"url": f"http://{host}:{port}/", "channels": list(self.channel_status())})
+
+    async def stop(self) -> None:
+        for channel in self.channels.values():
+            try:
+                await channel.stop()
+            except Exception:
+                log.exception("channel did not stop cleanly")
+        if self._runner:
+            await self._runner.cleanup()  # waits for requests in flight
+            self._runner = None
+        await self.services.db.dispose()
+        log.info("bot stopped")
+
+
+async def serve(settings: Settings) -> None:
+    await asyncio.to_thread(migrate.upgrade, settings.database_url)
+    app = BotApp(build_services(settings))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await app.start(settings.web_host, settings.web_port)
+    print(f"Trợ lý đang chạy: http://{settings.web_host}:{settings.web_port}/  (Ctrl-C để dừng)", flush=True)
+    try:
+        await stop.wait()
+    finally:
+        await app.stop()

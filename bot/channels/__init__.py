@@ -1,0 +1,1 @@
+"""Channel adapters: each turns platform traffic into `Incoming` and renders `Reply`s."""

@@ -1,0 +1,28 @@
+"""Splitting long texts for platforms with a message size limit."""
+
+from __future__ import annotations
+
+import re
+
+_BREAKS = [re.compile(r"\n\s*\n"), re.compile(r"\n"), re.compile(r"(?<=[.!?…])\s+"), re.compile(r"\s+")]
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Cut `text` into parts of at most `limit` characters, preferring paragraph, then
+    line, then sentence, then word boundaries; never returns an empty part."""
+    parts: list[str] = []
+    rest = text.strip()
+    while len(rest) > limit:
+        window = rest[: limit + 1]
+        cut = 0
+        for pattern in _BREAKS:
+            found = [m for m in pattern.finditer(window) if 0 < m.start() <= limit]
+            if found and found[-1].start() > limit // 3:
+                cut = found[-1].start()
+                break
+        cut = cut or limit
+        parts.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        parts.append(rest)
+    return parts

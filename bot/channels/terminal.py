@@ -1,0 +1,60 @@
+"""A chat in the terminal, for a quick look and for testing content in bulk.
+
+Interactive when standard input is a terminal; otherwise one message per line, and with
+`--json` one JSON line per reply: text, buttons, answer_id (null when unsure), score."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TextIO
+
+from bot.core.conversation import Conversation
+from bot.core.types import Incoming, Reply
+
+CHANNEL = "terminal"
+
+
+def render_plain(reply: Reply) -> str:
+    lines = [reply.text]
+    for i, button in enumerate((b for b in reply.all_buttons() if b.payload), 1):
+        lines.append(f"  [{i}] {button.label}")
+    for button in reply.all_buttons():
+        if button.url or button.phone:
+            lines.append(f"  → {button.label}: {button.url or button.phone}")
+    return "\n".join(lines)
+
+
+def render_json(reply: Reply) -> str:
+    return json.dumps(
+        {
+            "text": reply.text,
+            "buttons": [b.label for b in reply.all_buttons()],
+            "answer_id": reply.answer_id,
+            "score": reply.score,
+        },
+        ensure_ascii=False,
+    )
+
+
+async def run_chat(conversation: Conversation, user: str, as_json: bool,
+                   stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
+    interactive = stdin.isatty() and not as_json
+    render = render_json if as_json else render_plain
+    if interactive:
+        stdout.write("Gõ tin nhắn rồi nhấn Enter; gõ số để chọn nút; Ctrl-D để thoát.\n")
+        for reply in await conversation.handle(Incoming(CHANNEL, user, text="/start")):
+            stdout.write(render(reply) + "\n\n")
+    while True:
+        if interactive:
+            stdout.write("Bạn: ")
+            stdout.flush()
+        line = stdin.readline()
+        if not line:
+            break
+        text = line.rstrip("\n")
+        if not interactive and not text.strip():
+            continue
+        for reply in await conversation.handle(Incoming(CHANNEL, user, text=text)):
+            stdout.write(render(reply) + ("\n" if as_json else "\n\n"))
+        stdout.flush()

@@ -1,0 +1,195 @@
+"""Load a content pack directory, validating every file and every cross-reference.
+
+All problems are collected (not just the first) and reported as file + field + what is
+wrong, so an editor can fix a whole pack in one pass."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from bot.content.schema import (
+    OPERATOR_FILL,
+    ContentPack,
+    FaqEntry,
+    Guide,
+    Hotline,
+    PackInfo,
+    Topic,
+    Unit,
+)
+
+
+@dataclass(frozen=True)
+class ContentIssue:
+    file: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.field or '(tệp)'}: {self.message}"
+
+
+class ContentError(Exception):
+    def __init__(self, issues: list[ContentIssue]) -> None:
+        self.issues = issues
+        super().__init__("\n".join(str(i) for i in issues))
+
+
+@dataclass
+class LoadedPack:
+    pack: ContentPack
+    operator_fields: list[ContentIssue]  # fields still holding OPERATOR_FILL
+
+
+class _Reader:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.issues: list[ContentIssue] = []
+        self.operator_fields: list[ContentIssue] = []
+
+    def rel(self, path: Path) -> str:
+        return str(path.relative_to(self.root))
+
+    def read(self, path: Path) -> Any:
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            self.issues.append(ContentIssue(self.rel(path), "", "thiếu tệp"))
+            return None
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            self.issues.append(ContentIssue(self.rel(path), "", f"không đọc được YAML: {exc}"))
+            return None
+        self._find_operator_fields(self.rel(path), data, "")
+        return data
+
+    def _find_operator_fields(self, file: str, data: Any, path: str) -> None:
+        if isinstance(data, dict):
+            for key, value in data.items():
+                self._find_operator_fields(file, value, f"{path}.{key}" if path else str(key))
+        elif isinstance(data, list):
+            for i, value in enumerate(data):
+                self._find_operator_fields(file, value, f"{path}[{i}]")
+        elif isinstance(data, str) and data.strip() == OPERATOR_FILL:
+            self.operator_fields.append(ContentIssue(file, path, "cần người vận hành điền"))
+
+    def model(self, model: type[BaseModel], data: Any, file: Path, prefix: str = ""):
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            for err in exc.errors():
+                loc = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err["loc"])
+                field = (prefix + loc).lstrip(".")
+                self.issues.append(ContentIssue(self.rel(file), field, err["msg"]))
+            return None
+
+    def listed(self, model: type[BaseModel], file: Path, key: str) -> list:
+        data = self.read(file)
+        if data is None:
+            return []
+        if not isinstance(data, dict) or not isinstance(data.get(key), list):
+            self.issues.append(ContentIssue(self.rel(file), key, "phải là một danh sách"))
+            return []
+        items = [self.model(model, item, file, f"{key}[{i}]") for i, item in enumerate(data[key])]
+        return [(item, file, f"{key}[{i}]") for i, item in enumerate(items) if item is not None]
+
+    def mapping(self, file: Path, key: str, optional: bool = False) -> dict:
+        if optional and not file.exists():
+            return {}
+        data = self.read(file)
+        if data is None:
+            return {}
+        if not isinstance(data, dict) or not isinstance(data.get(key), dict):
+            self.issues.append(ContentIssue(self.rel(file), key, "phải là một bảng khóa: giá trị"))
+            return {}
+        return data[key]
+
+
+def _duplicates(reader: _Reader, located: list[tuple[Any, Path, str]], label: str) -> None:
+    counts = Counter(item.id for item, _, _ in located)
+    for item, file, field in located:
+        if counts[item.id] > 1:
+            reader.issues.append(ContentIssue(reader.rel(file), f"{field}.id", f"{label} '{item.id}' bị trùng"))
+
+
+def _as_str_dict(reader: _Reader, file: Path, raw: dict, key: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for k, v in raw.items():
+        if not isinstance(v, str) or not v.strip():
+            reader.issues.append(ContentIssue(reader.rel(file), f"{key}.{k}", "phải là một chuỗi không rỗng"))
+        else:
+            out[str(k)] = v.strip()
+    return out
+
+
+def load(root: Path) -> LoadedPack:
+    """Load and validate the pack in `root`; raise ContentError listing every problem."""
+    root = Path(root).resolve()
+    r = _Reader(root)
+    if not root.is_dir():
+        raise ContentError([ContentIssue(str(root), "", "không có thư mục nội dung")])
+
+    info_data = r.read(root / "pack.yaml")
+    info = r.model(PackInfo, info_data, root / "pack.yaml") if info_data is not None else None
+
+    messages = _as_str_dict(r, root / "messages.yaml", r.mapping(root / "messages.yaml", "messages"), "messages")
+
+    topics = []
+    for path in sorted((root / "topics").glob("*.yaml")):
+        data = r.read(path)
+        topic = r.model(Topic, data, path) if data is not None else None
+        if topic:
+            topics.append((topic, path, ""))
+    if not topics:
+        r.issues.append(ContentIssue("topics/", "", "chưa có chủ đề nào"))
+
+    units = r.listed(Unit, root / "units.yaml", "units")
+    hotlines = r.listed(Hotline, root / "hotlines.yaml", "hotlines")
+    faq = [x for path in sorted((root / "faq").glob("*.yaml")) for x in r.listed(FaqEntry, path, "entries")]
+    guides = []
+    for path in sorted((root / "guides").glob("*.yaml")):
+        data = r.read(path)
+        guide = r.model(Guide, data, path) if data is not None else None
+        if guide:
+            guides.append((guide, path, ""))
+    abbreviations = r.mapping(root / "abbreviations.yaml", "abbreviations", optional=True)
+
+    _duplicates(r, topics, "mã chủ đề")
+    _duplicates(r, [(m, p, f"messages[{i}]") for t, p, _ in topics for i, m in enumerate(t.messages)], "mã tin")
+    _duplicates(r, units, "mã đơn vị")
+    _duplicates(r, hotlines, "mã đường dây nóng")
+    _duplicates(r, faq + guides, "mã câu hỏi/hướng dẫn")
+    numbers = Counter(t.number for t, _, _ in topics)
+    for t, p, _ in topics:
+        if numbers[t.number] > 1:
+            r.issues.append(ContentIssue(r.rel(p), "number", f"số thứ tự {t.number} bị trùng"))
+    guide_ids = {g.id for g, _, _ in guides}
+    for e, p, field in faq:
+        if e.guide and e.guide not in guide_ids:
+            r.issues.append(ContentIssue(r.rel(p), f"{field}.guide", f"không có hướng dẫn '{e.guide}'"))
+    for token, expansions in abbreviations.items():
+        if not isinstance(expansions, list) or not all(isinstance(x, str) and x for x in expansions):
+            r.issues.append(ContentIssue("abbreviations.yaml", f"abbreviations.{token}", "phải là danh sách chuỗi"))
+
+    if r.issues or info is None:
+        raise ContentError(r.issues)
+    pack = ContentPack(
+        info=info,
+        messages=messages,
+        topics=sorted((t for t, _, _ in topics), key=lambda t: t.number),
+        units=[u for u, _, _ in units],
+        hotlines=[h for h, _, _ in hotlines],
+        faq=[e for e, _, _ in faq],
+        guides=[g for g, _, _ in guides],
+        abbreviations={str(k): list(v) for k, v in abbreviations.items()},
+    )
+    return LoadedPack(pack=pack, operator_fields=r.operator_fields)
+
+
+def load_pack(root: Path) -> ContentPack:
+    return load(root).pack

@@ -1,0 +1,106 @@
+"""The conversation core: turns one `Incoming` into the `Reply`s to send back."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from sqlalchemy.exc import IntegrityError
+
+from bot.core import events
+from bot.core.events import EventKind
+from bot.core.services import Services
+from bot.core.turn import Turn
+from bot.core.types import Incoming, Reply
+from bot.core.users import get_or_create_user, load_state
+from bot.db.models import ProcessedUpdate
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 4000  # longer messages are cut before handling (never stored in full)
+_COMMAND = re.compile(r"^/([A-Za-z0-9_]+)(?:@\w+)?\s*(.*)$", re.S)
+
+
+class Conversation:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.router = services.router
+
+    async def handle(self, incoming: Incoming) -> list[Reply]:
+        """Handle one update in one database transaction. A redelivered update (same
+        `update_key`) returns no replies, so it is never answered twice."""
+        db = self.services.db
+        async with db.session() as session:
+            if incoming.update_key and not await self._first_delivery(session, incoming):
+                log.info("duplicate update ignored", extra={"channel": incoming.channel})
+                return []
+            user = await get_or_create_user(session, incoming.channel, incoming.user_id)
+            state = await load_state(session, user, lock=not db.is_sqlite)
+            key = events.user_key(self.services.settings.pseudonym_salt, incoming.channel, incoming.user_id)
+            turn = Turn(incoming, session, user, state, self.services, key)
+            turn.log(EventKind.MESSAGE_IN, outcome=incoming.kind)
+            try:
+                replies = await self._route(turn)
+            except Exception:
+                log.exception("handler failed", extra={"channel": incoming.channel})
+                await session.rollback()
+                return [Reply(self.services.content.text("error_generic"))]
+            self._remember_options(turn, replies)
+            await session.commit()
+            return replies
+
+    async def _first_delivery(self, session, incoming: Incoming) -> bool:
+        try:
+            async with session.begin_nested():
+                session.add(ProcessedUpdate(channel=incoming.channel, update_key=incoming.update_key))
+            return True
+        except IntegrityError:
+            return False
+
+    async def _route(self, turn: Turn) -> list[Reply]:
+        incoming, router, step = turn.incoming, self.router, turn.state.step
+        if incoming.kind in ("image", "sticker", "other"):
+            if incoming.kind == "image" and step in router.image_steps:
+                return await router.steps[step](turn, incoming.text or "")
+            turn.log(EventKind.BAD_INPUT, outcome=incoming.kind)
+            return [Reply(turn.t("media_unsupported"), buttons=[[turn.button("btn_menu", "menu")]])]
+        if incoming.payload is not None:
+            return await self._payload(turn, incoming.payload)
+
+        text = (incoming.text or "").strip()[:MAX_TEXT]
+        if not text:
+            turn.log(EventKind.BAD_INPUT, outcome="empty")
+            return [Reply(turn.t("empty_text"), buttons=[[turn.button("btn_menu", "menu")]])]
+        command = _COMMAND.match(text)
+        if command:
+            return await self._command(turn, command.group(1).lower(), command.group(2).strip())
+        if text.isdigit() and 1 <= int(text) <= len(turn.state.options or []):
+            return await self._payload(turn, turn.state.options[int(text) - 1])
+        if step in router.steps:
+            return await router.steps[step](turn, text)
+        return await router.fallback(turn, text)
+
+    async def _payload(self, turn: Turn, payload: str) -> list[Reply]:
+        handler, arg = self.router.for_payload(payload)
+        if handler is None:
+            turn.log(EventKind.BAD_INPUT, outcome="payload")
+            return [Reply(turn.t("button_expired"), buttons=[[turn.button("btn_menu", "menu")]])]
+        return await handler(turn, arg)
+
+    async def _command(self, turn: Turn, name: str, args: str) -> list[Reply]:
+        command = self.router.commands.get(name)
+        if command is None:
+            turn.log(EventKind.BAD_INPUT, outcome="command")
+            return [Reply(turn.t("unknown_command"), buttons=[[turn.button("btn_menu", "menu")]])]
+        if command.staff_only and not turn.role.is_staff:
+            return [Reply(turn.t("staff_only"))]
+        return await command.handler(turn, args)
+
+    @staticmethod
+    def _remember_options(turn: Turn, replies: list[Reply]) -> None:
+        """Keep the payloads of the last buttons shown, so typing "2" picks the second."""
+        payloads = [b.payload for r in replies for b in r.all_buttons() if b.payload]
+        for r in replies:
+            if r.quiz:
+                payloads = list(r.quiz.payloads)
+        turn.state.options = payloads

@@ -1,0 +1,16 @@
+"""The one place that lists the conversation features. A new feature is a module in
+`bot/core/handlers/` with a `register(router)` function, added here."""
+
+from __future__ import annotations
+
+from bot.core.handlers import ask, contest, guides, hotline, menu, staff, subscribe, topics
+from bot.core.router import Router
+
+FEATURES = [menu, topics, ask, guides, hotline, subscribe, contest, staff]
+
+
+def build_router() -> Router:
+    router = Router()
+    for feature in FEATURES:
+        feature.register(router)
+    return router

@@ -1,0 +1,1 @@
+"""Conversation features, one module each; `bot.core.features` registers them."""

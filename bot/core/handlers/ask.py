@@ -1,0 +1,63 @@
+"""Free-text questions: the catch-all that runs when nothing else claimed the message."""
+
+from __future__ import annotations
+
+from bot.core.events import EventKind
+from bot.core.handlers.guides import show_guide
+from bot.core.router import Router
+from bot.core.text import fold
+from bot.core.turn import Turn
+from bot.core.types import Button, Reply
+
+
+async def prompt(turn: Turn, _: str) -> list[Reply]:
+    turn.set_step(None)
+    return [Reply(turn.t("ask_prompt"), buttons=[[turn.button("btn_menu", "menu")]])]
+
+
+def _faq_reply(turn: Turn, entry_id: str, score: float | None) -> list[Reply]:
+    entry = turn.content.faq_entry(entry_id)
+    if entry is None:
+        return [Reply(turn.t("faq_unknown"), buttons=[[turn.button("btn_menu", "menu")]])]
+    text = entry.answer
+    if entry.source:
+        text += "\n\n" + turn.t("answer_source", source=entry.source)
+    rows = []
+    if entry.guide and turn.content.guide(entry.guide):
+        rows.append([Button(turn.content.guide(entry.guide).title, payload=f"guide:{entry.guide}")])
+    rows.append([turn.button("btn_ask", "ask"), turn.button("btn_menu", "menu")])
+    return [Reply(text, buttons=rows, answer_id=entry.id, score=score)]
+
+
+async def show_faq(turn: Turn, entry_id: str) -> list[Reply]:
+    turn.log(EventKind.QUESTION_ANSWERED, item=entry_id, outcome="chosen")
+    return _faq_reply(turn, entry_id, None)
+
+
+async def answer(turn: Turn, text: str) -> list[Reply]:
+    result = turn.services.content.answerer.answer(text)
+    if result.best is not None:
+        best = result.best
+        turn.log(EventKind.QUESTION_ANSWERED, item=best.id, outcome=best.kind, value=best.score)
+        if best.kind == "guide":
+            replies = await show_guide(turn, best.id)
+            replies[-1].score = best.score
+            return replies
+        return _faq_reply(turn, best.id, best.score)
+    # Unsure: log the folded question (no personal data in clear beyond what was typed
+    # to a public bot) so editors can see where content is missing.
+    turn.log(EventKind.QUESTION_UNANSWERED, item=fold(text)[:255],
+             value=result.candidates[0].score if result.candidates else 0.0)
+    hotline = [turn.button("btn_hotline_short", "hotline"), turn.button("btn_menu", "menu")]
+    if result.candidates:
+        rows = [[Button(c.title, payload=f"{'faq' if c.kind == 'faq' else 'guide'}:{c.id}")]
+                for c in result.candidates]
+        return [Reply(turn.t("did_you_mean"), buttons=rows + [hotline])]
+    return [Reply(turn.t("not_sure"), buttons=[hotline])]
+
+
+def register(router: Router) -> None:
+    router.payload("ask", prompt)
+    router.payload("faq", show_faq)
+    router.command("hoidap", prompt)
+    router.fallback = answer

@@ -1,0 +1,50 @@
+"""One turn of conversation: everything a handler needs, and nothing global."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core import events
+from bot.core.types import Button, Incoming, Reply
+from bot.db.models import ConversationState, Role, User
+
+if TYPE_CHECKING:
+    from bot.core.services import Services
+
+
+@dataclass
+class Turn:
+    incoming: Incoming
+    session: AsyncSession
+    user: User
+    state: ConversationState
+    services: Services
+    user_key: str
+    replies: list[Reply] = field(default_factory=list)
+
+    @property
+    def content(self):
+        return self.services.content.pack
+
+    @property
+    def role(self) -> Role:
+        return Role(self.user.role)
+
+    def t(self, key: str, **values: object) -> str:
+        """A string from the message catalogue (content/messages.yaml)."""
+        return self.services.content.text(key, **values)
+
+    def button(self, key: str, payload: str, **values: object) -> Button:
+        return Button(self.t(key, **values), payload=payload)
+
+    def log(self, kind: str, **fields) -> None:
+        events.record(
+            self.session, user_key=self.user_key, channel=self.incoming.channel, kind=kind, **fields
+        )
+
+    def set_step(self, step: str | None, **data) -> None:
+        self.state.step = step
+        self.state.data = dict(data) if step else {}

@@ -1,0 +1,20 @@
+"""GET /healthz: is the database reachable, and what each channel is doing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aiohttp import web
+
+from bot.db.session import Database
+
+
+def install(app: web.Application, db: Database, channels: Callable[[], dict[str, str]]) -> None:
+    async def healthz(_: web.Request) -> web.Response:
+        database = "ok" if await db.ping() else "unreachable"
+        status = 200 if database == "ok" else 503
+        body = {"status": "ok" if status == 200 else "degraded", "database": database,
+                "channels": channels()}
+        return web.json_response(body, status=status)
+
+    app.router.add_get("/healthz", healthz)
