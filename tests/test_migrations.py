@@ -24,7 +24,8 @@ async def _tables(url: str) -> set[str]:
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def fresh_url(request, tmp_path):
     if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'm.sqlite3'}"
+        yield f"sqlite+aiosqlite:///{tmp_path / 'm.sqlite3'}"
+        return
     url = _require_pg()
     migrate.downgrade(url, "base")
     yield url

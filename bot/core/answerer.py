@@ -54,7 +54,7 @@ class QuestionAnswerer:
         best: dict[str, Candidate] = {}
         for reading in expand(words, self.abbreviations):
             query = " ".join(reading)
-            for _, score, idx in process.extract(query, self._choices, scorer=fuzz.WRatio, limit=20):
+            for _, score, idx in process.extract(query, self._choices, scorer=fuzz.token_sort_ratio, limit=20):
                 owner = self._owners[idx]
                 if owner.id not in best or best[owner.id].score < score:
                     best[owner.id] = Candidate(owner.kind, owner.id, owner.title, round(score, 1))

@@ -1,9 +1,12 @@
 """Run Alembic migrations from code (`cchc-bot migrate`, `make run`, tests).
 
-These are synchronous (Alembic's env runs its own event loop); from async code call them
-through `asyncio.to_thread`."""
+Alembic's env runs its own event loop, so when called from inside a running loop the
+migration runs in a worker thread (blocking the caller until it is done)."""
 
 from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 from alembic import command
 from alembic.config import Config
@@ -18,9 +21,18 @@ def _config(database_url: str) -> Config:
     return cfg
 
 
+def _outside_loop(fn, *args) -> None:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return fn(*args)
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(fn, *args).result()
+
+
 def upgrade(database_url: str, revision: str = "head") -> None:
-    command.upgrade(_config(database_url), revision)
+    _outside_loop(command.upgrade, _config(database_url), revision)
 
 
 def downgrade(database_url: str, revision: str = "base") -> None:
-    command.downgrade(_config(database_url), revision)
+    _outside_loop(command.downgrade, _config(database_url), revision)
