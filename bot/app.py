@@ -41,6 +41,7 @@ class BotApp:
             self.telegram = TelegramChannel(settings, self.conversation)
             self.telegram.install(self.web)
             self.channels["telegram"] = self.telegram
+            services.senders["telegram"] = self.telegram
         health.install(self.web, services.db, self.channel_status)
         self._runner: web.AppRunner | None = None
 

@@ -3,7 +3,6 @@ the bot's own aiohttp app when TELEGRAM_WEBHOOK_URL is set."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import logging
@@ -12,8 +11,16 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
-from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
+from bot.channels.base import RateLimited, Rejected, Unreachable
 from bot.channels.split import split_text
 from bot.config import Settings
 from bot.core.conversation import Conversation
@@ -61,6 +68,8 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
 
 
 class TelegramChannel:
+    channel = CHANNEL
+
     def __init__(self, settings: Settings, conversation: Conversation) -> None:
         self.settings = settings
         self.conversation = conversation
@@ -146,9 +155,14 @@ class TelegramChannel:
         if incoming is None:
             return
         replies = await self.conversation.handle(incoming)
-        await self.send(int(incoming.user_id), replies)
+        try:
+            await self.send(incoming.user_id, replies)
+        except Unreachable:
+            log.info("telegram user unreachable (blocked the bot)")
 
-    async def send(self, chat_id: int, replies: list[Reply]) -> None:
+    async def send(self, user_id: str, replies: list[Reply]) -> None:
+        """Send replies to a chat; raises Unreachable, RateLimited or Rejected."""
+        chat_id = int(user_id)
         for reply in replies:
             markup = keyboard(reply)
             parts = split_text(reply.text, LIMIT)
@@ -158,28 +172,22 @@ class TelegramChannel:
 
     async def _send_part(self, chat_id: int, text: str, markup, edit_key: str | None) -> None:
         bot = self.app.bot
-        for attempt in range(2):
-            try:
-                previous = self._edits.get((str(chat_id), edit_key)) if edit_key else None
-                if previous:
-                    await bot.edit_message_text(text, chat_id=chat_id, message_id=previous, reply_markup=markup)
-                    return
-                sent = await bot.send_message(chat_id, text, reply_markup=markup)
-                if edit_key:
-                    self._edits[(str(chat_id), edit_key)] = sent.message_id
+        try:
+            previous = self._edits.get((str(chat_id), edit_key)) if edit_key else None
+            if previous:
+                await bot.edit_message_text(text, chat_id=chat_id, message_id=previous, reply_markup=markup)
                 return
-            except RetryAfter as exc:
-                if attempt:
-                    raise
-                await asyncio.sleep(float(exc.retry_after if isinstance(exc.retry_after, int | float)
-                                          else exc.retry_after.total_seconds()))
-            except Forbidden:
-                log.info("telegram user unreachable (blocked the bot)")
-                return
-            except BadRequest as exc:
-                if "not modified" in str(exc).lower():
-                    return
-                raise
+            sent = await bot.send_message(chat_id, text, reply_markup=markup)
+            if edit_key:
+                self._edits[(str(chat_id), edit_key)] = sent.message_id
+        except RetryAfter as exc:
+            delay = exc.retry_after
+            raise RateLimited(delay if isinstance(delay, int | float) else delay.total_seconds()) from exc
+        except Forbidden as exc:
+            raise Unreachable(str(exc)) from exc
+        except BadRequest as exc:
+            if "not modified" not in str(exc).lower():
+                raise Rejected(str(exc)) from exc
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("telegram update failed", exc_info=context.error)

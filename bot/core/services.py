@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.channels.base import Sender
 from bot.config import Settings
 from bot.content.loader import ContentError, ContentIssue, load
 from bot.content.schema import ContentPack
@@ -57,3 +58,5 @@ class Services:
     db: Database
     content: ContentStore
     router: Router
+    # Channels that can push messages outside a turn, by channel name (filled by BotApp).
+    senders: dict[str, Sender] = field(default_factory=dict)

@@ -8,9 +8,9 @@ from __future__ import annotations
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
 
-from alembic import command
 from alembic.config import Config
 
+from alembic import command
 from bot.config import ROOT
 
 
