@@ -23,6 +23,7 @@ from bot.content.schema import (
     Topic,
     Unit,
 )
+from bot.content.report import load_report
 from bot.content.surveys import load_surveys
 
 
@@ -160,6 +161,7 @@ def load(root: Path) -> LoadedPack:
             guides.append((guide, path, ""))
     abbreviations = r.mapping(root / "abbreviations.yaml", "abbreviations", optional=True)
     surveys = load_surveys(r, root)
+    report = load_report(r, root)
 
     _duplicates(r, topics, "mã chủ đề")
     _duplicates(r, [(m, p, f"messages[{i}]") for t, p, _ in topics for i, m in enumerate(t.messages)], "mã tin")
@@ -190,6 +192,7 @@ def load(root: Path) -> LoadedPack:
         guides=[g for g, _, _ in guides],
         abbreviations={str(k): list(v) for k, v in abbreviations.items()},
         surveys=surveys,
+        report=report,
     )
     return LoadedPack(pack=pack, operator_fields=r.operator_fields)
 

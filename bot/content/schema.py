@@ -160,6 +160,28 @@ class Survey(Strict):
         return next((q for q in self.questions if q.id == question_id), None)
 
 
+class ReportDocument(Strict):
+    """The administrative-document frame of the report (Decree 30/2020/NĐ-CP)."""
+
+    superior_agency: Text  # printed upper-case, as given
+    agency: Text
+    number_suffix: Text  # "BC-SNV" in "Số: …/BC-SNV"
+    place: Text
+    addressee: Text
+    signer_title: list[Text] = Field(min_length=1)
+    signer_name: Text | None = None
+    recipients: list[Text] = Field(min_length=1)
+
+
+class ReportTemplate(Strict):
+    """`report.yaml`: the document frame, display names of logged ids, and every sentence,
+    heading and column name of the report (keys listed in bot/content/report.py)."""
+
+    document: ReportDocument
+    names: dict[str, Text] = {}
+    texts: dict[str, Text]
+
+
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
@@ -175,6 +197,7 @@ class ContentPack(Strict):
     guides: list[Guide] = []
     abbreviations: dict[str, list[str]] = {}
     surveys: list[Survey] = []
+    report: ReportTemplate | None = None
 
     def topic(self, topic_id: str) -> Topic | None:
         return next((t for t in self.topics if t.id == topic_id), None)
