@@ -53,8 +53,8 @@ def _bars(ax, chart: Chart) -> None:
     positions = range(len(chart.categories))
     width = 0.7 if chart.stacked else 0.8 / n
     bottoms = [0.0] * len(chart.categories)
-    for i, (legend, values) in enumerate(chart.series):
-        values = [v or 0 for v in values]
+    for i, (legend, raw) in enumerate(chart.series):
+        values = [v or 0 for v in raw]
         if chart.stacked:
             xs = list(positions)
             bars = ax.bar(xs, values, width, bottom=bottoms, label=legend, color=COLOURS[i % len(COLOURS)])
@@ -62,7 +62,9 @@ def _bars(ax, chart: Chart) -> None:
         else:
             xs = [p - 0.4 + width * (i + 0.5) for p in positions]
             bars = ax.bar(xs, values, width, label=legend, color=COLOURS[i % len(COLOURS)])
-        labels = [(vn_number(v * 100, 1) + "%") if chart.percent else vn_number(v) for v in values]
+        # No label where there is nothing to show: no figure, or an empty stacked segment.
+        labels = ["" if r is None or (chart.stacked and not r) else
+                  (vn_number(r * 100, 1) + "%") if chart.percent else vn_number(r) for r in raw]
         ax.bar_label(bars, labels=labels, label_type="center" if chart.stacked else "edge", fontsize=8,
                      color="white" if chart.stacked and i == 0 else "black")
     if chart.targets:

@@ -41,7 +41,7 @@ class Chart:
     kind: str  # "bars" (grouped, vertical), "hbars" (horizontal, ranked), "targets"
     title: str
     categories: list[str]
-    series: list[tuple[str, list[float]]]  # (legend, one value per category)
+    series: list[tuple[str, list[float | None]]]  # (legend, one value per category; None: no figure)
     percent: bool = False
     stacked: bool = False
     targets: list[float] | None = None  # for "targets": the goal per category (a share)
@@ -307,7 +307,7 @@ class Builder:
         self.table(t("sheet_contest_units"), t("t_contest_units"),
                    [t("col_no"), t("col_unit"), t("col_registered"), t("col_participants"),
                     t("col_participation"), t("col_attempts"), t("col_average"), t("col_best")],
-                   rows, widths=[1.1, 5.2, 1.4, 1.3, 1.5, 1.4, 1.5, 1.4],
+                   rows, widths=[1.0, 4.6, 1.3, 1.2, 1.8, 1.4, 1.5, 1.4],
                    chart=Chart("hbars", t("chart_contest"), [r[1] for r in rows[:15]],
                                [(t("legend_current"), [r[3] for r in rows[:15]])]))
 
@@ -344,10 +344,10 @@ class Builder:
         self.table(t("sheet_targets"), t("t_targets", year=max((q.target.year for _, q in targets), default="")),
                    [t("col_no"), t("col_indicator"), t("col_target"), t("col_result_current"),
                     t("col_result_previous"), t("col_respondents"), t("col_assessment")],
-                   rows, widths=[1.1, 5.0, 1.5, 1.5, 1.4, 1.4, 1.6],
+                   rows, widths=[1.0, 4.8, 1.6, 1.6, 1.5, 1.4, 1.7],
                    chart=Chart("targets", t("chart_targets"), [r[1] for r in rows],
-                               [(t("legend_current"), [r[3] or 0.0 for r in rows]),
-                                (t("legend_previous"), [r[4] or 0.0 for r in rows])],
+                               [(t("legend_current"), [r[3] for r in rows]),
+                                (t("legend_previous"), [r[4] for r in rows])],
                                percent=True, targets=[r[2] for r in rows], target_legend=t("legend_target"))
                    if any(r is not None for r in chart_rows) else None)
         funnel = []
