@@ -167,7 +167,8 @@ def cmd_report(args) -> int:
     async def main():
         db = Database(settings.database_url)
         try:
-            return await generate(db.engine, pack, period, Path(args.out), today=today, number=args.number)
+            return await generate(db.engine, pack, period, Path(args.out), today=today,
+                                  number=args.number)
         finally:
             await db.dispose()
 
@@ -191,6 +192,7 @@ def cmd_report_bench(args) -> int:
 
     from bot.content.loader import load_pack
     from bot.reports import bench
+    from bot.reports.cells import vn_number
     from bot.reports.report import generate
 
     settings = _settings(args)
@@ -206,19 +208,21 @@ def cmd_report_bench(args) -> int:
         results = []
         with tempfile.TemporaryDirectory(prefix="cchc-bench-out-") as out:
             if not args.no_sqlite:
-                print(f"SQLite: nạp {args.events:,} sự kiện…", flush=True)
-                results.append(await bench.bench_sqlite(pack, args.events, args.year, Path(out), render))
+                print(f"SQLite: nạp {vn_number(args.events)} sự kiện…", flush=True)
+                results.append(await bench.bench_sqlite(pack, args.events, args.year, Path(out),
+                                                        render))
             if pg_url and not args.no_postgres:
-                print(f"PostgreSQL: nạp {args.events:,} sự kiện…", flush=True)
-                results.append(await bench.bench_postgres(pack, pg_url, args.events, args.year, Path(out), render))
+                print(f"PostgreSQL: nạp {vn_number(args.events)} sự kiện…", flush=True)
+                results.append(await bench.bench_postgres(pack, pg_url, args.events, args.year,
+                                                          Path(out), render))
             elif not args.no_postgres:
                 print("PostgreSQL: bỏ qua (không có --postgres-url, TEST_POSTGRES_URL "
                       "hay DATABASE_URL PostgreSQL).")
         return results
 
     for t in asyncio.run(main()):
-        print(f"{t.backend}: {t.events:,} sự kiện nạp trong {t.load_s:.1f} s "
-              f"({t.events / t.load_s:,.0f} sự kiện/s)")
+        print(f"{t.backend}: {vn_number(t.events)} sự kiện nạp trong {t.load_s:.1f} s "
+              f"({vn_number(t.events / t.load_s)} sự kiện/s)")
         for key, seconds in t.reports:
             print(f"  báo cáo {key} (kèm kỳ trước, .docx + .xlsx + biểu đồ): {seconds:.2f} s")
     return 0
@@ -260,21 +264,26 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=cmd_staff)
     staff.choices["list"].set_defaults(func=cmd_staff)
 
-    report = sub.add_parser("report", help="lập báo cáo kết quả tuyên truyền CCHC (.docx và .xlsx)")
+    report = sub.add_parser("report",
+                            help="lập báo cáo kết quả tuyên truyền CCHC (.docx và .xlsx)")
     report.add_argument("--quarter", metavar="NĂMQn", help="theo quý, ví dụ 2026Q3")
     report.add_argument("--half", metavar="NĂMHn", help="6 tháng, ví dụ 2026H1")
     report.add_argument("--year", metavar="NĂM", help="cả năm, ví dụ 2026")
-    report.add_argument("--from", dest="date_from", metavar="NGÀY", help="từ ngày (YYYY-MM-DD hoặc DD/MM/YYYY)")
+    report.add_argument("--from", dest="date_from", metavar="NGÀY",
+                        help="từ ngày (YYYY-MM-DD hoặc DD/MM/YYYY)")
     report.add_argument("--to", dest="date_to", metavar="NGÀY", help="đến ngày (tính cả ngày này)")
-    report.add_argument("--out", default="reports-out", help="thư mục ghi báo cáo (mặc định: reports-out)")
+    report.add_argument("--out", default="reports-out",
+                        help="thư mục ghi báo cáo (mặc định: reports-out)")
     report.add_argument("--number", help="số văn bản (để trống: Số: …/BC-SNV)")
     report.add_argument("--date", help="ngày ghi trên báo cáo (mặc định: hôm nay)")
     report.set_defaults(func=cmd_report)
     report_sub = report.add_subparsers(dest="action")
-    bench = report_sub.add_parser("bench", help="đo thời gian lập báo cáo trên 1.000.000 sự kiện")
+    bench = report_sub.add_parser("bench",
+                                  help="đo thời gian lập báo cáo trên 1.000.000 sự kiện")
     bench.add_argument("--events", type=int, default=1_000_000, help="số sự kiện sinh ra")
     bench.add_argument("--year", type=int, default=2026, help="năm của dữ liệu sinh ra")
-    bench.add_argument("--postgres-url", help="cơ sở dữ liệu PostgreSQL để đo (dùng một schema tạm riêng)")
+    bench.add_argument("--postgres-url",
+                       help="cơ sở dữ liệu PostgreSQL để đo (dùng một schema tạm riêng)")
     bench.add_argument("--no-sqlite", action="store_true", help="không đo trên SQLite")
     bench.add_argument("--no-postgres", action="store_true", help="không đo trên PostgreSQL")
     bench.set_defaults(func=cmd_report_bench)

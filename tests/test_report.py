@@ -37,10 +37,13 @@ SEED = [
     # Reach. The first two straddle the quarter boundary in Vietnam time (UTC+7).
     (K.MESSAGE_IN, "w1", "web", vn(2026, 7, 1, 0, 10), {}),
     (K.MESSAGE_IN, "w9", "web", vn(2026, 6, 30, 23, 50), {}),
-    (K.MESSAGE_IN, "w1", "web", Q3, {}), (K.MESSAGE_IN, "w1", "web", Q3, {}),
-    (K.MESSAGE_IN, "w2", "web", Q3, {}), (K.MESSAGE_IN, "w2", "web", Q3, {}),
+    (K.MESSAGE_IN, "w1", "web", Q3, {}),
+    (K.MESSAGE_IN, "w1", "web", Q3, {}),
+    (K.MESSAGE_IN, "w2", "web", Q3, {}),
+    (K.MESSAGE_IN, "w2", "web", Q3, {}),
     (K.MESSAGE_IN, "w3", "web", Q3, {}),
-    (K.MESSAGE_IN, "z1", "zalo", Q3, {}), (K.MESSAGE_IN, "z1", "zalo", Q3, {}),
+    (K.MESSAGE_IN, "z1", "zalo", Q3, {}),
+    (K.MESSAGE_IN, "z1", "zalo", Q3, {}),
     # Subscriptions
     (K.SUBSCRIBED, "w1", "web", Q2, {"topic": "y-nghia-cchc"}),
     (K.SUBSCRIBED, "z1", "zalo", Q2, {"topic": "all"}),
@@ -78,14 +81,59 @@ SEED = [
     (K.CONTEST_REGISTERED, "w1", "web", Q2, {"topic": "so-noi-vu", "item": "cchc-2026"}),
     (K.CONTEST_REGISTERED, "w2", "web", Q3, {"topic": "so-tu-phap", "item": "cchc-2026"}),
     (K.CONTEST_REGISTERED, "w3", "web", Q3, {"topic": "so-tu-phap", "item": "cchc-2026"}),
-    (K.CONTEST_REGISTERED, "w3", "web", vn(2026, 8, 20), {"topic": "so-noi-vu", "item": "cchc-2026"}),
-    *[(K.QUIZ_STARTED, "w1", "web", Q3, {"topic": "so-noi-vu", "item": "cchc-2026", "outcome": "contest"})] * 2,
-    (K.QUIZ_STARTED, "w3", "web", Q3, {"topic": "so-noi-vu", "item": "cchc-2026", "outcome": "contest"}),
-    (K.QUIZ_STARTED, "w2", "web", Q3, {"topic": "so-tu-phap", "item": "cchc-2026", "outcome": "contest"}),
+    (
+        K.CONTEST_REGISTERED,
+        "w3",
+        "web",
+        vn(2026, 8, 20),
+        {"topic": "so-noi-vu", "item": "cchc-2026"},
+    ),
+    *[
+        (
+            K.QUIZ_STARTED,
+            "w1",
+            "web",
+            Q3,
+            {"topic": "so-noi-vu", "item": "cchc-2026", "outcome": "contest"},
+        )
+    ]
+    * 2,
+    (
+        K.QUIZ_STARTED,
+        "w3",
+        "web",
+        Q3,
+        {"topic": "so-noi-vu", "item": "cchc-2026", "outcome": "contest"},
+    ),
+    (
+        K.QUIZ_STARTED,
+        "w2",
+        "web",
+        Q3,
+        {"topic": "so-tu-phap", "item": "cchc-2026", "outcome": "contest"},
+    ),
     (K.QUIZ_STARTED, "z1", "zalo", Q3, {"outcome": "practice"}),
-    (K.QUIZ_FINISHED, "w1", "web", Q3, {"topic": "so-noi-vu", "item": "cchc-2026", "outcome": "contest", "value": 15}),
-    (K.QUIZ_FINISHED, "w1", "web", Q3, {"topic": "so-noi-vu", "item": "cchc-2026", "outcome": "contest", "value": 17}),
-    (K.QUIZ_FINISHED, "w3", "web", Q3, {"topic": "so-noi-vu", "item": "cchc-2026", "outcome": "contest", "value": 10}),
+    (
+        K.QUIZ_FINISHED,
+        "w1",
+        "web",
+        Q3,
+        {"topic": "so-noi-vu", "item": "cchc-2026", "outcome": "contest", "value": 15},
+    ),
+    (
+        K.QUIZ_FINISHED,
+        "w1",
+        "web",
+        Q3,
+        {"topic": "so-noi-vu", "item": "cchc-2026", "outcome": "contest", "value": 17},
+    ),
+    (
+        K.QUIZ_FINISHED,
+        "w3",
+        "web",
+        Q3,
+        {"topic": "so-noi-vu", "item": "cchc-2026", "outcome": "contest", "value": 10},
+    ),
     (K.QUIZ_FINISHED, "z1", "zalo", Q3, {"outcome": "practice", "value": 3}),
     # Feedback
     *[(K.FEEDBACK_FILED, "w1", "web", Q3, {"topic": "thu-tuc-hanh-chinh"})] * 2,
@@ -96,21 +144,76 @@ SEED = [
     (K.FEEDBACK_RESOLVED, "w1", "web", Q3, {"topic": "thu-tuc-hanh-chinh", "value": 30.0}),
     (K.FEEDBACK_FILED, "w9", "web", Q2, {"topic": "chung"}),
     # Surveys
-    *[(K.SURVEY_OFFERED, f"w{i}", "web", Q3, {"topic": "nguoi-dan", "item": "2026Q3"}) for i in range(1, 6)],
-    *[(K.SURVEY_STARTED, f"w{i}", "web", Q3, {"topic": "nguoi-dan", "item": "2026Q3"}) for i in range(1, 5)],
-    *[(K.SURVEY_COMPLETED, f"w{i}", "web", Q3, {"topic": "nguoi-dan", "item": "2026Q3"}) for i in range(1, 4)],
-    *[(K.SURVEY_ANSWERED, f"w{i}", "web", Q3, {"topic": "nguoi-dan", "item": "hieu-muc-dich-loi-ich",
-                                                "outcome": "hieu-ro"}) for i in range(1, 4)],
-    (K.SURVEY_ANSWERED, "w4", "web", Q3, {"topic": "nguoi-dan", "item": "hieu-muc-dich-loi-ich",
-                                          "outcome": "hieu-mot-phan"}),
-    *[(K.SURVEY_ANSWERED, f"w{i}", "web", Q3, {"topic": "nguoi-dan", "item": "de-hieu", "outcome": "4",
-                                                "value": 4.0}) for i in (1, 2)],
-    (K.SURVEY_ANSWERED, "w3", "web", Q3, {"topic": "nguoi-dan", "item": "de-hieu", "outcome": "5", "value": 5.0}),
-    *[(K.SURVEY_ANSWERED, f"c{i}", "telegram", Q3, {"topic": "can-bo", "item": "nam-muc-tieu-don-vi",
-                                                     "outcome": "nam-vung"}) for i in (1, 2)],
-    (K.SURVEY_ANSWERED, "w9", "web", Q2, {"topic": "nguoi-dan", "item": "hieu-muc-dich-loi-ich", "outcome": "hieu-ro"}),
-    (K.SURVEY_ANSWERED, "w8", "web", Q2, {"topic": "nguoi-dan", "item": "hieu-muc-dich-loi-ich",
-                                          "outcome": "chua-hieu"}),
+    *[
+        (K.SURVEY_OFFERED, f"w{i}", "web", Q3, {"topic": "nguoi-dan", "item": "2026Q3"})
+        for i in range(1, 6)
+    ],
+    *[
+        (K.SURVEY_STARTED, f"w{i}", "web", Q3, {"topic": "nguoi-dan", "item": "2026Q3"})
+        for i in range(1, 5)
+    ],
+    *[
+        (K.SURVEY_COMPLETED, f"w{i}", "web", Q3, {"topic": "nguoi-dan", "item": "2026Q3"})
+        for i in range(1, 4)
+    ],
+    *[
+        (
+            K.SURVEY_ANSWERED,
+            f"w{i}",
+            "web",
+            Q3,
+            {"topic": "nguoi-dan", "item": "hieu-muc-dich-loi-ich", "outcome": "hieu-ro"},
+        )
+        for i in range(1, 4)
+    ],
+    (
+        K.SURVEY_ANSWERED,
+        "w4",
+        "web",
+        Q3,
+        {"topic": "nguoi-dan", "item": "hieu-muc-dich-loi-ich", "outcome": "hieu-mot-phan"},
+    ),
+    *[
+        (
+            K.SURVEY_ANSWERED,
+            f"w{i}",
+            "web",
+            Q3,
+            {"topic": "nguoi-dan", "item": "de-hieu", "outcome": "4", "value": 4.0},
+        )
+        for i in (1, 2)
+    ],
+    (
+        K.SURVEY_ANSWERED,
+        "w3",
+        "web",
+        Q3,
+        {"topic": "nguoi-dan", "item": "de-hieu", "outcome": "5", "value": 5.0},
+    ),
+    *[
+        (
+            K.SURVEY_ANSWERED,
+            f"c{i}",
+            "telegram",
+            Q3,
+            {"topic": "can-bo", "item": "nam-muc-tieu-don-vi", "outcome": "nam-vung"},
+        )
+        for i in (1, 2)
+    ],
+    (
+        K.SURVEY_ANSWERED,
+        "w9",
+        "web",
+        Q2,
+        {"topic": "nguoi-dan", "item": "hieu-muc-dich-loi-ich", "outcome": "hieu-ro"},
+    ),
+    (
+        K.SURVEY_ANSWERED,
+        "w8",
+        "web",
+        Q2,
+        {"topic": "nguoi-dan", "item": "hieu-muc-dich-loi-ich", "outcome": "chua-hieu"},
+    ),
 ]
 
 
@@ -129,11 +232,27 @@ async def seed(url: str) -> None:
 
 async def report(db_url: str, out: Path, *period: str) -> tuple[Path, Path]:
     """The CLI, as staff run it (in a thread: it runs its own event loop)."""
-    code = await asyncio.to_thread(main, ["--database-url", db_url, "report", *period, "--out", str(out),
-                                          "--date", "2026-10-05", "--number", "7"])
+    code = await asyncio.to_thread(
+        main,
+        [
+            "--database-url",
+            db_url,
+            "report",
+            *period,
+            "--out",
+            str(out),
+            "--date",
+            "2026-10-05",
+            "--number",
+            "7",
+        ],
+    )
     assert code == 0
-    docx = sorted(out.glob("*.docx"))
-    xlsx = sorted(out.glob("*.xlsx"))
+    return written(out)
+
+
+def written(out: Path) -> tuple[Path, Path]:
+    docx, xlsx = sorted(out.glob("*.docx")), sorted(out.glob("*.xlsx"))
     assert len(docx) == len(xlsx) == 1
     return docx[0], xlsx[0]
 
@@ -161,7 +280,7 @@ def docx_table(path: Path, title: str) -> list[list[str]]:
     blocks = list(Document(path).iter_inner_content())  # paragraphs and tables, in order
     for i, block in enumerate(blocks):
         if isinstance(block, DocxParagraph) and block.text == title:
-            table = next(b for b in blocks[i + 1:] if isinstance(b, DocxTable))
+            table = next(b for b in blocks[i + 1 :] if isinstance(b, DocxTable))
             return [[c.text for c in row.cells] for row in table.rows]
     raise AssertionError(f"no table {title!r}")
 
@@ -196,8 +315,10 @@ async def test_quarter_report_figures_equal_the_seeded_counts(seeded, tmp_path):
     assert campaigns["Tin nhắn gửi không thành công"] == (1, 0, 1)
     assert campaigns["Người bấm xem nội dung"] == (2, 0, 2)
     assert campaigns["Tỷ lệ bấm xem trên tin gửi thành công"] == (0.5, 0.0, 0.5)
-    assert sheet_rows(xlsx, "Chi tiết chiến dịch") == [["Chiến dịch số 7", 3, 1, 2, 2 / 3],
-                                                       ["Chiến dịch số 8", 1, 0, 0, 0.0]]
+    assert sheet_rows(xlsx, "Chi tiết chiến dịch") == [
+        ["Chiến dịch số 7", 3, 1, 2, 2 / 3],
+        ["Chiến dịch số 8", 1, 0, 0, 0.0],
+    ]
 
     questions = by_label(sheet_rows(xlsx, "Hỏi đáp"))
     assert questions["Câu hỏi người dùng gửi đến"][:2] == (11, 0)
@@ -210,11 +331,14 @@ async def test_quarter_report_figures_equal_the_seeded_counts(seeded, tmp_path):
 
     assert sheet_rows(xlsx, "Chủ đề xem nhiều") == [
         [1, "Tầm quan trọng, ý nghĩa, mục tiêu và tác động của cải cách hành chính", 3, 2],
-        [2, "Lợi ích và cách sử dụng dịch vụ công trực tuyến, dịch vụ bưu chính công ích", 1, 1]]
+        [2, "Lợi ích và cách sử dụng dịch vụ công trực tuyến, dịch vụ bưu chính công ích", 1, 1],
+    ]
     assert sheet_rows(xlsx, "Câu hỏi nhiều nhất") == [[1, "q-a", 4], [2, "q-b", 1]]
     # Asked by one person only: never listed. Digits masked.
-    assert sheet_rows(xlsx, "Câu hỏi chưa trả lời") == [[1, "so dien thoai *** cua toi", 2, 2],
-                                                       [2, "thu tuc xyz", 2, 2]]
+    assert sheet_rows(xlsx, "Câu hỏi chưa trả lời") == [
+        [1, "so dien thoai *** cua toi", 2, 2],
+        [2, "thu tuc xyz", 2, 2],
+    ]
 
     contest = by_label(sheet_rows(xlsx, "Cuộc thi"))
     assert contest["Cán bộ đã đăng ký dự thi (lũy kế đến cuối kỳ)"] == (3, 1, 2)
@@ -223,37 +347,71 @@ async def test_quarter_report_figures_equal_the_seeded_counts(seeded, tmp_path):
     assert contest["Lượt thi hoàn thành"] == (3, 0, 3)
     assert contest["Lượt thi thử"] == (1, 0, 1)
     units = sheet_rows(xlsx, "Cuộc thi theo đơn vị")
-    assert units == [[1, "Sở Nội vụ", 2, 2, 1.0, 3, 14.0, 17.0],
-                     [2, "Sở Tư pháp", 1, 1, 1.0, 0, None, None]]
+    assert units == [
+        [1, "Sở Nội vụ", 2, 2, 1.0, 3, 14.0, 17.0],
+        [2, "Sở Tư pháp", 1, 1, 1.0, 0, None, None],
+    ]
 
     feedback = by_label(sheet_rows(xlsx, "Phản ánh, kiến nghị"))
     assert feedback["Phản ánh, kiến nghị tiếp nhận"] == (3, 1, 2)
     assert feedback["Phản ánh, kiến nghị đã trả lời"] == (2, 0, 2)
     assert feedback["Phản ánh, kiến nghị đã giải quyết xong"] == (2, 0, 2)
     assert feedback["Thời gian giải quyết trung bình (giờ)"] == (20.0, None, None)
-    assert sheet_rows(xlsx, "Phản ánh theo lĩnh vực") == [[1, "Thủ tục hành chính", 2], [2, "Thái độ, tác phong cán bộ", 1]]
+    assert sheet_rows(xlsx, "Phản ánh theo lĩnh vực") == [
+        [1, "Thủ tục hành chính", 2],
+        [2, "Thái độ, tác phong cán bộ", 1],
+    ]
 
+    cadre_target = (
+        "Cán bộ, công chức, viên chức được khảo sát nắm vững mục tiêu, nhiệm vụ cải cách hành chính"
+    )
+    citizen_target = (
+        "Người dân, tổ chức được khảo sát hiểu rõ mục đích, ý nghĩa và lợi ích "
+        "của cải cách hành chính"
+    )
     targets = sheet_rows(xlsx, "Mục tiêu 2030")
     assert [r[1:] for r in targets] == [
-        ["Cán bộ, công chức, viên chức được khảo sát nắm vững mục tiêu, nhiệm vụ cải cách hành chính",
-         1.0, 1.0, None, 2, "Đạt"],
-        ["Người dân, tổ chức được khảo sát hiểu rõ mục đích, ý nghĩa và lợi ích của cải cách hành chính",
-         0.95, 0.75, 0.5, 4, "Chưa đạt"]]
+        [
+            cadre_target,
+            1.0,
+            1.0,
+            None,
+            2,
+            "Đạt",
+        ],
+        [
+            citizen_target,
+            0.95,
+            0.75,
+            0.5,
+            4,
+            "Chưa đạt",
+        ],
+    ]
     funnel = by_label(sheet_rows(xlsx, "Tham gia khảo sát"))
     assert funnel["Khảo sát hiểu biết về cải cách hành chính: lượt mời"] == (5, 0, 5)
     assert funnel["Khảo sát hiểu biết về cải cách hành chính: lượt bắt đầu"] == (4, 0, 4)
     assert funnel["Khảo sát hiểu biết về cải cách hành chính: lượt hoàn thành"] == (3, 0, 3)
     citizen = sheet_rows(xlsx, "Khảo sát 2")
-    start = citizen.index(["Anh/Chị có hiểu mục đích, lợi ích của cải cách hành chính không?", 4, None])
-    assert citizen[start + 1:start + 4] == [["    Hiểu rõ", 3, 0.75], ["    Hiểu một phần", 1, 0.25],
-                                            ["    Chưa hiểu", 0, 0.0]]
-    start = citizen.index(["Thông tin cải cách hành chính Anh/Chị nhận được dễ hiểu đến mức nào?", 3, None])
-    assert [r[1] for r in citizen[start + 1:start + 6]] == [0, 0, 0, 2, 1]
+    start = citizen.index(
+        ["Anh/Chị có hiểu mục đích, lợi ích của cải cách hành chính không?", 4, None]
+    )
+    assert citizen[start + 1 : start + 4] == [
+        ["    Hiểu rõ", 3, 0.75],
+        ["    Hiểu một phần", 1, 0.25],
+        ["    Chưa hiểu", 0, 0.0],
+    ]
+    start = citizen.index(
+        ["Thông tin cải cách hành chính Anh/Chị nhận được dễ hiểu đến mức nào?", 3, None]
+    )
+    assert [r[1] for r in citizen[start + 1 : start + 6]] == [0, 0, 0, 2, 1]
     assert citizen[start + 1][0] == "    Mức 1 (Rất khó hiểu)"
     assert citizen[start + 6] == ["    Điểm trung bình (thang 1–5)", None, pytest.approx(13 / 3)]
     cadre = sheet_rows(xlsx, "Khảo sát 1")
-    assert cadre[:2] == [["Anh/Chị có nắm được mục tiêu cải cách hành chính của đơn vị mình không?", 2, None],
-                         ["    Nắm vững", 2, 1.0]]
+    assert cadre[:2] == [
+        ["Anh/Chị có nắm được mục tiêu cải cách hành chính của đơn vị mình không?", 2, None],
+        ["    Nắm vững", 2, 1.0],
+    ]
 
     # The document prints the same figures as the workbook.
     table = docx_table(docx, "Bảng 1. Số người được tiếp cận theo kênh")
@@ -273,7 +431,13 @@ async def test_no_personal_data_in_either_file(seeded, tmp_path):
     docx, xlsx = await report(seeded, tmp_path, "--quarter", "2026Q3")
     texts = [docx_text(docx)]
     book = load_workbook(xlsx)
-    texts += [str(v) for ws in book for row in ws.iter_rows(values_only=True) for v in row if v is not None]
+    texts += [
+        str(v)
+        for ws in book
+        for row in ws.iter_rows(values_only=True)
+        for v in row
+        if v is not None
+    ]
     everything = "\n".join(texts)
     assert PHONE not in everything and "nguyen van a" not in everything
     assert not any(key(who) in everything for _, who, _, _, _ in SEED)
@@ -288,12 +452,20 @@ async def test_document_follows_decree_30_layout(seeded, tmp_path):
     docx, _ = await report(seeded, tmp_path, "--quarter", "2026Q3")
     doc = Document(docx)
     section = doc.sections[0]
+
     def mm(length) -> float:
         return round(length.mm, 1)
 
     assert (mm(section.page_width), mm(section.page_height)) == (210, 297)  # A4
-    assert [mm(m) for m in (section.top_margin, section.bottom_margin, section.left_margin,
-                            section.right_margin)] == [20, 20, 30, 15]
+    assert [
+        mm(m)
+        for m in (
+            section.top_margin,
+            section.bottom_margin,
+            section.left_margin,
+            section.right_margin,
+        )
+    ] == [20, 20, 30, 15]
     assert section.different_first_page_header_footer  # page numbers from page 2
 
     header = doc.tables[0]
@@ -315,15 +487,24 @@ async def test_document_follows_decree_30_layout(seeded, tmp_path):
     for p in (doc.paragraphs[i], doc.paragraphs[i + 1]):
         assert p.runs[0].bold and p.runs[0].font.size.pt == 14
     assert "Kính gửi: Ủy ban nhân dân tỉnh Sóc Trăng." in texts
-    assert any(t.startswith("Trên đây là báo cáo kết quả công tác tuyên truyền cải cách hành chính quý III "
-                            "năm 2026") for t in texts)
+    assert any(
+        t.startswith(
+            "Trên đây là báo cáo kết quả công tác tuyên truyền cải cách hành chính quý III năm 2026"
+        )
+        for t in texts
+    )
 
     # Times New Roman throughout, body 13–14 pt.
     assert doc.styles["Normal"].font.name == "Times New Roman"
     body = [r for p in doc.paragraphs for r in p.runs if r.text.strip()]
     assert all(r.font.name in (None, "Times New Roman") for r in body)
-    assert all(13 <= r.font.size.pt <= 14 for p in doc.paragraphs if p.text.strip() and
-               not p.text.startswith("Biểu đồ") for r in p.runs if r.text.strip())
+    assert all(
+        13 <= r.font.size.pt <= 14
+        for p in doc.paragraphs
+        if p.text.strip() and not p.text.startswith("Biểu đồ")
+        for r in p.runs
+        if r.text.strip()
+    )
 
     signature = doc.tables[-1]
     recipients = [p.text for p in signature.cell(0, 0).paragraphs if p.text]
@@ -334,16 +515,25 @@ async def test_document_follows_decree_30_layout(seeded, tmp_path):
     assert len(doc.inline_shapes) == 5
 
 
-@pytest.mark.parametrize("args, name, title, messages, reached, asked", [
-    # (messages in, people reached) in the period and in the one before it
-    (["--half", "2026H2"], "bao-cao-cchc-2026H2", "6 tháng cuối năm 2026", 8, (9, 4), 11),
-    (["--half", "2026H1"], "bao-cao-cchc-2026H1", "6 tháng đầu năm 2026", 1, (4, 0), 0),
-    (["--year", "2026"], "bao-cao-cchc-2026", "năm 2026", 9, (11, 0), 11),
-    # one day, the first of the quarter in Vietnam time: only the 00:10 message; the day
-    # before holds the 23:50 one
-    (["--from", "01/07/2026", "--to", "2026-07-01"], "bao-cao-cchc-20260701-20260701",
-     "từ ngày 01/07/2026 đến ngày 01/07/2026", 1, (1, 1), 0),
-])
+@pytest.mark.parametrize(
+    "args, name, title, messages, reached, asked",
+    [
+        # (messages in, people reached) in the period and in the one before it
+        (["--half", "2026H2"], "bao-cao-cchc-2026H2", "6 tháng cuối năm 2026", 8, (9, 4), 11),
+        (["--half", "2026H1"], "bao-cao-cchc-2026H1", "6 tháng đầu năm 2026", 1, (4, 0), 0),
+        (["--year", "2026"], "bao-cao-cchc-2026", "năm 2026", 9, (11, 0), 11),
+        # one day, the first of the quarter in Vietnam time: only the 00:10 message; the day
+        # before holds the 23:50 one
+        (
+            ["--from", "01/07/2026", "--to", "2026-07-01"],
+            "bao-cao-cchc-20260701-20260701",
+            "từ ngày 01/07/2026 đến ngày 01/07/2026",
+            1,
+            (1, 1),
+            0,
+        ),
+    ],
+)
 async def test_each_report_kind(seeded, tmp_path, args, name, title, messages, reached, asked):
     docx, xlsx = await report(seeded, tmp_path, *args)
     assert docx.stem == name == xlsx.stem
@@ -371,16 +561,30 @@ async def test_a_period_without_data_still_gives_a_valid_report(db_url, tmp_path
     assert [r[-1] for r in targets] == ["Chưa có số liệu", "Chưa có số liệu"]
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--quarter", "2026Q5"], "kỳ không hợp lệ"),
-    (["--quarter", "2026Q3", "--year", "2026"], "chọn đúng một kỳ"),
-    (["--from", "2026-07-01"], "chọn đúng một kỳ"),
-    (["--from", "31/07/2026", "--to", "01/07/2026"], "ngày kết thúc phải sau ngày bắt đầu"),
-    (["--from", "hôm qua", "--to", "01/07/2026"], "ngày không hợp lệ"),
-    ([], "chọn đúng một kỳ"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--quarter", "2026Q5"], "kỳ không hợp lệ"),
+        (["--quarter", "2026Q3", "--year", "2026"], "chọn đúng một kỳ"),
+        (["--from", "2026-07-01"], "chọn đúng một kỳ"),
+        (["--from", "31/07/2026", "--to", "01/07/2026"], "ngày kết thúc phải sau ngày bắt đầu"),
+        (["--from", "hôm qua", "--to", "01/07/2026"], "ngày không hợp lệ"),
+        ([], "chọn đúng một kỳ"),
+    ],
+)
 def test_bad_periods_are_refused_clearly(args, message, tmp_path, capsys):
-    assert main(["--database-url", f"sqlite+aiosqlite:///{tmp_path / 'x.sqlite3'}", "report", *args,
-                 "--out", str(tmp_path)]) == 2
+    assert (
+        main(
+            [
+                "--database-url",
+                f"sqlite+aiosqlite:///{tmp_path / 'x.sqlite3'}",
+                "report",
+                *args,
+                "--out",
+                str(tmp_path),
+            ]
+        )
+        == 2
+    )
     assert message in capsys.readouterr().err
     assert not list(tmp_path.glob("*.docx"))

@@ -40,8 +40,16 @@ def render(docx: Path, out: Path) -> tuple[Path, list[Path]]:
     soffice, pdftoppm = _tools()
     out.mkdir(parents=True, exist_ok=True)
     profile = (out / "lo-profile").as_uri()  # its own profile: no clash with a running soffice
-    _run(soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
-         "--outdir", str(out), str(docx))
+    _run(
+        soffice,
+        f"-env:UserInstallation={profile}",
+        "--headless",
+        "--convert-to",
+        "pdf",
+        "--outdir",
+        str(out),
+        str(docx),
+    )
     pdf = out / f"{docx.stem}.pdf"
     assert pdf.exists(), "LibreOffice wrote no PDF"
     _run(pdftoppm, "-png", "-r", "80", str(pdf), str(out / "page"))
@@ -65,7 +73,9 @@ async def test_rendered_report_looks_like_an_administrative_report(db_url, tmp_p
     assert any(line.endswith("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM") for line in lines), first
     assert any(line.endswith("Độc lập - Tự do - Hạnh phúc") for line in lines), first
     assert any(line.startswith("UBND TỈNH SÓC TRĂNG") for line in lines)
-    assert any("Số: 07/BC-SNV" in line and "Sóc Trăng, ngày 05 tháng 10 năm 2026" in line for line in lines)
+    assert any(
+        "Số: 07/BC-SNV" in line and "Sóc Trăng, ngày 05 tháng 10 năm 2026" in line for line in lines
+    )
     assert "BÁO CÁO" in lines and QUARTER_TITLE in lines
     whole = _run("pdftotext", "-layout", str(pdf), "-")
     assert "Nơi nhận:" in whole and "GIÁM ĐỐC" in whole

@@ -35,10 +35,17 @@ async def _make_role(services, chat: Chat, role: Role) -> None:
 
 
 def _survey_buttons(chat: Chat) -> list[str]:
-    return [b.payload for r in chat.last for b in r.all_buttons() if b.payload and b.payload.startswith("sva:")]
+    return [
+        b.payload
+        for r in chat.last
+        for b in r.all_buttons()
+        if b.payload and b.payload.startswith("sva:")
+    ]
 
 
-async def test_citizen_is_offered_after_enough_interactions_and_answers_once(chat: Chat, services, content_store):
+async def test_citizen_is_offered_after_enough_interactions_and_answers_once(
+    chat: Chat, services, content_store
+):
     survey = content_store.pack.survey("nguoi-dan")
     for _ in range(survey.offer_after_interactions - 1):
         await chat.send("/menu")
@@ -86,6 +93,14 @@ async def test_citizen_is_offered_after_enough_interactions_and_answers_once(cha
     assert response.user_key == answers[0].user_key and chat.user_id not in response.user_key
 
 
+async def test_the_terminal_chat_for_editors_is_never_offered_a_survey(conversation, services):
+    editor_tool = Chat(conversation, channel="terminal", user_id="editor-test")
+    for _ in range(20):
+        await editor_tool.send("/menu")
+        assert len(editor_tool.last) == 1
+    assert not await _events(services, EventKind.SURVEY_OFFERED)
+
+
 async def test_double_tap_and_replayed_button_count_once(chat: Chat, services):
     await chat.send("/khaosat")
     first = _survey_buttons(chat)[0]
@@ -112,7 +127,9 @@ async def test_declining_is_respected_until_the_next_period(chat: Chat, services
     assert "Câu 1/5" in chat.text
 
 
-async def test_campaign_button_starts_the_named_survey_for_its_audience(chat: Chat, services, conversation):
+async def test_campaign_button_starts_the_named_survey_for_its_audience(
+    chat: Chat, services, conversation
+):
     await chat.press("survey:can-bo")
     assert "dành cho cán bộ, công chức, viên chức" in chat.text
     assert not await _responses(services)
@@ -123,14 +140,18 @@ async def test_campaign_button_starts_the_named_survey_for_its_audience(chat: Ch
     assert "Anh/Chị có nắm được mục tiêu cải cách hành chính của đơn vị mình không?" in cadre.text
     await cadre.tap("Nắm vững")
     started = await _events(services, EventKind.SURVEY_STARTED)
-    assert [(e.topic, e.outcome, e.channel) for e in started] == [("can-bo", "campaign", "telegram")]
+    assert [(e.topic, e.outcome, e.channel) for e in started] == [
+        ("can-bo", "campaign", "telegram")
+    ]
     answers = await _events(services, EventKind.SURVEY_ANSWERED)
     assert [(a.topic, a.outcome) for a in answers] == [("can-bo", "nam-vung")]
     (response,) = await _responses(services)
     assert response.source == "campaign"
 
 
-async def test_cadres_get_the_cadre_survey_and_staff_are_never_offered(services, conversation, content_store):
+async def test_cadres_get_the_cadre_survey_and_staff_are_never_offered(
+    services, conversation, content_store
+):
     cadre = Chat(conversation, user_id="cadre-1")
     await _make_role(services, cadre, Role.CADRE)
     seen = ""
@@ -149,7 +170,9 @@ async def test_cadres_get_the_cadre_survey_and_staff_are_never_offered(services,
     assert "chọn khảo sát" in editor.text and len(editor.labels()) == 3
 
 
-async def test_forged_stale_and_garbage_answers_are_refused(chat: Chat, services, conversation, monkeypatch):
+async def test_forged_stale_and_garbage_answers_are_refused(
+    chat: Chat, services, conversation, monkeypatch
+):
     await chat.send("/khaosat")
     button = _survey_buttons(chat)[0]
     other = Chat(conversation, user_id="someone-else")
@@ -182,18 +205,35 @@ async def test_two_processes_opening_the_same_response_make_one_row(services, co
     assert len(await _responses(services)) == 1
 
 
-@pytest.mark.parametrize("change, expected", [
-    (lambda s: s["questions"][0]["target"].update(options=["khong-co"]),
-     "surveys/nguoi-dan.yaml: questions[0].target.options[0]: không có phương án 'khong-co'"),
-    (lambda s: s["questions"][3].update(options=[{"id": "a", "label": "A"}]),
-     "surveys/nguoi-dan.yaml: questions[3].options: câu hỏi thang điểm"),
-    (lambda s: s["questions"][1].update(id=s["questions"][0]["id"]),
-     "surveys/nguoi-dan.yaml: questions[1].id: mã câu hỏi"),
-    (lambda s: s["questions"][0].update(options=s["questions"][0]["options"][:1]),
-     "surveys/nguoi-dan.yaml: questions[0].options: câu hỏi một lựa chọn cần từ 2 đến 6"),
-    (lambda s: s.update(audience="cadre"), "chỉ được có một khảo sát đang dùng cho đối tượng 'cadre'"),
-    (lambda s: s["questions"][0].update(kind="ranking"), "surveys/nguoi-dan.yaml: questions[0].kind"),
-])
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        (
+            lambda s: s["questions"][0]["target"].update(options=["khong-co"]),
+            "surveys/nguoi-dan.yaml: questions[0].target.options[0]: không có phương án 'khong-co'",
+        ),
+        (
+            lambda s: s["questions"][3].update(options=[{"id": "a", "label": "A"}]),
+            "surveys/nguoi-dan.yaml: questions[3].options: câu hỏi thang điểm",
+        ),
+        (
+            lambda s: s["questions"][1].update(id=s["questions"][0]["id"]),
+            "surveys/nguoi-dan.yaml: questions[1].id: mã câu hỏi",
+        ),
+        (
+            lambda s: s["questions"][0].update(options=s["questions"][0]["options"][:1]),
+            "surveys/nguoi-dan.yaml: questions[0].options: câu hỏi một lựa chọn cần từ 2 đến 6",
+        ),
+        (
+            lambda s: s.update(audience="cadre"),
+            "chỉ được có một khảo sát đang dùng cho đối tượng 'cadre'",
+        ),
+        (
+            lambda s: s["questions"][0].update(kind="ranking"),
+            "surveys/nguoi-dan.yaml: questions[0].kind",
+        ),
+    ],
+)
 def test_broken_surveys_are_named_by_file_and_field(tmp_path, capsys, change, expected):
     import shutil
 

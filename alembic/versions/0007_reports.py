@@ -28,11 +28,14 @@ def upgrade() -> None:
         sa.Column("answered", sa.Integer(), nullable=False),
         sa.Column("completed_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_survey_responses")),
-        sa.UniqueConstraint("survey_id", "period", "user_key", name=op.f("uq_survey_responses_survey_id")),
+        sa.UniqueConstraint(
+            "survey_id", "period", "user_key", name=op.f("uq_survey_responses_survey_id")
+        ),
     )
     with op.batch_alter_table("engagement_events", schema=None) as batch_op:
-        batch_op.create_index("ix_engagement_events_user_key_occurred_at", ["user_key", "occurred_at"],
-                              unique=False)
+        batch_op.create_index(
+            "ix_engagement_events_user_key_occurred_at", ["user_key", "occurred_at"], unique=False
+        )
 
 
 def downgrade() -> None:

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from bot.content.report import load_report
 from bot.content.schema import (
     OPERATOR_FILL,
     ContentPack,
@@ -23,7 +24,6 @@ from bot.content.schema import (
     Topic,
     Unit,
 )
-from bot.content.report import load_report
 from bot.content.surveys import load_surveys
 
 

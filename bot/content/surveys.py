@@ -32,7 +32,11 @@ def load_surveys(r: _Reader, root: Path) -> list[Survey]:
         if ids[survey.id] > 1:
             issue(file, "id", f"mã khảo sát '{survey.id}' bị trùng")
         if survey.active and active[survey.audience] > 1:
-            issue(file, "active", f"chỉ được có một khảo sát đang dùng cho đối tượng '{survey.audience}'")
+            issue(
+                file,
+                "active",
+                f"chỉ được có một khảo sát đang dùng cho đối tượng '{survey.audience}'",
+            )
         question_ids = Counter(q.id for q in survey.questions)
         for i, q in enumerate(survey.questions):
             field = f"questions[{i}]"
@@ -46,16 +50,32 @@ def load_surveys(r: _Reader, root: Path) -> list[Survey]:
                     if option_ids[o.id] > 1:
                         issue(file, f"{field}.options[{j}].id", f"mã phương án '{o.id}' bị trùng")
                 if q.scale_min or q.scale_max:
-                    issue(file, f"{field}.scale_min", "chỉ câu hỏi thang điểm (scale) mới có scale_min/scale_max")
+                    issue(
+                        file,
+                        f"{field}.scale_min",
+                        "chỉ câu hỏi thang điểm (scale) mới có scale_min/scale_max",
+                    )
                 if q.target:
                     for k, option in enumerate(q.target.options):
                         if option not in option_ids:
-                            issue(file, f"{field}.target.options[{k}]", f"không có phương án '{option}'")
+                            issue(
+                                file,
+                                f"{field}.target.options[{k}]",
+                                f"không có phương án '{option}'",
+                            )
             else:
                 if q.options:
-                    issue(file, f"{field}.options", "câu hỏi thang điểm 1–5 không có danh sách phương án")
+                    issue(
+                        file,
+                        f"{field}.options",
+                        "câu hỏi thang điểm 1–5 không có danh sách phương án",
+                    )
                 if not (q.scale_min and q.scale_max):
-                    issue(file, f"{field}.scale_min", "câu hỏi thang điểm cần scale_min và scale_max (nghĩa của 1 và 5)")
+                    issue(
+                        file,
+                        f"{field}.scale_min",
+                        "câu hỏi thang điểm cần scale_min và scale_max (nghĩa của 1 và 5)",
+                    )
                 if q.target:
                     issue(file, f"{field}.target", "chỉ tiêu chỉ gắn với câu hỏi một lựa chọn")
     return [s for s, _ in located]

@@ -56,7 +56,8 @@ class Conversation:
                 async with turn.session.begin_nested():
                     replies = await hook(turn, replies)
             except Exception:
-                log.exception("after-turn hook failed", extra={"hook": getattr(hook, "__name__", "?")})
+                name = getattr(hook, "__name__", "?")
+                log.exception("after-turn hook failed", extra={"hook": name})
         return replies
 
     async def _first_delivery(self, session, incoming: Incoming) -> bool:

@@ -67,9 +67,17 @@ def user_key(salt: str, channel: str, user_id: str) -> str:
     return digest.hexdigest()[:24]
 
 
-def _row(*, user_key: str, channel: str, kind: str, topic: str | None = None,
-         item: str | None = None, outcome: str | None = None, value: float | None = None,
-         at: datetime | None = None) -> dict:
+def _row(
+    *,
+    user_key: str,
+    channel: str,
+    kind: str,
+    topic: str | None = None,
+    item: str | None = None,
+    outcome: str | None = None,
+    value: float | None = None,
+    at: datetime | None = None,
+) -> dict:
     return {
         "user_key": user_key,
         "channel": channel,
@@ -95,8 +103,20 @@ def record(
     at: datetime | None = None,
 ) -> None:
     """Add one event to the session; it is written with the turn's commit."""
-    session.add(EngagementEvent(**_row(user_key=user_key, channel=channel, kind=kind, topic=topic,
-                                       item=item, outcome=outcome, value=value, at=at)))
+    session.add(
+        EngagementEvent(
+            **_row(
+                user_key=user_key,
+                channel=channel,
+                kind=kind,
+                topic=topic,
+                item=item,
+                outcome=outcome,
+                value=value,
+                at=at,
+            )
+        )
+    )
 
 
 async def record_many(session: AsyncSession, events: Iterable[Mapping]) -> int:

@@ -121,7 +121,9 @@ class Period:
 
     def previous(self) -> Period:
         if self.kind == "quarter":
-            return Period.quarter(self.start.year - (self.number == 1), 4 if self.number == 1 else self.number - 1)
+            return Period.quarter(
+                self.start.year - (self.number == 1), 4 if self.number == 1 else self.number - 1
+            )
         if self.kind == "half":
             return Period.half(self.start.year - (self.number == 1), 2 if self.number == 1 else 1)
         if self.kind == "year":

@@ -38,24 +38,36 @@ def surveys_for(pack: ContentPack, role: Role) -> list[Survey]:
 def offered_survey(pack: ContentPack, role: Role) -> Survey | None:
     """The survey to offer unasked after enough interactions, if any."""
     audience = OFFERED_TO.get(role)
-    return next((s for s in pack.surveys if s.active and s.audience == audience
-                 and s.offer_after_interactions > 0), None)
+    return next(
+        (
+            s
+            for s in pack.surveys
+            if s.active and s.audience == audience and s.offer_after_interactions > 0
+        ),
+        None,
+    )
 
 
 def current_period(survey: Survey, now: datetime | None = None) -> Period:
     return Period.containing(now or utcnow(), survey.period)
 
 
-async def find_response(session: AsyncSession, survey: Survey, period: Period,
-                        user_key: str) -> SurveyResponse | None:
+async def find_response(
+    session: AsyncSession, survey: Survey, period: Period, user_key: str
+) -> SurveyResponse | None:
     query = select(SurveyResponse).where(
-        SurveyResponse.survey_id == survey.id, SurveyResponse.period == period.key,
-        SurveyResponse.user_key == user_key)
-    return (await session.execute(query.execution_options(populate_existing=True))).scalar_one_or_none()
+        SurveyResponse.survey_id == survey.id,
+        SurveyResponse.period == period.key,
+        SurveyResponse.user_key == user_key,
+    )
+    return (
+        await session.execute(query.execution_options(populate_existing=True))
+    ).scalar_one_or_none()
 
 
-async def open_response(session: AsyncSession, survey: Survey, period: Period, user_key: str,
-                        source: str) -> tuple[SurveyResponse, bool]:
+async def open_response(
+    session: AsyncSession, survey: Survey, period: Period, user_key: str, source: str
+) -> tuple[SurveyResponse, bool]:
     """The person's response for this period, creating it if needed; True when created.
     Two processes racing here end with one row (the unique constraint decides)."""
     existing = await find_response(session, survey, period, user_key)
@@ -63,15 +75,18 @@ async def open_response(session: AsyncSession, survey: Survey, period: Period, u
         return existing, False
     try:
         async with session.begin_nested():
-            response = SurveyResponse(survey_id=survey.id, period=period.key, user_key=user_key,
-                                      source=source, answered=0)
+            response = SurveyResponse(
+                survey_id=survey.id, period=period.key, user_key=user_key, source=source, answered=0
+            )
             session.add(response)
         return response, True
     except IntegrityError:
         return await find_response(session, survey, period, user_key), False
 
 
-async def take_answer(session: AsyncSession, response: SurveyResponse, index: int, last: bool) -> bool:
+async def take_answer(
+    session: AsyncSession, response: SurveyResponse, index: int, last: bool
+) -> bool:
     """Accept the answer to question `index` only if it is the one the response waits for
     (compare-and-set), so a double tap or a replayed button is counted once."""
     values: dict = {"answered": index + 1}
@@ -79,8 +94,11 @@ async def take_answer(session: AsyncSession, response: SurveyResponse, index: in
         values["completed_at"] = utcnow()
     result = await session.execute(
         update(SurveyResponse)
-        .where(SurveyResponse.id == response.id, SurveyResponse.answered == index,
-               SurveyResponse.completed_at.is_(None))
+        .where(
+            SurveyResponse.id == response.id,
+            SurveyResponse.answered == index,
+            SurveyResponse.completed_at.is_(None),
+        )
         .values(**values)
         .execution_options(synchronize_session=False)
     )
@@ -91,6 +109,8 @@ async def take_answer(session: AsyncSession, response: SurveyResponse, index: in
 async def interactions_since(session: AsyncSession, user_key: str, since: datetime) -> int:
     """Messages and taps the person sent since `since` (index on user_key, occurred_at)."""
     query = select(func.count()).where(
-        EngagementEvent.user_key == user_key, EngagementEvent.occurred_at >= since,
-        EngagementEvent.kind == EventKind.MESSAGE_IN)
+        EngagementEvent.user_key == user_key,
+        EngagementEvent.occurred_at >= since,
+        EngagementEvent.kind == EventKind.MESSAGE_IN,
+    )
     return (await session.execute(query)).scalar_one()

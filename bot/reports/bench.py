@@ -31,13 +31,31 @@ K = EventKind
 COLUMNS = ("occurred_at", "user_key", "channel", "kind", "topic", "item", "outcome", "value")
 # How often each kind occurs in a year of a provincial outreach bot (weights, not counts).
 MIX = [
-    (K.MESSAGE_IN, 300), (K.MENU_OPENED, 70), (K.TOPIC_VIEWED, 60), (K.MESSAGE_VIEWED, 90),
-    (K.QUESTION_ANSWERED, 80), (K.QUESTION_UNANSWERED, 25), (K.GUIDE_OPENED, 35),
-    (K.HOTLINE_VIEWED, 10), (K.SUBSCRIBED, 12), (K.UNSUBSCRIBED, 3), (K.BROADCAST_DELIVERED, 150),
-    (K.BROADCAST_FAILED, 6), (K.BROADCAST_CLICKED, 15), (K.CONTEST_REGISTERED, 3),
-    (K.QUIZ_STARTED, 8), (K.QUIZ_ANSWERED, 80), (K.QUIZ_FINISHED, 7), (K.FEEDBACK_FILED, 2),
-    (K.FEEDBACK_ANSWERED, 2), (K.FEEDBACK_RESOLVED, 1), (K.SURVEY_OFFERED, 5),
-    (K.SURVEY_STARTED, 3), (K.SURVEY_ANSWERED, 12), (K.SURVEY_COMPLETED, 2), (K.BAD_INPUT, 4),
+    (K.MESSAGE_IN, 300),
+    (K.MENU_OPENED, 70),
+    (K.TOPIC_VIEWED, 60),
+    (K.MESSAGE_VIEWED, 90),
+    (K.QUESTION_ANSWERED, 80),
+    (K.QUESTION_UNANSWERED, 25),
+    (K.GUIDE_OPENED, 35),
+    (K.HOTLINE_VIEWED, 10),
+    (K.SUBSCRIBED, 12),
+    (K.UNSUBSCRIBED, 3),
+    (K.BROADCAST_DELIVERED, 150),
+    (K.BROADCAST_FAILED, 6),
+    (K.BROADCAST_CLICKED, 15),
+    (K.CONTEST_REGISTERED, 3),
+    (K.QUIZ_STARTED, 8),
+    (K.QUIZ_ANSWERED, 80),
+    (K.QUIZ_FINISHED, 7),
+    (K.FEEDBACK_FILED, 2),
+    (K.FEEDBACK_ANSWERED, 2),
+    (K.FEEDBACK_RESOLVED, 1),
+    (K.SURVEY_OFFERED, 5),
+    (K.SURVEY_STARTED, 3),
+    (K.SURVEY_ANSWERED, 12),
+    (K.SURVEY_COMPLETED, 2),
+    (K.BAD_INPUT, 4),
 ]
 CHANNELS = (("zalo", 55), ("web", 25), ("telegram", 20))
 
@@ -62,7 +80,9 @@ def generate(pack: ContentPack, count: int, year: int, seed: int = 2026) -> Iter
     keys = [f"{rng.getrandbits(96):024x}" for _ in range(people)]
     topics = [t.id for t in pack.topics] or ["chu-de"]
     messages = [(t.id, m.id) for t in pack.topics for m in t.messages] or [("chu-de", "tin")]
-    answers = [e.id for e in pack.faq] + [g.id for g in pack.guides] or [f"cau-hoi-{i}" for i in range(120)]
+    answers = [e.id for e in pack.faq] + [g.id for g in pack.guides] or [
+        f"cau-hoi-{i}" for i in range(120)
+    ]
     units = [u.id for u in pack.units] or ["don-vi"]
     unanswered = [f"cau hoi chua co cau tra loi so {i}" for i in range(400)]
     categories = ["thu-tuc-hanh-chinh", "dich-vu-cong-truc-tuyen", "thai-do-can-bo", "chung"]
@@ -92,14 +112,19 @@ def generate(pack: ContentPack, count: int, year: int, seed: int = 2026) -> Iter
             topic = rng.choice(topics + ["all"])
         elif kind in (K.BROADCAST_DELIVERED, K.BROADCAST_FAILED, K.BROADCAST_CLICKED):
             item = str(1 + (at - start).days // 10)  # a campaign every ten days
-            outcome = rng.choice(("unreachable", "rejected")) if kind == K.BROADCAST_FAILED else None
+            outcome = (
+                rng.choice(("unreachable", "rejected")) if kind == K.BROADCAST_FAILED else None
+            )
         elif kind == K.CONTEST_REGISTERED:
             topic, item = rng.choice(units), "cchc-2026"
         elif kind in (K.QUIZ_STARTED, K.QUIZ_ANSWERED, K.QUIZ_FINISHED):
             topic, item = rng.choice(units), "cchc-2026"
             outcome = CONTEST if rng.random() < 0.7 else PRACTICE
             if kind == K.QUIZ_ANSWERED:
-                outcome, value = rng.choice(("correct", "correct", "wrong", "late")), rng.random() * 45
+                outcome, value = (
+                    rng.choice(("correct", "correct", "wrong", "late")),
+                    rng.random() * 45,
+                )
             elif kind == K.QUIZ_FINISHED:
                 value = float(rng.randint(5, 20))
         elif kind in (K.FEEDBACK_FILED, K.FEEDBACK_ANSWERED, K.FEEDBACK_RESOLVED):
@@ -120,6 +145,7 @@ def generate(pack: ContentPack, count: int, year: int, seed: int = 2026) -> Iter
 
 
 # --- loading ---------------------------------------------------------------------------
+
 
 def _sqlite_time(at: datetime) -> str:
     # The storage format SQLAlchemy's SQLite DateTime type reads back.
@@ -167,13 +193,18 @@ async def load_postgres(engine: AsyncEngine, schema: str, rows: Iterator[tuple])
         for row in rows:
             batch.append(row)
             if len(batch) == 100_000:
-                await raw.copy_records_to_table(EngagementEvent.__tablename__, records=batch,
-                                                columns=COLUMNS, schema_name=schema)
+                await raw.copy_records_to_table(
+                    EngagementEvent.__tablename__,
+                    records=batch,
+                    columns=COLUMNS,
+                    schema_name=schema,
+                )
                 total += len(batch)
                 batch = []
         if batch:
-            await raw.copy_records_to_table(EngagementEvent.__tablename__, records=batch,
-                                            columns=COLUMNS, schema_name=schema)
+            await raw.copy_records_to_table(
+                EngagementEvent.__tablename__, records=batch, columns=COLUMNS, schema_name=schema
+            )
             total += len(batch)
         await conn.execute(text("ANALYZE engagement_events"))
         await conn.commit()
@@ -182,12 +213,14 @@ async def load_postgres(engine: AsyncEngine, schema: str, rows: Iterator[tuple])
 
 # --- running ---------------------------------------------------------------------------
 
+
 def bench_periods(year: int) -> list[Period]:
     return [Period.year(year), Period.half(year, 2), Period.quarter(year, 3)]
 
 
-async def _time_reports(engine: AsyncEngine, pack: ContentPack, year: int, out_dir: Path,
-                        render) -> list[tuple[str, float]]:
+async def _time_reports(
+    engine: AsyncEngine, pack: ContentPack, year: int, out_dir: Path, render
+) -> list[tuple[str, float]]:
     timings = []
     for period in bench_periods(year):
         began = time.perf_counter()
@@ -210,7 +243,9 @@ async def bench_sqlite(pack: ContentPack, count: int, year: int, out_dir: Path, 
     return Timing("SQLite", loaded, load_s, reports)
 
 
-async def bench_postgres(pack: ContentPack, url: str, count: int, year: int, out_dir: Path, render) -> Timing:
+async def bench_postgres(
+    pack: ContentPack, url: str, count: int, year: int, out_dir: Path, render
+) -> Timing:
     schema = f"cchc_bench_{os.getpid()}"
     admin = create_async_engine(url)
     async with admin.begin() as conn:

@@ -69,5 +69,7 @@ def fmt_change(change: Change, points: str = "pp") -> str:
     if isinstance(change.current, Score) or isinstance(change.previous, Score):
         return f"{sign}{vn_number(abs(delta), 1)}"
     text = f"{sign}{vn_number(abs(delta))}"
-    relative = vn_number(abs(delta) / change.previous * 100, 1) if change.previous and delta else "0,0"
+    relative = (
+        vn_number(abs(delta) / change.previous * 100, 1) if change.previous and delta else "0,0"
+    )
     return text if relative == "0,0" else f"{text} ({sign}{relative}%)"

@@ -25,8 +25,14 @@ def _wrap(label: str, width: int = 28) -> str:
 
 
 def draw(chart: Chart, path: Path) -> Path:
-    plt.rcParams.update({"font.family": serif()[0], "font.size": 10, "axes.spines.top": False,
-                         "axes.spines.right": False})
+    plt.rcParams.update(
+        {
+            "font.family": serif()[0],
+            "font.size": 10,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+        }
+    )
     if chart.kind == "hbars":
         fig, ax = plt.subplots(figsize=(WIDTH_IN, 0.9 + 0.38 * len(chart.categories)))
         _hbars(ax, chart)
@@ -57,23 +63,46 @@ def _bars(ax, chart: Chart) -> None:
         values = [v or 0 for v in raw]
         if chart.stacked:
             xs = list(positions)
-            bars = ax.bar(xs, values, width, bottom=bottoms, label=legend, color=COLOURS[i % len(COLOURS)])
+            bars = ax.bar(
+                xs, values, width, bottom=bottoms, label=legend, color=COLOURS[i % len(COLOURS)]
+            )
             bottoms = [b + v for b, v in zip(bottoms, values, strict=True)]
         else:
             xs = [p - 0.4 + width * (i + 0.5) for p in positions]
             bars = ax.bar(xs, values, width, label=legend, color=COLOURS[i % len(COLOURS)])
         # No label where there is nothing to show: no figure, or an empty stacked segment.
-        labels = ["" if r is None or (chart.stacked and not r) else
-                  (vn_number(r * 100, 1) + "%") if chart.percent else vn_number(r) for r in raw]
-        ax.bar_label(bars, labels=labels, label_type="center" if chart.stacked else "edge", fontsize=8,
-                     color="white" if chart.stacked and i == 0 else "black")
+        labels = [
+            ""
+            if r is None or (chart.stacked and not r)
+            else (vn_number(r * 100, 1) + "%")
+            if chart.percent
+            else vn_number(r)
+            for r in raw
+        ]
+        ax.bar_label(
+            bars,
+            labels=labels,
+            label_type="center" if chart.stacked else "edge",
+            fontsize=8,
+            color="white" if chart.stacked and i == 0 else "black",
+        )
     if chart.targets:
         for p, target in zip(positions, chart.targets, strict=True):
-            ax.hlines(target, p - 0.45, p + 0.45, colors=COLOURS[2], linestyles="--", linewidth=1.6,
-                      label=chart.target_legend if p == 0 else None)
+            ax.hlines(
+                target,
+                p - 0.45,
+                p + 0.45,
+                colors=COLOURS[2],
+                linestyles="--",
+                linewidth=1.6,
+                label=chart.target_legend if p == 0 else None,
+            )
         ax.set_ylim(0, 1.1)
-    ax.set_xticks(list(positions), [_wrap(c, 30 if len(chart.categories) < 4 else 18) for c in chart.categories],
-                  fontsize=9)
+    ax.set_xticks(
+        list(positions),
+        [_wrap(c, 30 if len(chart.categories) < 4 else 18) for c in chart.categories],
+        fontsize=9,
+    )
     _number_axis(ax.yaxis, chart.percent)
     ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
 

@@ -104,10 +104,25 @@ class DocxWriter:
         run.font.size, run.font.bold, run.font.italic = Pt(size), bold, italic
         return run
 
-    def _line(self, container, text: str, size: float = BODY_PT, *, bold=False, italic=False,
-              align=WD_ALIGN_PARAGRAPH.CENTER, before: float = 0, after: float = 0) -> DocxParagraph:
-        p = container.add_paragraph() if not isinstance(container, _Cell) or container.paragraphs[0].text \
-            or container.paragraphs[0].runs else container.paragraphs[0]
+    def _line(
+        self,
+        container,
+        text: str,
+        size: float = BODY_PT,
+        *,
+        bold=False,
+        italic=False,
+        align=WD_ALIGN_PARAGRAPH.CENTER,
+        before: float = 0,
+        after: float = 0,
+    ) -> DocxParagraph:
+        p = (
+            container.add_paragraph()
+            if not isinstance(container, _Cell)
+            or container.paragraphs[0].text
+            or container.paragraphs[0].runs
+            else container.paragraphs[0]
+        )
         p.alignment = align
         p.paragraph_format.space_before, p.paragraph_format.space_after = Pt(before), Pt(after)
         self._run(p, text, size, bold, italic)
@@ -166,15 +181,30 @@ class DocxWriter:
         self._line(right, NATIONAL_TITLE, title_pt, bold=True)
         self._line(right, MOTTO, 14, bold=True)
         self._rule(right, text_width_cm(MOTTO, 14, True), box_right)
-        self._line(table.cell(1, 0), t["number"].format(number=number_text(number), suffix=d.number_suffix),
-                   13, before=6)
-        self._line(table.cell(1, 1), vn_place_date(d.place, today, t["place_date"]), 14, italic=True, before=6)
+        self._line(
+            table.cell(1, 0),
+            t["number"].format(number=number_text(number), suffix=d.number_suffix),
+            13,
+            before=6,
+        )
+        self._line(
+            table.cell(1, 1),
+            vn_place_date(d.place, today, t["place_date"]),
+            14,
+            italic=True,
+            before=6,
+        )
 
     def _title(self, title: str) -> None:
         d, t = self.template.document, self.texts
         self._line(self.doc, t["doc_type"], 14, bold=True, before=18)
         self._line(self.doc, title, 14, bold=True)
-        self._rule(self.doc, min(text_width_cm(title, 14, True), TEXT_WIDTH_CM) * 0.4, TEXT_WIDTH_CM, before=2)
+        self._rule(
+            self.doc,
+            min(text_width_cm(title, 14, True), TEXT_WIDTH_CM) * 0.4,
+            TEXT_WIDTH_CM,
+            before=2,
+        )
         self._line(self.doc, t["addressee"].format(addressee=d.addressee), 14, before=12, after=12)
 
     def _paragraph(self, text: str, *, bold=False, italic=False) -> None:
@@ -206,7 +236,9 @@ class DocxWriter:
                 align = WD_ALIGN_PARAGRAPH.RIGHT if numeric else WD_ALIGN_PARAGRAPH.LEFT
                 if c == 0 and isinstance(value, int):
                     align = WD_ALIGN_PARAGRAPH.CENTER  # an ordinal (STT)
-                self._line(cell, fmt(value, points), TABLE_PT, bold=r in table.bold_rows, align=align)
+                self._line(
+                    cell, fmt(value, points), TABLE_PT, bold=r in table.bold_rows, align=align
+                )
         self._widths(grid, widths)
         self.doc.add_paragraph().paragraph_format.space_after = Pt(3)
         if index in self.charts:
@@ -227,8 +259,15 @@ class DocxWriter:
         self._no_borders(table)
         self._widths(table, [8.0, TEXT_WIDTH_CM - 8.0])
         left, right = table.cell(0, 0), table.cell(0, 1)
-        self._line(left, t["recipients_heading"], 12, bold=True, italic=True,
-                   align=WD_ALIGN_PARAGRAPH.LEFT, before=6)
+        self._line(
+            left,
+            t["recipients_heading"],
+            12,
+            bold=True,
+            italic=True,
+            align=WD_ALIGN_PARAGRAPH.LEFT,
+            before=6,
+        )
         for line in d.recipients:
             self._line(left, f"- {line}", 11, align=WD_ALIGN_PARAGRAPH.LEFT)
         for i, line in enumerate(d.signer_title):

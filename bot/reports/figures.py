@@ -134,11 +134,15 @@ async def collect(conn: AsyncConnection, period: Period) -> PeriodFigures:
     reached = func.count(distinct(E.user_key)).filter(E.kind != K.BROADCAST_FAILED)
     interacting = func.count(distinct(E.user_key)).filter(E.kind == K.MESSAGE_IN)
     messages = func.count().filter(E.kind == K.MESSAGE_IN)
-    rows = await conn.execute(select(E.channel, reached, interacting, messages).where(window).group_by(E.channel))
+    rows = await conn.execute(
+        select(E.channel, reached, interacting, messages).where(window).group_by(E.channel)
+    )
     f.reach = {ch: ChannelReach(r, i, m) for ch, r, i, m in rows}
 
     # Every kind and outcome: a second pass.
-    rows = await conn.execute(select(E.kind, E.outcome, func.count()).where(window).group_by(E.kind, E.outcome))
+    rows = await conn.execute(
+        select(E.kind, E.outcome, func.count()).where(window).group_by(E.kind, E.outcome)
+    )
     f.kinds = {(k, o): n for k, o, n in rows}
     f.events = sum(f.kinds.values())
 
@@ -151,44 +155,81 @@ async def collect(conn: AsyncConnection, period: Period) -> PeriodFigures:
     return f
 
 
-async def _subscribers(conn: AsyncConnection, f: PeriodFigures, start: datetime, end: datetime) -> None:
+async def _subscribers(
+    conn: AsyncConnection, f: PeriodFigures, start: datetime, end: datetime
+) -> None:
     # New: people whose first subscription ever falls in the period.
-    first = (select(E.user_key, func.min(E.occurred_at).label("first"))
-             .where(E.kind == K.SUBSCRIBED, E.occurred_at < end).group_by(E.user_key).subquery())
-    f.new_subscribers = (await conn.execute(
-        select(func.count()).select_from(first).where(first.c.first >= start))).scalar_one()
+    first = (
+        select(E.user_key, func.min(E.occurred_at).label("first"))
+        .where(E.kind == K.SUBSCRIBED, E.occurred_at < end)
+        .group_by(E.user_key)
+        .subquery()
+    )
+    f.new_subscribers = (
+        await conn.execute(select(func.count()).select_from(first).where(first.c.first >= start))
+    ).scalar_one()
 
     # Total at the end of the period: people with at least one topic whose latest
     # (un)subscription is a subscription made after their latest "unsubscribe from all".
-    latest = (select(E.user_key, E.kind, E.occurred_at,
-                     func.row_number().over(partition_by=(E.user_key, E.topic),
-                                            order_by=(E.occurred_at.desc(), E.id.desc())).label("rn"))
-              .where(E.kind.in_((K.SUBSCRIBED, K.UNSUBSCRIBED)), E.occurred_at < end,
-                     E.topic.is_not(None), E.topic != EVERY_TOPIC)
-              .subquery())
-    wipes = (select(E.user_key, func.max(E.occurred_at).label("wiped"))
-             .where(E.kind == K.UNSUBSCRIBED, E.occurred_at < end,
-                    or_(E.topic.is_(None), E.topic == EVERY_TOPIC))
-             .group_by(E.user_key).subquery())
-    query = (select(func.count(distinct(latest.c.user_key)))
-             .select_from(latest.outerjoin(wipes, wipes.c.user_key == latest.c.user_key))
-             .where(latest.c.rn == 1, latest.c.kind == K.SUBSCRIBED,
-                    or_(wipes.c.wiped.is_(None), latest.c.occurred_at > wipes.c.wiped)))
+    latest = (
+        select(
+            E.user_key,
+            E.kind,
+            E.occurred_at,
+            func.row_number()
+            .over(partition_by=(E.user_key, E.topic), order_by=(E.occurred_at.desc(), E.id.desc()))
+            .label("rn"),
+        )
+        .where(
+            E.kind.in_((K.SUBSCRIBED, K.UNSUBSCRIBED)),
+            E.occurred_at < end,
+            E.topic.is_not(None),
+            E.topic != EVERY_TOPIC,
+        )
+        .subquery()
+    )
+    wipes = (
+        select(E.user_key, func.max(E.occurred_at).label("wiped"))
+        .where(
+            E.kind == K.UNSUBSCRIBED,
+            E.occurred_at < end,
+            or_(E.topic.is_(None), E.topic == EVERY_TOPIC),
+        )
+        .group_by(E.user_key)
+        .subquery()
+    )
+    query = (
+        select(func.count(distinct(latest.c.user_key)))
+        .select_from(latest.outerjoin(wipes, wipes.c.user_key == latest.c.user_key))
+        .where(
+            latest.c.rn == 1,
+            latest.c.kind == K.SUBSCRIBED,
+            or_(wipes.c.wiped.is_(None), latest.c.occurred_at > wipes.c.wiped),
+        )
+    )
     f.subscribers = (await conn.execute(query)).scalar_one()
 
 
 async def _campaigns(conn: AsyncConnection, f: PeriodFigures, window) -> None:
-    query = (select(E.item,
-                    func.count().filter(E.kind == K.BROADCAST_DELIVERED),
-                    func.count().filter(E.kind == K.BROADCAST_FAILED),
-                    func.count(distinct(E.user_key)).filter(E.kind == K.BROADCAST_CLICKED))
-             .where(window, E.kind.in_((K.BROADCAST_DELIVERED, K.BROADCAST_FAILED, K.BROADCAST_CLICKED)))
-             .group_by(E.item).order_by(E.item))
-    f.campaigns = [CampaignFigures(item or "?", d, x, c) for item, d, x, c in await conn.execute(query)]
+    query = (
+        select(
+            E.item,
+            func.count().filter(E.kind == K.BROADCAST_DELIVERED),
+            func.count().filter(E.kind == K.BROADCAST_FAILED),
+            func.count(distinct(E.user_key)).filter(E.kind == K.BROADCAST_CLICKED),
+        )
+        .where(window, E.kind.in_((K.BROADCAST_DELIVERED, K.BROADCAST_FAILED, K.BROADCAST_CLICKED)))
+        .group_by(E.item)
+        .order_by(E.item)
+    )
+    f.campaigns = [
+        CampaignFigures(item or "?", d, x, c) for item, d, x, c in await conn.execute(query)
+    ]
 
 
-async def _ranked(conn: AsyncConnection, column, where, *, limit: int | None = TOP_N,
-                  min_people: int = 0) -> list[Ranked]:
+async def _ranked(
+    conn: AsyncConnection, column, where, *, limit: int | None = TOP_N, min_people: int = 0
+) -> list[Ranked]:
     n, people = func.count().label("n"), func.count(distinct(E.user_key)).label("people")
     query = select(column, n, people).where(*where).group_by(column)
     if min_people:
@@ -200,27 +241,43 @@ async def _ranked(conn: AsyncConnection, column, where, *, limit: int | None = T
 
 
 async def _content(conn: AsyncConnection, f: PeriodFigures, window) -> None:
-    f.top_topics = await _ranked(conn, E.topic, (window, E.kind.in_((K.TOPIC_VIEWED, K.MESSAGE_VIEWED))))
+    f.top_topics = await _ranked(
+        conn, E.topic, (window, E.kind.in_((K.TOPIC_VIEWED, K.MESSAGE_VIEWED)))
+    )
     f.top_answers = await _ranked(conn, E.item, (window, E.kind == K.QUESTION_ANSWERED))
-    f.unanswered = await _ranked(conn, E.item, (window, E.kind == K.QUESTION_UNANSWERED),
-                                 min_people=UNANSWERED_MIN_PEOPLE)
+    f.unanswered = await _ranked(
+        conn, E.item, (window, E.kind == K.QUESTION_UNANSWERED), min_people=UNANSWERED_MIN_PEOPLE
+    )
 
 
 async def _contest(conn: AsyncConnection, f: PeriodFigures, window, end: datetime) -> None:
     units: dict[str, UnitContest] = defaultdict(UnitContest)
-    latest = (select(E.topic, func.row_number().over(partition_by=E.user_key,
-                                                       order_by=(E.occurred_at.desc(), E.id.desc())).label("rn"))
-              .where(E.kind == K.CONTEST_REGISTERED, E.occurred_at < end).subquery())
+    latest = (
+        select(
+            E.topic,
+            func.row_number()
+            .over(partition_by=E.user_key, order_by=(E.occurred_at.desc(), E.id.desc()))
+            .label("rn"),
+        )
+        .where(E.kind == K.CONTEST_REGISTERED, E.occurred_at < end)
+        .subquery()
+    )
     query = select(latest.c.topic, func.count()).where(latest.c.rn == 1).group_by(latest.c.topic)
     for unit, registered in await conn.execute(query):
         units[unit or "?"].registered = registered
 
     finished = E.kind == K.QUIZ_FINISHED
-    query = (select(E.topic, func.count(distinct(E.user_key)).filter(E.kind == K.QUIZ_STARTED),
-                    func.count().filter(finished), func.avg(E.value).filter(finished),
-                    func.max(E.value).filter(finished))
-             .where(window, E.kind.in_((K.QUIZ_STARTED, K.QUIZ_FINISHED)), E.outcome == CONTEST)
-             .group_by(E.topic))
+    query = (
+        select(
+            E.topic,
+            func.count(distinct(E.user_key)).filter(E.kind == K.QUIZ_STARTED),
+            func.count().filter(finished),
+            func.avg(E.value).filter(finished),
+            func.max(E.value).filter(finished),
+        )
+        .where(window, E.kind.in_((K.QUIZ_STARTED, K.QUIZ_FINISHED)), E.outcome == CONTEST)
+        .group_by(E.topic)
+    )
     for unit, participants, done, average, best in await conn.execute(query):
         u = units[unit or "?"]
         u.participants, u.finished = participants, done
@@ -230,20 +287,30 @@ async def _contest(conn: AsyncConnection, f: PeriodFigures, window, end: datetim
 
 
 async def _feedback(conn: AsyncConnection, f: PeriodFigures, window) -> None:
-    f.feedback_by_category = await _ranked(conn, E.topic, (window, E.kind == K.FEEDBACK_FILED), limit=None)
-    query = select(func.avg(E.value)).where(window, E.kind == K.FEEDBACK_RESOLVED, E.value.is_not(None))
+    f.feedback_by_category = await _ranked(
+        conn, E.topic, (window, E.kind == K.FEEDBACK_FILED), limit=None
+    )
+    query = select(func.avg(E.value)).where(
+        window, E.kind == K.FEEDBACK_RESOLVED, E.value.is_not(None)
+    )
     hours = (await conn.execute(query)).scalar_one()
     f.resolution_hours = float(hours) if hours is not None else None
 
 
 async def _surveys(conn: AsyncConnection, f: PeriodFigures, window) -> None:
-    query = (select(E.topic, E.item, E.outcome, func.count())
-             .where(window, E.kind == K.SURVEY_ANSWERED).group_by(E.topic, E.item, E.outcome))
+    query = (
+        select(E.topic, E.item, E.outcome, func.count())
+        .where(window, E.kind == K.SURVEY_ANSWERED)
+        .group_by(E.topic, E.item, E.outcome)
+    )
     answers: dict = defaultdict(lambda: defaultdict(dict))
     for survey, question, outcome, n in await conn.execute(query):
         answers[survey][question][outcome] = n
     f.survey_answers = {s: dict(q) for s, q in answers.items()}
     funnel = (K.SURVEY_OFFERED, K.SURVEY_STARTED, K.SURVEY_COMPLETED)
-    query = (select(E.kind, E.topic, func.count()).where(window, E.kind.in_(funnel))
-             .group_by(E.kind, E.topic))
+    query = (
+        select(E.kind, E.topic, func.count())
+        .where(window, E.kind.in_(funnel))
+        .group_by(E.kind, E.topic)
+    )
     f.survey_funnel = {(k, s): n for k, s, n in await conn.execute(query)}

@@ -45,4 +45,6 @@ def serif(bold: bool = False) -> tuple[str, str]:
             continue
         if _covers(str(path)):
             return family, str(path)
-    return "DejaVu Serif", str(font_manager.findfont(font_manager.FontProperties(family="DejaVu Serif")))
+    return "DejaVu Serif", str(
+        font_manager.findfont(font_manager.FontProperties(family="DejaVu Serif"))
+    )

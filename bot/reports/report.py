@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -43,19 +44,35 @@ async def gather(engine: AsyncEngine, period: Period) -> tuple[PeriodFigures, Pe
     return current, previous
 
 
-async def generate(engine: AsyncEngine, pack: ContentPack, period: Period, out_dir: Path, *,
-                   today: date | None = None, number: str | None = None) -> ReportFiles:
+async def generate(
+    engine: AsyncEngine,
+    pack: ContentPack,
+    period: Period,
+    out_dir: Path,
+    *,
+    today: date | None = None,
+    number: str | None = None,
+) -> ReportFiles:
     if pack.report is None:
         raise ReportError("gói nội dung không có report.yaml (câu chữ và phần đầu của báo cáo)")
     current, previous = await gather(engine, period)
     outline = build_outline(pack, current, previous)
+    today = today or utcnow().astimezone(VN).date()
+    # Drawing and writing files is CPU and disk work: off the event loop.
+    docx, xlsx, charts = await asyncio.to_thread(write, outline, pack, out_dir, today, number)
+    return ReportFiles(docx, xlsx, outline, current, previous, charts)
+
+
+def write(
+    outline: Outline, pack: ContentPack, out_dir: Path, today: date, number: str | None
+) -> tuple[Path, Path, list[Path]]:
+    """The charts, the .docx and the .xlsx of one outline."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    base = f"bao-cao-cchc-{period.key}"
+    base = f"bao-cao-cchc-{outline.period.key}"
     charts: dict[int, Path] = {}
     for i, table in enumerate(outline.tables):
         if table.chart is not None:
             charts[i] = draw(table.chart, out_dir / f"{base}-bieu-do-{len(charts) + 1}.png")
-    today = today or utcnow().astimezone(VN).date()
     docx = DocxWriter(pack.report, charts).write(outline, out_dir / f"{base}.docx", today, number)
     xlsx = write_xlsx(outline, pack.report, out_dir / f"{base}.xlsx")
-    return ReportFiles(docx, xlsx, outline, current, previous, list(charts.values()))
+    return docx, xlsx, list(charts.values())

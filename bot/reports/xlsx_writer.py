@@ -27,7 +27,9 @@ def _format(cell, value) -> None:
     percent = isinstance(value, Percent) or (isinstance(value, Change) and value.percent)
     if percent:
         cell.number_format = "0.0%"
-    elif isinstance(value, Score) or (isinstance(value, Change) and isinstance(value.current, Score)):
+    elif isinstance(value, Score) or (
+        isinstance(value, Change) and isinstance(value.current, Score)
+    ):
         cell.number_format = "0.0"
     elif isinstance(value, int) or isinstance(value, Change):
         cell.number_format = "#,##0"

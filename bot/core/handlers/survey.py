@@ -15,8 +15,6 @@ from bot.core.types import Button, Reply
 from bot.db.base import utcnow
 from bot.db.models_survey import SurveyResponse
 
-SOURCES = ("offer", "campaign", "command")
-
 
 def _menu_row(turn: Turn) -> list[Button]:
     return [turn.button("btn_menu", "menu")]
@@ -25,13 +23,17 @@ def _menu_row(turn: Turn) -> list[Button]:
 def question_reply(turn: Turn, survey: Survey, response: SurveyResponse) -> Reply:
     index = response.answered
     question = survey.questions[index]
-    text = turn.t("survey_question", number=index + 1, total=len(survey.questions), question=question.text)
+    text = turn.t(
+        "survey_question", number=index + 1, total=len(survey.questions), question=question.text
+    )
     if question.kind == "scale":
         text += "\n" + turn.t("survey_scale_hint", low=question.scale_min, high=question.scale_max)
         rows = [[Button(str(v), payload=f"sva:{response.id}.{index}.{v}") for v in SCALE]]
     else:
-        rows = [[Button(o.label, payload=f"sva:{response.id}.{index}.{i}")]
-                for i, o in enumerate(question.options, 1)]
+        rows = [
+            [Button(o.label, payload=f"sva:{response.id}.{index}.{i}")]
+            for i, o in enumerate(question.options, 1)
+        ]
     rows.append([turn.button("btn_survey_later", f"svl:{survey.id}")])
     return Reply(text, buttons=rows)
 
@@ -41,6 +43,10 @@ async def offer(turn: Turn, replies: list[Reply]) -> list[Reply]:
     the person is not in the middle of something else."""
     if not replies or turn.state.step is not None or any(r.quiz for r in replies):
         return replies
+    if (
+        turn.incoming.channel == "terminal"
+    ):  # the editors' content-testing tool: keep it predictable
+        return replies
     survey = surveys.offered_survey(turn.content, turn.role)
     if survey is None:
         return replies
@@ -48,15 +54,22 @@ async def offer(turn: Turn, replies: list[Reply]) -> list[Reply]:
     if await surveys.find_response(turn.session, survey, period, turn.user_key) is not None:
         return replies
     since, _ = period.bounds()
-    if await surveys.interactions_since(turn.session, turn.user_key, since) < survey.offer_after_interactions:
+    if (
+        await surveys.interactions_since(turn.session, turn.user_key, since)
+        < survey.offer_after_interactions
+    ):
         return replies
-    _, created = await surveys.open_response(turn.session, survey, period, turn.user_key, "interactions")
+    _, created = await surveys.open_response(
+        turn.session, survey, period, turn.user_key, "interactions"
+    )
     if not created:
         return replies
     turn.log(EventKind.SURVEY_OFFERED, topic=survey.id, item=period.key, outcome="interactions")
     text = turn.t("survey_offer", title=survey.title, count=len(survey.questions))
-    rows = [[turn.button("btn_survey_start", f"survey:{survey.id}:offer")],
-            [turn.button("btn_survey_later", f"svl:{survey.id}")]]
+    rows = [
+        [turn.button("btn_survey_start", f"survey:{survey.id}:offer")],
+        [turn.button("btn_survey_later", f"svl:{survey.id}")],
+    ]
     return replies + [Reply(text, buttons=rows)]
 
 
@@ -65,8 +78,13 @@ async def start(turn: Turn, survey: Survey, source: str) -> list[Reply]:
     if not surveys.eligible(survey, turn.role):
         return [Reply(turn.t(f"survey_not_for_you_{survey.audience}"), buttons=[_menu_row(turn)])]
     period = surveys.current_period(survey)
-    response, _ = await surveys.open_response(turn.session, survey, period, turn.user_key,
-                                              "campaign" if source == "campaign" else "command")
+    response, _ = await surveys.open_response(
+        turn.session,
+        survey,
+        period,
+        turn.user_key,
+        "campaign" if source == "campaign" else "command",
+    )
     if response.completed_at is not None:
         return [Reply(turn.t("survey_done_already"), buttons=[_menu_row(turn)])]
     replies = []
@@ -146,7 +164,9 @@ async def answer(turn: Turn, arg: str) -> list[Reply]:
             return [Reply(turn.t("survey_done_already"), buttons=[_menu_row(turn)])]
         return [Reply(turn.t("survey_already_recorded")), question_reply(turn, survey, response)]
     outcome, value = chosen
-    turn.log(EventKind.SURVEY_ANSWERED, topic=survey.id, item=question.id, outcome=outcome, value=value)
+    turn.log(
+        EventKind.SURVEY_ANSWERED, topic=survey.id, item=question.id, outcome=outcome, value=value
+    )
     if last:
         turn.log(EventKind.SURVEY_COMPLETED, topic=survey.id, item=response.period)
         return [Reply(survey.thanks, buttons=[_menu_row(turn)])]
