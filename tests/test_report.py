@@ -4,11 +4,13 @@ every figure checked against what was seeded; each period kind; an empty period.
 from __future__ import annotations
 
 import asyncio
+import shutil
 import zipfile
 from datetime import datetime
 from pathlib import Path
 
 import pytest
+import yaml
 from docx import Document
 from docx.table import Table as DocxTable
 from docx.text.paragraph import Paragraph as DocxParagraph
@@ -588,3 +590,34 @@ def test_bad_periods_are_refused_clearly(args, message, tmp_path, capsys):
     )
     assert message in capsys.readouterr().err
     assert not list(tmp_path.glob("*.docx"))
+
+
+def _pack_copy(tmp_path: Path) -> Path:
+    from tests.conftest import CONTENT_DIR
+
+    pack = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, pack)
+    return pack
+
+
+def test_report_wording_is_checked_by_content_validate(tmp_path, capsys):
+    pack = _pack_copy(tmp_path)
+    path = pack / "report.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    del data["texts"]["title"]
+    data["document"].pop("recipients")
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert main(["--content-dir", str(pack), "content", "validate"]) == 1
+    err = capsys.readouterr().err
+    assert "report.yaml: texts.title: thiếu câu chữ này" in err
+    assert "report.yaml: document.recipients: Field required" in err
+
+
+def test_a_pack_without_report_wording_is_refused_clearly(tmp_path, capsys):
+    pack = _pack_copy(tmp_path)
+    (pack / "report.yaml").unlink()
+    url = f"sqlite+aiosqlite:///{tmp_path / 'r.sqlite3'}"
+    args = ["--database-url", url, "--content-dir", str(pack), "report", "--year", "2026"]
+    assert main([*args, "--out", str(tmp_path / "out")]) == 1
+    assert "report.yaml" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

@@ -183,10 +183,11 @@ def load_report(r: _Reader, root: Path) -> ReportTemplate | None:
     if not path.exists():
         return None
     data = r.read(path)
-    template = r.model(ReportTemplate, data, path) if data is not None else None
-    if template is None:
+    if data is None:
         return None
-    missing = [k for k in REQUIRED_TEXTS if k not in template.texts]
+    texts = data.get("texts") if isinstance(data, dict) else None
+    missing = [k for k in REQUIRED_TEXTS if isinstance(texts, dict) and k not in texts]
     for key in missing:
         r.issues.append(ContentIssue(r.rel(path), f"texts.{key}", "thiếu câu chữ này"))
+    template = r.model(ReportTemplate, data, path)
     return None if missing else template

@@ -67,7 +67,7 @@ class Outline:
     period: Period
     previous: Period
     blocks: list = field(default_factory=list)
-    facts: list[tuple[str, str]] = field(default_factory=list)  # the workbook's first sheet
+    facts: list[tuple[str, str | int]] = field(default_factory=list)  # the workbook's first sheet
 
     @property
     def tables(self) -> list[Table]:
@@ -183,7 +183,7 @@ class Builder:
                 self.t("fact_previous"),
                 f"{previous} ({vn_date(prev.period.start)} – {vn_date(prev.period.end)})",
             ),
-            (self.t("fact_events"), str(cur.events)),
+            (self.t("fact_events"), cur.events),
             (self.t("fact_source"), self.t("data_note")),
         ]
         return outline
