@@ -147,3 +147,12 @@ def conversation(services) -> Conversation:
 @pytest.fixture
 def chat(conversation) -> Chat:
     return Chat(conversation)
+
+
+@pytest.fixture
+async def faq_chat(settings, faq_store):
+    """A chat with the small fixture FAQ (see `make_faq_pack`)."""
+    db = Database(settings.database_url)
+    services = Services(settings=settings, db=db, content=faq_store, router=build_router())
+    yield Chat(Conversation(services))
+    await db.dispose()

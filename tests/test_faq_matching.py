@@ -7,11 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.core.answerer import QuestionAnswerer
-from bot.core.conversation import Conversation
-from bot.core.features import build_router
-from bot.core.services import Services
 from bot.db.models import EngagementEvent
-from bot.db.session import Database
 from tests.conftest import Chat
 
 
@@ -98,14 +94,6 @@ def test_personal_numbers_are_masked_in_what_is_logged(qa):
 
 
 # -- through the conversation ------------------------------------------------------------
-
-
-@pytest.fixture
-async def faq_chat(settings, faq_store):
-    db = Database(settings.database_url)
-    services = Services(settings=settings, db=db, content=faq_store, router=build_router())
-    yield Chat(Conversation(services))
-    await db.dispose()
 
 
 async def _events(chat: Chat, kind: str) -> list[EngagementEvent]:

@@ -17,7 +17,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.events import EventKind
-from bot.core.text import FILLERS
+from bot.core.text import FILLERS, MASK
 from bot.db.base import utcnow
 from bot.db.models import EngagementEvent
 
@@ -37,7 +37,7 @@ class Gap:
 
 
 def group_key(question: str) -> str:
-    words = question.split()
+    words = [w for w in question.split() if w != MASK]
     return " ".join(sorted({w for w in words if w not in FILLERS} or set(words)))
 
 
