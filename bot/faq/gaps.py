@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.events import EventKind
@@ -22,6 +22,7 @@ from bot.db.base import utcnow
 from bot.db.models import EngagementEvent
 
 CHOICE_WINDOW = timedelta(minutes=10)  # a tap this soon after a suggestion answers it
+MAX_ASKED = 2000  # the most recent suggested questions looked at for what people chose
 
 
 @dataclass
@@ -70,7 +71,8 @@ async def content_gaps(session: AsyncSession, days: int | None = 30, limit: int 
 
 
 async def _attach_choices(session: AsyncSession, gaps: list[Gap], since: datetime | None) -> None:
-    """For suggested questions: which entry did the person tap within a few minutes?"""
+    """For suggested questions: which entry or guide did the person open within a few
+    minutes? The first one they opened is taken as what they meant."""
     E = EngagementEvent
     by_wording = {w: g for g in gaps if g.suggested for w in g.wordings}
     if not by_wording:
@@ -79,13 +81,17 @@ async def _attach_choices(session: AsyncSession, gaps: list[Gap], since: datetim
              E.item.in_(list(by_wording))]
     if since is not None:
         where.append(E.occurred_at >= since)
-    asked = (await session.execute(select(E.user_key, E.occurred_at, E.item).where(*where))).all()
+    asked = (await session.execute(
+        select(E.user_key, E.occurred_at, E.item).where(*where)
+        .order_by(E.occurred_at.desc()).limit(MAX_ASKED)  # a sample: bounded query parameters
+    )).all()
     if not asked:
         return
     people = {a.user_key for a in asked}
     chosen = (await session.execute(
         select(E.user_key, E.occurred_at, E.item)
-        .where(E.kind == str(EventKind.QUESTION_ANSWERED), E.outcome == "chosen",
+        .where(or_(and_(E.kind == str(EventKind.QUESTION_ANSWERED), E.outcome == "chosen"),
+                   E.kind == str(EventKind.GUIDE_OPENED)),
                E.user_key.in_(people), E.occurred_at >= min(a.occurred_at for a in asked))
         .order_by(E.occurred_at)
     )).all()
