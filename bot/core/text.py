@@ -26,14 +26,15 @@ MASK = "xx"
 
 MAX_READINGS = 4
 
-# Folded words that say nothing about what is asked: particles, greetings, pronouns,
-# politeness. Matching leaves them out of coverage; they stay in the text for fuzzy scores.
+# Folded chat words that say nothing about what is asked and that content rarely uses:
+# particles, pronouns, greetings. Coverage ignores them, so "ạ" or "ad ơi" do not make a
+# question look out of scope. Words whose folded form is also a content word stay out
+# ("ban": bạn / bản sao, "mot cua", "chi so", "ma ho so", "cuoc thi"); words content uses
+# often ("là", "gì", "của") need no listing: their IDF is low anyway.
 FILLERS = frozenset(
     """
-    a ah ak oi nhe nha nhen ne nhi ha hen vay day do ma thi la va voi
-    cho toi minh em anh chi ban ad admin bac co chu ong ba
-    xin chao cam on hoi giup duoc khong gi nao sao the nhu lam muon biet can phai
-    vui long dum giup nho hay ve cua cac nhung mot de tai o
+    a ah ak oi nhe nha nhen ne nhi ha hen vay
+    toi minh em anh ad admin bac chao vui dum giup
     """.split()
 )
 

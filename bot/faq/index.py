@@ -168,7 +168,7 @@ class FaqIndex:
         if not top:
             return []
         ceiling = float(max(scores[i] for i in top))
-        content = {w for w in words if w not in FILLERS}
+        content = {w for w in words if w not in FILLERS} or set(words)
         query_mass = sum(self.bm25.weight(w) for w in content)
         text = " ".join(words)
         present = set(words)
