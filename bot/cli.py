@@ -233,6 +233,44 @@ def cmd_faq_eval(args) -> int:
     return 0
 
 
+def cmd_faq_calibrate(args) -> int:
+    """Fit the match model on labelled questions; print the weights for bot/faq/model.py."""
+    from bot.content.loader import ContentError, load_pack
+    from bot.core.answerer import QuestionAnswerer
+    from bot.faq import calibrate
+    from bot.faq.evaluation import EvalSetError, load_eval_set
+    from bot.faq.model import NAMES
+
+    settings = _settings(args)
+    try:
+        pack = load_pack(settings.content_dir)
+        ids = {e.id for e in pack.faq} | {g.id for g in pack.guides}
+        queries = load_eval_set(Path(args.file), ids)
+        held_out = load_eval_set(Path(args.check), ids) if args.check else []
+    except (ContentError, EvalSetError) as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    answerer = QuestionAnswerer(pack)
+    weights, bias = calibrate.fit(*calibrate.examples(answerer, queries))
+    print(f"Trọng số khớp trên {args.file} ({len(queries)} câu):")
+    for name, w in zip(NAMES, weights, strict=True):
+        print(f"  {name:18s} {w:7.3f}")
+    print(f"  {'bias':18s} {bias:7.3f}")
+    print(f"WEIGHTS = {weights}\nBIAS = {bias}")
+    _print_figures("kiểm tra chéo 5 phần", calibrate.cross_validated(answerer, queries))
+    if held_out:
+        searched = [(q, answerer.search(q.q)[1]) for q in held_out]
+        _print_figures(f"trên {args.check}",
+                       calibrate.figures_with(searched, weights, bias, answerer.thresholds))
+    return 0
+
+
+def _print_figures(label: str, f: dict[str, float]) -> None:
+    print(f"{label}: top-1 {f['top1']:.1%}, top-3 {f['top3']:.1%}, ngoài phạm vi được từ chối "
+          f"{f['oos_rejected']:.1%}, từ chối nhầm {f['false_rejection']:.1%}, "
+          f"trả lời sai {f['answered_wrong']:.1%}")
+
+
 def cmd_faq_gaps(args) -> int:
     from bot.db import migrate
     from bot.db.session import Database
@@ -332,6 +370,10 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--failures", action="store_true", help="liệt kê các câu chưa đạt")
     ev.add_argument("--sweep", action="store_true", help="in kết quả theo từng ngưỡng tin cậy")
     ev.set_defaults(func=cmd_faq_eval)
+    cal = faq.add_parser("calibrate", help="khớp trọng số mô hình đối sánh trên bộ câu hỏi phát triển")
+    cal.add_argument("--file", default="tests/data/faq_dev.yaml", help="bộ câu hỏi để khớp")
+    cal.add_argument("--check", help="bộ câu hỏi để kiểm tra (không dùng để khớp)")
+    cal.set_defaults(func=cmd_faq_calibrate)
     gaps = faq.add_parser("gaps", help="các câu hỏi chưa trả lời được, hỏi nhiều nhất trước")
     gaps.add_argument("--days", type=int, default=30, help="số ngày gần nhất (0 = tất cả; mặc định 30)")
     gaps.add_argument("--limit", type=int, default=20, help="số câu hỏi in ra (mặc định 20)")

@@ -45,11 +45,12 @@ class Answer:
 
 @dataclass(frozen=True)
 class Thresholds:
-    confident: float = 62.0  # at or above, and ahead of the rival by `margin`: answer
-    sure: float = 85.0  # at or above: answer whatever the rival scores
-    margin: float = 6.0
-    plausible: float = 45.0  # at or above: may be offered as "did you mean"
-    gap: float = 15.0  # offered only within this distance of the best
+    # Scores are the match model's probability (in %) that the entry is the answer.
+    confident: float = 50.0  # at or above, and ahead of the rival by `margin`: answer
+    sure: float = 80.0  # at or above: answer whatever the rival scores
+    margin: float = 15.0
+    plausible: float = 20.0  # at or above: may be offered as "did you mean"
+    gap: float = 40.0  # offered only within this distance of the best
 
 
 def _candidate(hit: Hit) -> Candidate:
@@ -70,7 +71,7 @@ class QuestionAnswerer:
         if len(question) > MAX_QUESTION:
             question = question[:HEAD] + " " + question[HEAD - MAX_QUESTION:]
         normalised = self.index.normalise(question)
-        return normalised.text, self.index.search(normalised.readings)
+        return normalised.text, self.index.search(normalised)
 
 
 def decide(hits: list[Hit], t: Thresholds, normalised: str = "") -> Answer:

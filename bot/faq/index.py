@@ -1,17 +1,19 @@
 """The search index over a pack's FAQ entries and service guides.
 
-Two stages, so a query stays well under a few milliseconds at thousands of entries:
+Two stages, so a question stays within a few milliseconds at thousands of entries:
 
 1. BM25 over syllable unigrams and bigrams of each entry's question, phrasings and
    keywords (the answer text counts for a fifth) picks a few dozen candidates.
-2. Each candidate is scored on how much of the question it covers and how much of its
-   closest phrasing the question covers (both weighted by IDF, so "là gì" counts for
-   little and "lý lịch tư pháp" for a lot), word order (bigrams), and rapidfuzz's
-   `token_set_ratio` on the folded strings — which alone ties at 100 on short queries,
-   hence the term weights around it.
+2. Each candidate gets match features (`bot/faq/model.py`): how much of the question it
+   covers and how much of its closest phrasing the question says (IDF-weighted, so "là gì"
+   counts for little and "lý lịch tư pháp" for a lot), word order, rapidfuzz's
+   `token_set_ratio` on the folded strings (which alone ties at 100 on short questions),
+   and whether words typed with diacritics agree with the entry's ("lợi" is not "lỗi").
+   A logistic model turns them into the probability that the entry is the answer.
 
-A query word the content never uses is corrected to a content word one edit away
-("chung thuc" survives "chungg thuc"), or split in two ("dangky" → "dang ky")."""
+A question word that cannot be a Vietnamese syllable ("congg", "dangky") is corrected to
+a content word one edit away, or split in two; a real syllable the content never uses is
+kept, as a sign that the question is about something else."""
 
 from __future__ import annotations
 
@@ -24,12 +26,15 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from bot.content.schema import ContentPack, Guide
-from bot.core.text import FILLERS, Normaliser, bigrams
+from bot.core.text import FILLERS, Normalised, Normaliser, bigrams, is_syllable
 from bot.faq.bm25 import BM25
+from bot.faq.model import Features, probability
 
 ANSWER_WEIGHT = 0.2  # answer text vs questions in BM25
 FILLER_WEIGHT = 0.5  # a particle or pronoun in the query, vs a content word
 CANDIDATES = 20
+EVIDENCE = 12.0  # IDF mass of a phrasing said in full that counts as full evidence
+LONG = 20  # content words of a long question
 
 
 @dataclass(frozen=True)
@@ -48,23 +53,19 @@ class Entry:
     title: str
     phrasings: list[Phrasing] = field(default_factory=list)
     vocabulary: frozenset[str] = frozenset()  # every word of its questions and keywords
+    accents: dict[str, frozenset[str]] = field(default_factory=dict)  # how they are spelt
     related: frozenset[str] = frozenset()  # a FAQ entry and the guide it offers
-
-
-@dataclass(frozen=True)
-class Features:
-    query_coverage: float  # IDF share of the question's content words the entry has
-    phrasing_coverage: float  # IDF share of the closest phrasing's words the question has
-    order: float  # share of that phrasing's bigrams found in the question
-    fuzzy: float  # token_set_ratio with that phrasing, 0–1
-    bm25: float  # relative to the best candidate for this query, 0–1
 
 
 @dataclass(frozen=True)
 class Hit:
     entry: Entry
     features: Features
-    score: float  # 0–100
+    score: float  # probability that this entry answers the question, 0–100
+
+
+def _harmonic(a: float, b: float) -> float:
+    return 2 * a * b / (a + b) if a + b else 0.0
 
 
 class FaqIndex:
@@ -87,8 +88,7 @@ class FaqIndex:
 
         documents, questions = [], []
         for questions_of, answer in sources:
-            words = [self.normalise.document(q) for q in questions_of]
-            words = [w for w in words if w]
+            words = [w for w in (self.normalise.document(q) for q in questions_of) if w]
             questions.append(words)
             answer_words = self.normalise.document(answer)
             documents.append(
@@ -96,9 +96,14 @@ class FaqIndex:
                 + [(t, ANSWER_WEIGHT) for t in (*answer_words, *bigrams(answer_words))]
             )
         self.bm25 = BM25(documents)
-        for entry, words in zip(self.entries, questions, strict=True):
+        for entry, words, (questions_of, _) in zip(self.entries, questions, sources, strict=True):
             entry.phrasings = [self._phrasing(w) for w in words]
             entry.vocabulary = frozenset(t for w in words for t in w)
+            accents: dict[str, set[str]] = {}
+            for q in questions_of:
+                for word, forms in self.normalise.document_accents(q).items():
+                    accents.setdefault(word, set()).update(forms)
+            entry.accents = {k: frozenset(v) for k, v in accents.items()}
         # Typo correction targets: content words, the most used first (ties go to them).
         counts: dict[str, int] = {}
         for entry in self.entries:
@@ -120,10 +125,12 @@ class FaqIndex:
     # -- query side ---------------------------------------------------------------------
 
     def correct(self, words: list[str]) -> list[str]:
-        """Replace words the content never uses by a close content word, if one exists."""
+        """Replace a typo (a word that is no Vietnamese syllable and that the content never
+        uses) by a close content word, if there is one."""
         out: list[str] = []
         for word in words:
-            if word in self.bm25 or word in FILLERS or len(word) < 4 or word.isdigit():
+            if (word in self.bm25 or len(word) < 3 or word.isdigit() or is_syllable(word)
+                    or word in FILLERS):
                 out.append(word)
                 continue
             if word not in self._corrections:
@@ -135,77 +142,78 @@ class FaqIndex:
         return out
 
     def _correction(self, word: str) -> str | None:
-        for cut in range(2, len(word) - 1):
+        for cut in range(1, len(word)):
             head, tail = word[:cut], word[cut:]
-            if head in self.bm25 and tail in self.bm25 and f"{head} {tail}" in self.bm25:
+            if f"{head} {tail}" in self.bm25:  # "dangky", "ketHon" typed without a space
                 return f"{head} {tail}"
         found = process.extractOne(word, self._vocabulary, scorer=Levenshtein.distance,
                                    score_cutoff=1)
         return found[0] if found else None
 
-    def search(self, readings: Iterable[list[str]], limit: int = CANDIDATES) -> list[Hit]:
+    def search(self, question: Normalised, limit: int = CANDIDATES) -> list[Hit]:
         """Candidates for every reading of the question, best first, each entry once."""
         best: dict[int, Hit] = {}
-        for reading in readings:
+        for reading in question.readings:
             words = self.correct(reading)
             if not words:
                 continue
-            for i, hit in self._search_reading(words, limit):
+            for i, hit in self._search_reading(words, question.accents, limit):
                 if i not in best or best[i].score < hit.score:
                     best[i] = hit
         return sorted(best.values(), key=lambda h: -h.score)
 
-    def _search_reading(self, words: list[str], limit: int) -> list[tuple[int, Hit]]:
+    def _search_reading(self, words: list[str], accents: dict[str, frozenset[str]],
+                        limit: int) -> Iterable[tuple[int, Hit]]:
+        bm25 = self.bm25
         pairs = set(bigrams(words))
         terms = [(w, FILLER_WEIGHT if w in FILLERS else 1.0) for w in set(words)]
-        terms += [(p, 1.0) for p in pairs if p in self.bm25]
-        scores = self.bm25.scores(terms)
-        if len(scores) > limit:
-            top = np.argpartition(-scores, limit)[:limit]
-        else:
-            top = np.arange(len(scores))
+        terms += [(p, 1.0) for p in pairs if p in bm25]
+        scores = bm25.scores(terms)
+        top = np.argpartition(-scores, limit)[:limit] if len(scores) > limit else range(len(scores))
         top = [int(i) for i in top if scores[i] > 0]
         if not top:
             return []
         ceiling = float(max(scores[i] for i in top))
+        self_mass = sum(bm25.weight(t) * w for t, w in terms) or 1.0
         content = {w for w in words if w not in FILLERS} or set(words)
-        query_mass = sum(self.bm25.weight(w) for w in content)
-        text = " ".join(words)
-        present = set(words)
+        weight = {w: bm25.weight(w) for w in content}
+        query_mass = sum(weight.values()) or 1.0
+        known = sum(v for w, v in weight.items() if w in bm25) / query_mass
+        marked = [(w, forms, weight[w]) for w, forms in accents.items() if w in weight]
+        text, present = " ".join(words), set(words)
         out = []
         for i in top:
             entry = self.entries[i]
-            covered = sum(self.bm25.weight(w) for w in content if w in entry.vocabulary)
-            # The phrasing that fits best, judged on the three measures at once.
-            closest = max(
-                (self._phrasing_match(p, present, pairs, text) for p in entry.phrasings),
-                key=lambda m: 3 * m[0] + m[1] + m[2], default=(0.0, 0.0, 0.0),
-            )
+            covered = sum(v for w, v in weight.items() if w in entry.vocabulary) / query_mass
+            closest = max((self._phrasing_match(p, present, pairs, text) for p in entry.phrasings),
+                          key=lambda m: 3 * m[0] + m[1] + m[2], default=(0.0, 0.0, 0.0, 0.0))
+            mismatch = sum(v for w, forms, v in marked
+                           if w in entry.accents and not forms & entry.accents[w]) / query_mass
             features = Features(
-                query_coverage=covered / query_mass if query_mass else 0.0,
+                bm25=float(scores[i]) / ceiling,
+                bm25_share=float(scores[i]) / self_mass,
+                query_coverage=covered,
                 phrasing_coverage=closest[0],
+                fit=_harmonic(covered, closest[0]),
                 order=closest[1],
                 fuzzy=closest[2],
-                bm25=float(scores[i]) / ceiling,
+                evidence=min(1.0, closest[3] / EVIDENCE),
+                length=min(1.0, len(content) / LONG),
+                known=known,
+                accent_mismatch=mismatch,
             )
-            out.append((i, Hit(entry, features, confidence(features))))
+            out.append((i, Hit(entry, features, round(100 * probability(features), 1))))
         return out
 
     def _phrasing_match(self, p: Phrasing, present: set[str], pairs: set[str],
-                        text: str) -> tuple[float, float, float]:
-        cov = sum(self.bm25.weight(w) for w in p.words if w in present) / p.mass if p.mass else 0.0
-        order = (sum(self.bm25.weight(b) for b in p.pairs if b in pairs) / p.pair_mass
+                        text: str) -> tuple[float, float, float, float]:
+        weight = self.bm25.weight
+        found = sum(weight(w) for w in p.words if w in present)
+        cov = found / p.mass if p.mass else 0.0
+        order = (sum(weight(b) for b in p.pairs if b in pairs) / p.pair_mass
                  if p.pair_mass else cov)
-        return cov, order, fuzz.token_set_ratio(text, p.text) / 100
-
-
-def confidence(f: Features) -> float:
-    """How sure the match is, 0–100: how much of the closest phrasing the question
-    says, how much of the question the entry covers, in order, and fuzzily."""
-    fit = 0.45 * f.phrasing_coverage + 0.15 * f.order + 0.15 * f.fuzzy
-    return round(100 * (fit + 0.25 * f.query_coverage) * (0.7 + 0.3 * f.bm25), 1)
+        return cov, order, fuzz.token_set_ratio(text, p.text) / 100, found
 
 
 def _guide_text(g: Guide) -> str:
     return " ".join([g.summary, *g.documents, *g.steps])
-
