@@ -193,17 +193,13 @@ def cmd_faq_eval(args) -> int:
         return 2
     answerer = QuestionAnswerer(pack)
     if args.sweep:
-        base = answerer.thresholds
-        print("tin cậy  gợi ý   top-1   top-3   loại NPV  loại nhầm  trả lời sai")
-        for confident in (base.confident - 10, base.confident - 5, base.confident,
-                          base.confident + 5, base.confident + 10):
-            for plausible in (base.plausible - 10, base.plausible - 5, base.plausible,
-                              base.plausible + 5, base.plausible + 10):
-                t = Thresholds(confident=confident, sure=base.sure, margin=base.margin,
-                               plausible=plausible, gap=base.gap)
-                f = sweep(answerer, queries, [t])[0][1]
-                print(f"{confident:6.0f}  {plausible:5.0f}   {f['top1']:6.1%}  {f['top3']:6.1%}  "
-                      f"{f['oos_rejected']:7.1%}  {f['false_rejection']:8.1%}  {f['answered_wrong']:8.1%}")
+        print("tin cậy  gợi ý   top-1   top-3   loại NPV  loại nhầm  trả lời sai  hỏi lại")
+        grid = [Thresholds(confident=c, plausible=p) for c in (40, 50, 60, 70)
+                for p in (20, 25, 30, 35, 40, 45) if p <= c]
+        for t, f in sweep(answerer, queries, grid):
+            print(f"{t.confident:6.0f}  {t.plausible:5.0f}   {f['top1']:6.1%}  {f['top3']:6.1%}  "
+                  f"{f['oos_rejected']:7.1%}  {f['false_rejection']:8.1%}  "
+                  f"{f['answered_wrong']:8.1%}  {f['suggested']:8.1%}")
         return 0
     report = evaluate(answerer, queries)
     f = report.figures
@@ -234,12 +230,12 @@ def cmd_faq_eval(args) -> int:
 
 
 def cmd_faq_calibrate(args) -> int:
-    """Fit the match model on labelled questions; print the weights for bot/faq/model.py."""
+    """Fit the match models on labelled questions; print the weights for bot/faq/model.py."""
     from bot.content.loader import ContentError, load_pack
     from bot.core.answerer import QuestionAnswerer
     from bot.faq import calibrate
     from bot.faq.evaluation import EvalSetError, load_eval_set
-    from bot.faq.model import NAMES
+    from bot.faq.model import NAMES, TOP_NAMES
 
     settings = _settings(args)
     try:
@@ -251,17 +247,20 @@ def cmd_faq_calibrate(args) -> int:
         print(str(exc), file=sys.stderr)
         return 2
     answerer = QuestionAnswerer(pack)
-    weights, bias = calibrate.fit(*calibrate.examples(answerer, queries))
+    searched = calibrate.search_all(answerer, queries)
+    model = calibrate.fit_models(searched)
     print(f"Trọng số khớp trên {args.file} ({len(queries)} câu):")
-    for name, w in zip(NAMES, weights, strict=True):
-        print(f"  {name:18s} {w:7.3f}")
-    print(f"  {'bias':18s} {bias:7.3f}")
-    print(f"WEIGHTS = {weights}\nBIAS = {bias}")
-    _print_figures("kiểm tra chéo 5 phần", calibrate.cross_validated(answerer, queries))
+    for label, names, weights, bias in (("xếp hạng", NAMES, model.weights, model.bias),
+                                        ("độ tin cậy", TOP_NAMES, model.top_weights, model.top_bias)):
+        print(f"  {label}: " + ", ".join(f"{n} {w:.3f}" for n, w in zip(names, weights, strict=True))
+              + f", bias {bias:.3f}")
+    print(f"WEIGHTS = {model.weights}\nBIAS = {model.bias}")
+    print(f"TOP_WEIGHTS = {model.top_weights}\nTOP_BIAS = {model.top_bias}")
+    t = answerer.thresholds
+    _print_figures("kiểm tra chéo 5 phần", calibrate.cross_validated(searched, t))
     if held_out:
-        searched = [(q, answerer.search(q.q)[1]) for q in held_out]
         _print_figures(f"trên {args.check}",
-                       calibrate.figures_with(searched, weights, bias, answerer.thresholds))
+                       calibrate.figures(calibrate.search_all(answerer, held_out), model, t))
     return 0
 
 

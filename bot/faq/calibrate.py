@@ -1,25 +1,27 @@
-"""Fitting the match model's weights on labelled questions (`cchc-bot faq calibrate`).
+"""Fitting the match models' weights on labelled questions (`cchc-bot faq calibrate`).
 
-Pointwise logistic regression: every candidate the index finds for a question is one
-example, labelled 1 when it is the expected entry and 0 otherwise (all 0 for an
-out-of-scope question). L2 regularisation keeps the weights small and stable on a few
-hundred questions; Newton's method converges in a few steps."""
+Both are L2-regularised logistic regressions (Newton's method converges in a few steps):
+
+- the ranker, pointwise: every candidate the index finds for a question is one example,
+  labelled 1 when it is the expected entry (all 0 for an out-of-scope question);
+- the confidence: one example per question — the best-ranked entry under the ranker just
+  fitted — labelled 1 when it is the expected entry."""
 
 from __future__ import annotations
 
 import random
-from dataclasses import replace
 
 import numpy as np
 
-from bot.core.answerer import QuestionAnswerer, Thresholds, decide
+from bot.core.answerer import Model, QuestionAnswerer, Thresholds, decide, rank, top_features
 from bot.faq.evaluation import EvalQuery, Outcome, Report
 from bot.faq.index import Hit
-from bot.faq.model import probability
+
+Searched = list[tuple[EvalQuery, list[Hit]]]
 
 
-def examples(answerer: QuestionAnswerer, queries: list[EvalQuery]) -> tuple[np.ndarray, np.ndarray]:
-    return _stack([(q, answerer.search(q.q)[1]) for q in queries])
+def search_all(answerer: QuestionAnswerer, queries: list[EvalQuery]) -> Searched:
+    return [(q, answerer.search(q.q)[1]) for q in queries]
 
 
 def fit(x: np.ndarray, y: np.ndarray, l2: float = 1.0,
@@ -39,36 +41,36 @@ def fit(x: np.ndarray, y: np.ndarray, l2: float = 1.0,
     return tuple(round(float(v), 3) for v in w[:-1]), round(float(w[-1]), 3)
 
 
-def rescored(hits: list[Hit], weights: tuple[float, ...], bias: float) -> list[Hit]:
-    out = [replace(h, score=round(100 * probability(h.features, weights, bias), 1)) for h in hits]
-    return sorted(out, key=lambda h: -h.score)
+def fit_models(searched: Searched) -> Model:
+    rows = [h.features.vector() for _, hits in searched for h in hits]
+    labels = [float(h.entry.id == q.expect) for q, hits in searched for h in hits]
+    weights, bias = fit(np.array(rows), np.array(labels))
+    ranker = Model(weights, bias)
+    tops, right = [], []
+    for q, hits in searched:
+        ranked = rank(hits, ranker)
+        if ranked:
+            tops.append(top_features(ranked).vector())
+            right.append(float(ranked[0].entry.id == q.expect))
+    top_weights, top_bias = fit(np.array(tops), np.array(right))
+    return Model(weights, bias, top_weights, top_bias)
 
 
-def figures_with(searched: list[tuple[EvalQuery, list[Hit]]], weights: tuple[float, ...],
-                 bias: float, thresholds: Thresholds) -> dict[str, float]:
-    return Report([Outcome(q, decide(rescored(hits, weights, bias), thresholds))
+def figures(searched: Searched, model: Model, thresholds: Thresholds) -> dict[str, float]:
+    return Report([Outcome(q, decide(hits, thresholds, model=model))
                    for q, hits in searched]).figures
 
 
-def cross_validated(answerer: QuestionAnswerer, queries: list[EvalQuery], folds: int = 5,
+def cross_validated(searched: Searched, thresholds: Thresholds, folds: int = 5,
                     seed: int = 1) -> dict[str, float]:
-    """The figures on each fold with weights fitted on the others, averaged."""
-    searched = [(q, answerer.search(q.q)[1]) for q in queries]
+    """The figures on each fold with models fitted on the others, averaged."""
     order = list(range(len(searched)))
     random.Random(seed).shuffle(order)
     totals: dict[str, float] = {}
     for k in range(folds):
         held = set(order[k::folds])
-        train = [searched[i] for i in order if i not in held]
-        x, y = _stack(train)
-        weights, bias = fit(x, y)
-        f = figures_with([searched[i] for i in sorted(held)], weights, bias, answerer.thresholds)
+        model = fit_models([searched[i] for i in order if i not in held])
+        f = figures([searched[i] for i in sorted(held)], model, thresholds)
         for name, value in f.items():
             totals[name] = totals.get(name, 0.0) + value / folds
     return totals
-
-
-def _stack(searched: list[tuple[EvalQuery, list[Hit]]]) -> tuple[np.ndarray, np.ndarray]:
-    rows = [h.features.vector() for _, hits in searched for h in hits]
-    labels = [1.0 if h.entry.id == q.expect else 0.0 for q, hits in searched for h in hits]
-    return np.array(rows, dtype=np.float64), np.array(labels, dtype=np.float64)

@@ -37,9 +37,14 @@ class Gap:
     wordings: Counter[str] = field(default_factory=Counter)
 
 
+# Words that change nothing about what is asked, for grouping wordings only ("cho hỏi",
+# "xin", "thế nào", "không"): matching keeps them, they carry some weight there.
+_NOISE = FILLERS | {"cho", "hoi", "xin", "cam", "on", "the", "nao", "khong", "duoc", "ko", MASK}
+
+
 def group_key(question: str) -> str:
-    words = [w for w in question.split() if w != MASK]
-    return " ".join(sorted({w for w in words if w not in FILLERS} or set(words)))
+    words = question.split()
+    return " ".join(sorted({w for w in words if w not in _NOISE} or set(words)))
 
 
 async def content_gaps(session: AsyncSession, days: int | None = 30, limit: int = 20) -> list[Gap]:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from bot.content.schema import ContentPack, Guide
 from bot.core.text import FILLERS, Normalised, Normaliser, bigrams, is_syllable
@@ -111,7 +111,7 @@ class FaqIndex:
                 counts[word] = counts.get(word, 0) + 1
         self._vocabulary = sorted((w for w in self.bm25.idf if " " not in w),
                                   key=lambda w: (-counts.get(w, 0), w))
-        self._corrections: OrderedDict[str, str | None] = OrderedDict()
+        self._corrections: OrderedDict[tuple[str, str], object] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -125,30 +125,54 @@ class FaqIndex:
     # -- query side ---------------------------------------------------------------------
 
     def correct(self, words: list[str]) -> list[str]:
-        """Replace a typo (a word that is no Vietnamese syllable and that the content never
-        uses) by a close content word, if there is one."""
+        """Correct typos towards the content's words:
+        - a word that cannot be a Vietnamese syllable ("congg", "dangky", "khaon") becomes
+          the content word one edit away (a swap of two letters counts as one), or two
+          content words when it is two run together;
+        - a real syllable the content never uses becomes a content word one edit away only
+          when that forms a phrase the content uses with a neighbour ("thủ tụt" → "thủ
+          tục"); otherwise it stays, as a sign the question is about something else."""
         out: list[str] = []
-        for word in words:
-            if (word in self.bm25 or len(word) < 3 or word.isdigit() or is_syllable(word)
-                    or word in FILLERS):
+        for i, word in enumerate(words):
+            if word in self.bm25 or len(word) < 2 or word.isdigit() or word in FILLERS:
                 out.append(word)
-                continue
-            if word not in self._corrections:
-                self._corrections[word] = self._correction(word)
-                if len(self._corrections) > 5000:
-                    self._corrections.popitem(last=False)
-            fixed = self._corrections[word]
-            out += fixed.split() if fixed else [word]
+            elif not is_syllable(word):
+                fixed = self._cached(word, self._correction)
+                out += fixed.split() if fixed else [word]
+            else:
+                before = out[-1] if out else None
+                after = words[i + 1] if i + 1 < len(words) else None
+                # A letter left out is the commonest slip ("tiu" for "tiêu"); then the
+                # most used phrase.
+                phrases = [(not _within(word, c), min(self.bm25.weight(f"{before} {c}"),
+                                                      self.bm25.weight(f"{c} {after}")), c)
+                           for c in self._cached(word, self._neighbours)]
+                best = min((p for p in phrases if p[1] < self.bm25.unknown_idf), default=None)
+                out.append(best[2] if best else word)
         return out
+
+    def _cached(self, word: str, find):
+        key = (find.__name__, word)
+        if key not in self._corrections:
+            self._corrections[key] = find(word)
+            if len(self._corrections) > 5000:
+                self._corrections.popitem(last=False)
+        return self._corrections[key]
 
     def _correction(self, word: str) -> str | None:
         for cut in range(1, len(word)):
             head, tail = word[:cut], word[cut:]
             if f"{head} {tail}" in self.bm25:  # "dangky", "ketHon" typed without a space
                 return f"{head} {tail}"
-        found = process.extractOne(word, self._vocabulary, scorer=Levenshtein.distance,
-                                   score_cutoff=1)
+        if len(word) < 3:
+            return None
+        found = process.extractOne(word, self._vocabulary, scorer=OSA.distance, score_cutoff=1)
         return found[0] if found else None
+
+    def _neighbours(self, word: str) -> list[str]:
+        found = process.extract(word, self._vocabulary, scorer=OSA.distance, score_cutoff=1,
+                                limit=None)
+        return [w for w, _, _ in found]
 
     def search(self, question: Normalised, limit: int = CANDIDATES) -> list[Hit]:
         """Candidates for every reading of the question, best first, each entry once."""
@@ -179,6 +203,8 @@ class FaqIndex:
         weight = {w: bm25.weight(w) for w in content}
         query_mass = sum(weight.values()) or 1.0
         known = sum(v for w, v in weight.items() if w in bm25) / query_mass
+        foreign = float(any(w not in bm25 and len(w) > 2 and not w.isdigit()
+                            and not is_syllable(w) for w in content))
         marked = [(w, forms, weight[w]) for w, forms in accents.items() if w in weight]
         text, present = " ".join(words), set(words)
         out = []
@@ -200,6 +226,7 @@ class FaqIndex:
                 evidence=min(1.0, closest[3] / EVIDENCE),
                 length=min(1.0, len(content) / LONG),
                 known=known,
+                foreign=foreign,
                 accent_mismatch=mismatch,
             )
             out.append((i, Hit(entry, features, round(100 * probability(features), 1))))
@@ -213,6 +240,12 @@ class FaqIndex:
         order = (sum(weight(b) for b in p.pairs if b in pairs) / p.pair_mass
                  if p.pair_mass else cov)
         return cov, order, fuzz.token_set_ratio(text, p.text) / 100, found
+
+
+def _within(typed: str, word: str) -> bool:
+    """Is `typed` `word` with letters left out?"""
+    letters = iter(word)
+    return all(c in letters for c in typed)
 
 
 def _guide_text(g: Guide) -> str:

@@ -1,9 +1,15 @@
-"""How likely a candidate entry is the right answer: a logistic model over match features.
+"""Two small logistic models over match features.
 
-One model ranks the candidates and says how sure it is, so the confidence is a
-probability (0–100 %) rather than an arbitrary score. Its weights were fitted by
-`cchc-bot faq calibrate` on the development queries (`tests/data/faq_dev.yaml`), never on
-the evaluation set, whose figures therefore measure queries the model has not seen."""
+- The ranker: how likely each candidate entry is the answer (`probability`), from that
+  candidate's features; candidates are ranked by it.
+- The confidence: how likely the best-ranked entry is the right answer at all
+  (`confidence`), from its ranker score, its lead over the runner-up and what the question
+  looks like (words the content never uses, length). This is the calibrated figure the
+  answer / "did you mean" / "not sure" decision is taken on.
+
+Both were fitted by `cchc-bot faq calibrate` on the development queries
+(`tests/data/faq_dev.yaml`), never on the evaluation set, whose figures therefore measure
+questions the models have not seen."""
 
 from __future__ import annotations
 
@@ -24,6 +30,8 @@ class Features:
     # specific phrasing said in full (inside a rambling message) is strong evidence
     length: float  # content words in the question, saturating at 1 (20 words)
     known: float  # IDF share of the question's words the content uses at all
+    foreign: float  # 1 when the question has a word that is no Vietnamese syllable, no
+    # typo of a content word and not in the content ("facebook", "tiktok"), else 0
     accent_mismatch: float  # IDF share of words typed with marks that the entry spells otherwise
 
     def vector(self) -> tuple[float, ...]:
@@ -34,10 +42,45 @@ NAMES = tuple(Features.__dataclass_fields__)
 
 # Fitted by `cchc-bot faq calibrate` (L2-regularised logistic regression, pointwise: each
 # candidate of each development query, labelled right or wrong).
-WEIGHTS = (5.279, 2.122, 1.175, 1.656, 1.676, 1.455, 0.954, 1.137, 1.79, 0.066, -0.202)
-BIAS = -12.917
+WEIGHTS = (5.725, 2.064, 1.343, 1.755, 2.053, 1.47, 0.849, 1.003, 2.198, 0.26, -0.785, -0.191)
+BIAS = -14.297
 
 
 def probability(f: Features, weights: tuple[float, ...] = WEIGHTS, bias: float = BIAS) -> float:
+    z = bias + sum(w * x for w, x in zip(weights, f.vector(), strict=True))
+    return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+@dataclass(frozen=True)
+class TopFeatures:
+    ranker: float  # the best candidate's ranker log-odds
+    lead: float  # its ranker probability minus the runner-up's (an unrelated entry)
+    known: float
+    foreign: float
+    length: float
+    query_coverage: float
+    bm25_share: float
+    accent_mismatch: float
+    phrasing_coverage: float
+    evidence: float
+
+    @classmethod
+    def of(cls, best: Features, p_best: float, p_rival: float) -> TopFeatures:
+        p = min(max(p_best, 1e-6), 1 - 1e-6)
+        return cls(math.log(p / (1 - p)), p_best - p_rival, best.known, best.foreign,
+                   best.length, best.query_coverage, best.bm25_share, best.accent_mismatch,
+                   best.phrasing_coverage, best.evidence)
+
+    def vector(self) -> tuple[float, ...]:
+        return astuple(self)
+
+
+TOP_NAMES = tuple(TopFeatures.__dataclass_fields__)
+TOP_WEIGHTS = (1.372, 0.746, 0.169, -0.673, 0.889, 0.528, 0.627, -0.172, -1.452, -0.019)
+TOP_BIAS = 0.689
+
+
+def confidence(f: TopFeatures, weights: tuple[float, ...] = TOP_WEIGHTS,
+               bias: float = TOP_BIAS) -> float:
     z = bias + sum(w * x for w, x in zip(weights, f.vector(), strict=True))
     return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
