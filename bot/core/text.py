@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 _D = str.maketrans({"đ": "d", "Đ": "d"})
 _NON_WORD = re.compile(r"[^0-9a-z]+")
@@ -64,6 +65,13 @@ def is_syllable(word: str) -> bool:
     return any(word.startswith(o) and word[len(o):] in _RHYMES for o in _ONSETS)
 
 
+@lru_cache(maxsize=65536)
+def _fold_word(raw: str) -> tuple[str, ...]:
+    """A word's folded parts; cached: a pack or a chat uses a few thousand words."""
+    return tuple(fold(raw).split())
+
+
+@lru_cache(maxsize=65536)
 def accent_key(word: str) -> str:
     """The word with its vowel marks and its tone at the end, whatever the tone's placement:
     "hoà" and "hòa" → "hoa1"; "lợi" → "lơi5" but "lỗi" → "lôi4" (both fold to "loi")."""
@@ -140,7 +148,7 @@ class Normaliser:
         """(folded word, the word as typed) pairs."""
         out = []
         for raw in _WORD.findall(unicodedata.normalize("NFC", mask(text))):
-            parts = [p if p in self.table else _REPEATS.sub(r"\1", p) for p in fold(raw).split()]
+            parts = [p if p in self.table else _REPEATS.sub(r"\1", p) for p in _fold_word(raw)]
             out += [(p, raw if len(parts) == 1 else p) for p in parts]
         return out
 
@@ -173,7 +181,7 @@ class Normaliser:
             if folded in self.table:
                 forms = [w for o in self.table[folded] for w in _WORD.findall(o)]
             for form in forms:
-                accents.setdefault(fold(form), set()).add(accent_key(form))
+                accents.setdefault(" ".join(_fold_word(form)), set()).add(accent_key(form))
         return accents
 
 

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
 from bot.content.schema import ContentPack, Guide
@@ -32,7 +32,7 @@ from bot.faq.model import Features, probability
 
 ANSWER_WEIGHT = 0.2  # answer text vs questions in BM25
 FILLER_WEIGHT = 0.5  # a particle or pronoun in the query, vs a content word
-CANDIDATES = 20
+CANDIDATES = 15
 EVIDENCE = 12.0  # IDF mass of a phrasing said in full that counts as full evidence
 LONG = 20  # content words of a long question
 
@@ -40,9 +40,9 @@ LONG = 20  # content words of a long question
 @dataclass(frozen=True)
 class Phrasing:
     text: str  # folded words joined by spaces, for rapidfuzz
-    words: frozenset[str]  # non-filler unigrams
+    words: tuple[tuple[str, float], ...]  # non-filler unigrams with their IDF
     mass: float  # their summed IDF
-    pairs: frozenset[str]  # bigrams
+    pairs: tuple[tuple[str, float], ...]  # bigrams with their IDF
     pair_mass: float
 
 
@@ -109,18 +109,26 @@ class FaqIndex:
         for entry in self.entries:
             for word in entry.vocabulary:
                 counts[word] = counts.get(word, 0) + 1
-        self._vocabulary = sorted((w for w in self.bm25.idf if " " not in w),
-                                  key=lambda w: (-counts.get(w, 0), w))
+        vocabulary = sorted((w for w in self.bm25.idf if " " not in w),
+                            key=lambda w: (-counts.get(w, 0), w))
+        self._rank = {w: i for i, w in enumerate(vocabulary)}
+        # Every content word under each of its one-letter deletions (as in SymSpell): the
+        # words one edit from a typo are found by a few dictionary lookups, not a scan.
+        self._deletions: dict[str, list[str]] = {}
+        for word in vocabulary:
+            for key in {word, *_deletions(word)}:
+                self._deletions.setdefault(key, []).append(word)
         self._corrections: OrderedDict[tuple[str, str], object] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self.entries)
 
     def _phrasing(self, words: list[str]) -> Phrasing:
-        content = frozenset(w for w in words if w not in FILLERS) or frozenset(words)
-        pairs = frozenset(bigrams(words))
-        return Phrasing(" ".join(words), content, sum(self.bm25.weight(w) for w in content),
-                        pairs, sum(self.bm25.weight(p) for p in pairs))
+        content = {w for w in words if w not in FILLERS} or set(words)
+        unigrams = tuple((w, self.bm25.weight(w)) for w in sorted(content))
+        pairs = tuple((p, self.bm25.weight(p)) for p in sorted(set(bigrams(words))))
+        return Phrasing(" ".join(words), unigrams, sum(v for _, v in unigrams),
+                        pairs, sum(v for _, v in pairs))
 
     # -- query side ---------------------------------------------------------------------
 
@@ -166,13 +174,20 @@ class FaqIndex:
                 return f"{head} {tail}"
         if len(word) < 3:
             return None
-        found = process.extractOne(word, self._vocabulary, scorer=OSA.distance, score_cutoff=1)
-        return found[0] if found else None
+        near = self._neighbours(word)
+        return near[0] if near else None
 
     def _neighbours(self, word: str) -> list[str]:
-        found = process.extract(word, self._vocabulary, scorer=OSA.distance, score_cutoff=1,
-                                limit=None)
-        return [w for w, _, _ in found]
+        """Content words one edit away (insert, delete, replace, swap), most used first."""
+        found: set[str] = set()
+        for key in {word, *_deletions(word)}:
+            found.update(self._deletions.get(key, ()))
+        for i in range(len(word) - 1):
+            swapped = word[:i] + word[i + 1] + word[i] + word[i + 2:]
+            if swapped in self._rank:
+                found.add(swapped)
+        found.discard(word)
+        return sorted((w for w in found if OSA.distance(word, w) <= 1), key=self._rank.__getitem__)
 
     def search(self, question: Normalised, limit: int = CANDIDATES) -> list[Hit]:
         """Candidates for every reading of the question, best first, each entry once."""
@@ -232,14 +247,19 @@ class FaqIndex:
             out.append((i, Hit(entry, features, round(100 * probability(features), 1))))
         return out
 
-    def _phrasing_match(self, p: Phrasing, present: set[str], pairs: set[str],
+    @staticmethod
+    def _phrasing_match(p: Phrasing, present: set[str], pairs: set[str],
                         text: str) -> tuple[float, float, float, float]:
-        weight = self.bm25.weight
-        found = sum(weight(w) for w in p.words if w in present)
+        found = sum(v for w, v in p.words if w in present)
+        if not found:  # nothing in common: not the closest phrasing (saves the rest)
+            return 0.0, 0.0, 0.0, 0.0
         cov = found / p.mass if p.mass else 0.0
-        order = (sum(weight(b) for b in p.pairs if b in pairs) / p.pair_mass
-                 if p.pair_mass else cov)
+        order = sum(v for b, v in p.pairs if b in pairs) / p.pair_mass if p.pair_mass else cov
         return cov, order, fuzz.token_set_ratio(text, p.text) / 100, found
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1:] for i in range(len(word))}
 
 
 def _within(typed: str, word: str) -> bool:
