@@ -205,10 +205,11 @@ def cmd_faq_eval(args) -> int:
     f = report.figures
     n_in, n_out = len(report.in_scope), len(report.out_of_scope)
     print(f"Bộ câu hỏi đánh giá: {_eval_file(args)} — {n_in} trong phạm vi, {n_out} ngoài phạm vi")
-    print(f"  top-1:                           {f['top1']:6.1%}  (mục tiêu ≥ {TARGETS['top1']:.0%})")
-    print(f"  top-3:                           {f['top3']:6.1%}  (mục tiêu ≥ {TARGETS['top3']:.0%})")
-    print(f"  ngoài phạm vi được từ chối:      {f['oos_rejected']:6.1%}  (mục tiêu ≥ {TARGETS['oos_rejected']:.0%})")
-    print(f"  trong phạm vi bị từ chối nhầm:   {f['false_rejection']:6.1%}  (mục tiêu ≤ {TARGETS['false_rejection']:.0%})")
+    rows = [("top-1:", "top1", "≥"), ("top-3:", "top3", "≥"),
+            ("ngoài phạm vi được từ chối:", "oos_rejected", "≥"),
+            ("trong phạm vi bị từ chối nhầm:", "false_rejection", "≤")]
+    for label, key, sign in rows:
+        print(f"  {label:32s} {f[key]:6.1%}  (mục tiêu {sign} {TARGETS[key]:.0%})")
     print(f"  trả lời thẳng, đúng:             {f['answered_right']:6.1%}")
     print(f"  trả lời thẳng, sai:              {f['answered_wrong']:6.1%}")
     print(f"  hỏi lại \"Có phải bạn muốn hỏi…\": {f['suggested']:6.1%}")

