@@ -23,7 +23,7 @@ def upgrade() -> None:
     sa.Column('article_id', sa.String(length=128), nullable=True),
     sa.Column('message_id', sa.String(length=128), nullable=True),
     sa.Column('error', sa.String(length=255), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('campaign_key', name=op.f('pk_zalo_broadcasts'))
     )
