@@ -163,7 +163,7 @@ class ZaloChannel:
         async with self.services.db.session() as session:
             user = await get_or_create_user(session, CHANNEL, event.user_id)
             await session.flush()
-            await contacts.record(session, user.id, None if follow is False else at, follow=follow)
+            await contacts.record(session, user.id, at, follow=follow)
             if follow is not None and await self._first(
                 session, f"{event.name}:{event.user_id}:{int(at.timestamp() * 1000)}"
             ):

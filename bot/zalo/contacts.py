@@ -37,33 +37,27 @@ class Contact:
 
 
 async def record(
-    session: AsyncSession, user_id: int, at: datetime | None, *, follow: bool | None = None
+    session: AsyncSession, user_id: int, at: datetime, *, follow: bool | None = None
 ) -> None:
-    """Note an interaction at `at` (kept if older than the one stored: events can arrive
-    out of order) and, for follow/unfollow, the follow state. One statement, so two
-    processes recording for the same person at once cannot collide."""
+    """Note what the person did at `at`: an interaction (anything but unfollowing; the
+    latest one is kept, events can arrive out of order) and, for follow/unfollow, the
+    follow state. One statement, so two processes recording for one person cannot collide."""
     dialect = session.bind.dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    values: dict = {"user_id": user_id, "last_interaction_at": at}
+    values: dict = {"user_id": user_id}
+    if follow is not False:
+        values["last_interaction_at"] = at
     if follow is not None:
         values["following"] = follow
         values["followed_at" if follow else "unfollowed_at"] = at
     statement = insert(ZaloContact).values(**values)
-    stored, new = (
-        ZaloContact.__table__.c.last_interaction_at,
-        statement.excluded.last_interaction_at,
-    )
-    latest = func.greatest if dialect == "postgresql" else func.max  # SQLite's two-argument max()
-    changes = {
-        k: statement.excluded[k] for k in values if k not in ("user_id", "last_interaction_at")
-    }
-    if at is not None:
+    changes = {k: statement.excluded[k] for k in values if k not in ("user_id", "last_interaction_at")}
+    if "last_interaction_at" in values:
+        stored = ZaloContact.__table__.c.last_interaction_at
+        new = statement.excluded.last_interaction_at
+        latest = func.greatest if dialect == "postgresql" else func.max  # SQLite's max(a, b)
         changes["last_interaction_at"] = latest(func.coalesce(stored, new), new)
-    if changes:
-        statement = statement.on_conflict_do_update(index_elements=["user_id"], set_=changes)
-    else:
-        statement = statement.on_conflict_do_nothing(index_elements=["user_id"])
-    await session.execute(statement)
+    await session.execute(statement.on_conflict_do_update(index_elements=["user_id"], set_=changes))
 
 
 async def lookup(session: AsyncSession, zalo_user_id: str) -> Contact | None:

@@ -18,7 +18,7 @@ from bot.channels.base import DeliveryError, OutsideReplyWindow, RateLimited, Re
 from bot.core.types import Reply
 from bot.db.base import utcnow
 from bot.zalo import contacts
-from bot.zalo.api import CS_MESSAGE, NotFollower, ZaloClient
+from bot.zalo.api import CS_MESSAGE, QUOTA_BACKOFF, NotFollower, ZaloClient
 from bot.zalo.broadcast import Article, ArticleBroadcast, FallbackResult
 from bot.zalo.render import Renderer
 from bot.zalo.tokens import TokenManager
@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "zalo"
 REPLY_ATTEMPTS = 3
-REPLY_MAX_WAIT = 30.0  # seconds an answer waits out a rate limit before giving up
+REPLY_MAX_WAIT = 30.0  # longest single wait of an answer held up by a rate limit
 
 
 class ZaloSender:
@@ -82,8 +82,9 @@ class ZaloSender:
                     log.error("zalo refused an answer message", extra={"error": str(exc)})
                     break  # the next message may still go
                 except DeliveryError as exc:
-                    wait = exc.retry_after if isinstance(exc, RateLimited) else 2.0**attempt
-                    if wait > REPLY_MAX_WAIT or attempt == REPLY_ATTEMPTS - 1:
+                    backoff = exc.retry_after if isinstance(exc, RateLimited) else 1.0
+                    wait = min(backoff * 2**attempt, REPLY_MAX_WAIT)
+                    if backoff >= QUOTA_BACKOFF or attempt == REPLY_ATTEMPTS - 1:
                         log.error("zalo answer not delivered", extra={"error": str(exc)})
                         return False
                     log.warning("zalo answer delayed", extra={"error": str(exc), "wait": wait})

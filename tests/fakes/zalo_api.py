@@ -73,6 +73,7 @@ class FakeZaloOA:
     max_requests_per_second: int | None = None
     cs_quota: int = 100_000
     broadcast_quota: int = 4
+    send_delay: float = 0.0  # a slow API, to see what happens while an answer is on its way
 
     webhook_url: str | None = None
     users: dict[str, FakeUser] = field(default_factory=dict)
@@ -224,6 +225,8 @@ class FakeZaloOA:
         except ValueError:
             return self._error(-201, "Body is not valid JSON")
         user_id = str((body.get("recipient") or {}).get("user_id", ""))
+        if self.send_delay:
+            await asyncio.sleep(self.send_delay)
         if self._rate_limited():
             self.refused.append((user_id, -32))
             return self._error(-32, "The request rate per minute of this OA exceeded the limit")
