@@ -346,18 +346,19 @@ class FakeZaloOA:
             "id": "a5b1c3", "url": "https://zalo-api.zadn.vn/api/emoticon/sticker/webpc?eid=a5b1c3"}}]}
         return await self.push(self.message_event(user_id, "user_send_sticker", message))
 
-    async def follow(self, user_id: str) -> list[int]:
+    def follow_event(self, user_id: str, name: str = "follow") -> dict:
+        return {"app_id": self.app_id, "oa_id": self.oa_id, "user_id_by_app": "app-" + user_id,
+                "event_name": name, "timestamp": self._stamp(), "source": "oa_profile",
+                "follower": {"id": user_id}}
+
+    async def follow(self, user_id: str, *, times: int = 1) -> list[int]:
         self.user(user_id).following = True
         self._interacted(user_id)
-        return await self.push({"app_id": self.app_id, "oa_id": self.oa_id, "user_id_by_app": "app-" + user_id,
-                                "event_name": "follow", "timestamp": self._stamp(), "source": "oa_profile",
-                                "follower": {"id": user_id}})
+        return await self.push(self.follow_event(user_id), times=times)
 
-    async def unfollow(self, user_id: str) -> list[int]:
+    async def unfollow(self, user_id: str, *, times: int = 1) -> list[int]:
         self.user(user_id).following = False
-        return await self.push({"app_id": self.app_id, "oa_id": self.oa_id, "user_id_by_app": "app-" + user_id,
-                                "event_name": "unfollow", "timestamp": self._stamp(), "source": "oa_profile",
-                                "follower": {"id": user_id}})
+        return await self.push(self.follow_event(user_id, "unfollow"), times=times)
 
     def messages_to(self, user_id: str) -> list[Sent]:
         return [s for s in self.sent if s.user_id == user_id]
