@@ -79,11 +79,11 @@ class TokenManager:
             return row.access_token
         return await self.refresh(stale=row.access_token)
 
-    async def refresh(self, stale: str | None) -> str:
+    async def refresh(self, stale: str | None, *, force: bool = False) -> str:
         """Replace `stale` (the token Zalo refused, or the one about to expire) with a new
-        one — unless another process already did, then use theirs."""
+        one — unless another process already did, then use theirs. `force`: refresh anyway."""
         async with self._local:
-            if self._cached and self._cached[0] != stale and self._fresh(self._cached[1]):
+            if not force and self._cached and self._cached[0] != stale and self._fresh(self._cached[1]):
                 return self._cached[0]
             async with self.db.session() as session:
                 # The lock: the first write of the transaction (see the module docstring).
@@ -101,7 +101,7 @@ class TokenManager:
                 ).scalar_one_or_none()
                 if row is None:
                     raise TokenError("no Zalo token pair stored")
-                if row.access_token != stale and self._fresh(row.access_expires_at):
+                if not force and row.access_token != stale and self._fresh(row.access_expires_at):
                     await session.commit()
                     log.info("zalo token already refreshed by another process")
                     self._cached = (row.access_token, row.access_expires_at)
