@@ -370,14 +370,18 @@ class ZaloChat:
 
     def __init__(self, fake: FakeZaloOA, channel, user_id: str = "8417213025061394802") -> None:
         self.fake, self.channel, self.user_id = fake, channel, user_id
-        self.last: list[Sent] = []
+        self._mark = 0
+
+    @property
+    def last(self) -> list[Sent]:
+        """Everything the person received since their last action (pushes included)."""
+        return self.fake.messages_to(self.user_id)[self._mark:]
 
     async def _after(self, push) -> list[Sent]:
-        before = len(self.fake.messages_to(self.user_id))
+        self._mark = len(self.fake.messages_to(self.user_id))
         statuses = await push
         assert all(s == 200 for s in statuses), statuses
         await self.channel.drain()
-        self.last = self.fake.messages_to(self.user_id)[before:]
         return self.last
 
     async def send(self, text: str, times: int = 1) -> list[Sent]:

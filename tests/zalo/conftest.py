@@ -61,7 +61,7 @@ def settings(settings, db_url, zalo_fake, content_dir):  # db_url: keep both bac
         zalo_oa_secret_key=zalo_fake.oa_secret_key,
         zalo_access_token=access, zalo_refresh_token=refresh,
         zalo_api_base_url=zalo_fake.base_url, zalo_oauth_base_url=zalo_fake.base_url,
-        zalo_rate_limit_backoff=0.2,
+        zalo_rate_limit_backoff=0.4,
     ))
 
 
