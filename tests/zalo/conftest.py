@@ -1,8 +1,8 @@
 """The bot with its Zalo channel on, against the local fake of the Zalo OA API.
 
-The content pack is the shipped one plus `tests/fixtures/zalo/content-extras` (one FAQ
-entry, one guide, a placeholder phone number on a hotline), so these tests do not depend
-on which FAQ entries and guides the pack ships."""
+The content pack is a copy of the shipped one with a placeholder phone number (not a real
+one) on the first hotline, so the call button can be checked: the shipped pack leaves
+every phone number for the operator to fill."""
 
 from __future__ import annotations
 
@@ -32,7 +32,6 @@ def free_port() -> int:
 def content_dir(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("zalo-content") / "content"
     shutil.copytree(CONTENT_DIR, root)
-    shutil.copytree(FIXTURES / "content-extras", root, dirs_exist_ok=True)
     hotlines = yaml.safe_load((root / "hotlines.yaml").read_text(encoding="utf-8"))
     hotlines["hotlines"][0]["phone"] = TEST_PHONE
     (root / "hotlines.yaml").write_text(yaml.safe_dump(hotlines, allow_unicode=True), encoding="utf-8")

@@ -61,16 +61,19 @@ async def test_every_topic_opens_through_zalo(zalo_chat: ZaloChat, content_store
 
 
 async def test_free_text_question_gets_the_answer(zalo_chat: ZaloChat, content_store):
-    entry = content_store.pack.faq_entry("zalo-test-buu-chinh-cong-ich")
-    await zalo_chat.send("gui ho so qua buu dien co duoc khong")
+    from bot.core.text import strip_marks
+
+    entry = content_store.pack.faq[0]
+    await zalo_chat.send(strip_marks(entry.question).lower())  # typed without diacritics
     assert entry.answer.strip()[:40] in zalo_chat.text
-    assert "Nguồn:" in zalo_chat.text
+    if entry.source:
+        assert "Nguồn:" in zalo_chat.text
     await zalo_chat.tap("Menu chính")
     assert menu_offered(zalo_chat)
 
 
 async def test_guide_opens_from_the_menu(zalo_chat: ZaloChat, content_store):
-    guide = content_store.pack.guide("zalo-test-ly-lich-tu-phap")
+    guide = content_store.pack.guides[0]
     await zalo_chat.send("/menu")
     await zalo_chat.tap("Hướng dẫn dịch vụ công")
     await zalo_chat.tap(guide.title)
