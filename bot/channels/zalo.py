@@ -90,10 +90,10 @@ class ZaloChannel:
         await self.sender.close()
         self.status = "off"
 
-    async def drain(self, timeout: float | None = None) -> None:
+    async def drain(self, at_most: float | None = None) -> None:
         """Wait until every event taken so far is handled (and answered)."""
         while self._tasks:
-            done, pending = await asyncio.wait(set(self._tasks), timeout=timeout)
+            _, pending = await asyncio.wait(set(self._tasks), timeout=at_most)
             if pending:
                 log.error("zalo events still in flight at shutdown", extra={"count": len(pending)})
                 return

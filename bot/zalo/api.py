@@ -63,9 +63,7 @@ class ZaloClient:
         token = await self.tokens.access_token()
         answer = await self._post(path, body, token)
         if answer.get("error") in TOKEN_INVALID:
-            log.info(
-                "zalo refused the access token; refreshing", extra={"error": answer.get("error")}
-            )
+            log.info("zalo refused the access token; refreshing", extra={"error": answer.get("error")})
             token = await self.tokens.refresh(stale=token)
             answer = await self._post(path, body, token)
         code = answer.get("error", 0)
@@ -77,9 +75,7 @@ class ZaloClient:
     async def _post(self, path: str, body: dict, token: str) -> dict:
         session = await self._http()
         try:
-            async with session.post(
-                self.base + path, json=body, headers={"access_token": token}
-            ) as resp:
+            async with session.post(self.base + path, json=body, headers={"access_token": token}) as resp:
                 if resp.status == 429:
                     raise RateLimited(self.settings.zalo_rate_limit_backoff, "zalo HTTP 429")
                 if resp.status >= 500:

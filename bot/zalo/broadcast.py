@@ -53,9 +53,7 @@ class Article:
 
 
 class ArticleBroadcast:
-    def __init__(
-        self, services, client: ZaloClient, clock: Callable[[], datetime] = utcnow
-    ) -> None:
+    def __init__(self, services, client: ZaloClient, clock: Callable[[], datetime] = utcnow) -> None:
         self.services, self.settings, self.client, self.clock = (
             services,
             services.settings,
@@ -70,18 +68,12 @@ class ArticleBroadcast:
             return not_reachable("fallback disabled")
         row = await self._claim(campaign_key)
         if row is not None:  # decided already
-            return (
-                BROADCAST_SENT
-                if row.status == "sent"
-                else not_reachable(row.error or "broadcast failed")
-            )
+            return BROADCAST_SENT if row.status == "sent" else not_reachable(row.error or "broadcast failed")
         try:
             article_id = await self._publish(article)
             message_id = await self._broadcast(article_id)
         except DeliveryError as exc:
-            log.error(
-                "zalo article broadcast failed", extra={"campaign": campaign_key, "error": str(exc)}
-            )
+            log.error("zalo article broadcast failed", extra={"campaign": campaign_key, "error": str(exc)})
             await self._finish(campaign_key, "failed", error=str(exc)[:255])
             return not_reachable(str(exc))
         await self._finish(campaign_key, "sent", article_id=article_id, message_id=message_id)

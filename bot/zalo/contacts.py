@@ -36,9 +36,7 @@ class Contact:
         return "open" if age <= timedelta(days=days) else "closed"
 
 
-async def record(
-    session: AsyncSession, user_id: int, at: datetime, *, follow: bool | None = None
-) -> None:
+async def record(session: AsyncSession, user_id: int, at: datetime, *, follow: bool | None = None) -> None:
     """Note what the person did at `at`: an interaction (anything but unfollowing; the
     latest one is kept, events can arrive out of order) and, for follow/unfollow, the
     follow state. One statement, so two processes recording for one person cannot collide."""
@@ -73,9 +71,7 @@ async def lookup(session: AsyncSession, zalo_user_id: str) -> Contact | None:
 async def mark_unfollowed(session: AsyncSession, zalo_user_id: str, at: datetime) -> None:
     """Zalo said the person does not follow the OA (error -213)."""
     user_id = (
-        await session.execute(
-            select(User.id).where(User.channel == CHANNEL, User.channel_user_id == zalo_user_id)
-        )
+        await session.execute(select(User.id).where(User.channel == CHANNEL, User.channel_user_id == zalo_user_id))
     ).scalar_one_or_none()
     if user_id is None:
         return

@@ -64,9 +64,7 @@ def _quiz_block(reply: Reply, text: Text) -> tuple[str, list[Button]]:
     quiz = reply.quiz
     lines = [reply.text.strip()] if reply.text.strip() else []
     if quiz.number and quiz.total:
-        lines.append(
-            text("zalo_quiz_question", number=quiz.number, total=quiz.total, question=quiz.question)
-        )
+        lines.append(text("zalo_quiz_question", number=quiz.number, total=quiz.total, question=quiz.question))
     else:
         lines.append(quiz.question)
     lines += [f"{i}. {option}" for i, option in enumerate(quiz.options, 1)]
@@ -109,9 +107,7 @@ class Renderer:
     def _reply(self, reply: Reply, options: list[str]) -> list[dict]:
         if reply.quiz:
             body, buttons = _quiz_block(reply, self.text)
-            listed = {
-                b.payload for b in buttons[: len(reply.quiz.options)]
-            }  # already numbered in the text
+            listed = {b.payload for b in buttons[: len(reply.quiz.options)]}  # already numbered in the text
         else:
             body, buttons, listed = reply.text.strip(), reply.all_buttons(), set()
         rendered = [(b, zalo_button(b, self.action)) for b in buttons]

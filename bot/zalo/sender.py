@@ -91,18 +91,14 @@ class ZaloSender:
                     await asyncio.sleep(wait)
         return True
 
-    async def fallback(
-        self, campaign_key: str, title: str, text: str, image_url: str | None = None
-    ) -> FallbackResult:
+    async def fallback(self, campaign_key: str, title: str, text: str, image_url: str | None = None) -> FallbackResult:
         """For a campaign recipient whose `send` raised OutsideReplyWindow: reached by the
         campaign's article broadcast, or not reachable on Zalo (see bot/zalo/broadcast.py)."""
         return await self.broadcasts.cover(campaign_key, Article(title, text, image_url))
 
     async def _deliver(self, user_id: str, message: dict) -> None:
         try:
-            await self.client.post(
-                CS_MESSAGE, {"recipient": {"user_id": user_id}, "message": message}
-            )
+            await self.client.post(CS_MESSAGE, {"recipient": {"user_id": user_id}, "message": message})
         except NotFollower:
             async with self.services.db.session() as session:
                 await contacts.mark_unfollowed(session, user_id, self.clock())

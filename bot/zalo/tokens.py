@@ -88,9 +88,7 @@ class TokenManager:
             async with self.db.session() as session:
                 # The lock: the first write of the transaction (see the module docstring).
                 await session.execute(
-                    update(ZaloToken)
-                    .where(ZaloToken.app_id == self.app_id)
-                    .values(updated_at=utcnow())
+                    update(ZaloToken).where(ZaloToken.app_id == self.app_id).values(updated_at=utcnow())
                 )
                 row = (
                     await session.execute(
@@ -113,9 +111,7 @@ class TokenManager:
                 row.refresh_expires_at = now + REFRESH_TOKEN_LIFETIME
                 row.refreshed_at = now
                 await session.commit()
-            log.info(
-                "zalo access token refreshed", extra={"expires_in": int(lifetime.total_seconds())}
-            )
+            log.info("zalo access token refreshed", extra={"expires_in": int(lifetime.total_seconds())})
             self._cached = (access, now + lifetime)
             return access
 
@@ -142,11 +138,7 @@ class TokenManager:
                 extra={"error": type(exc).__name__},
             )
             raise TokenError("token refresh failed: no answer") from exc
-        if (
-            not isinstance(body, dict)
-            or not body.get("access_token")
-            or not body.get("refresh_token")
-        ):
+        if not isinstance(body, dict) or not body.get("access_token") or not body.get("refresh_token"):
             # Zalo reports OAuth failures with error_name/error_description, often with HTTP 200.
             detail = body if isinstance(body, dict) else {}
             log.critical(
@@ -157,13 +149,9 @@ class TokenManager:
                     "error_description": detail.get("error_description"),
                 },
             )
-            raise TokenError(
-                f"token refresh refused: {detail.get('error_name') or detail.get('error')}"
-            )
+            raise TokenError(f"token refresh refused: {detail.get('error_name') or detail.get('error')}")
         try:
-            lifetime = timedelta(
-                seconds=int(body.get("expires_in") or 90000)
-            )  # Zalo sends a string
+            lifetime = timedelta(seconds=int(body.get("expires_in") or 90000))  # Zalo sends a string
         except (TypeError, ValueError):
             lifetime = timedelta(seconds=90000)
         return body["access_token"], body["refresh_token"], lifetime

@@ -88,9 +88,7 @@ class ZaloEvent:
 
     @property
     def is_interaction(self) -> bool:
-        return self.user_id is not None and (
-            self.name.startswith("user_send_") or self.name in _INTERACTIONS
-        )
+        return self.user_id is not None and (self.name.startswith("user_send_") or self.name in _INTERACTIONS)
 
     def to_incoming(self, is_payload: Callable[[str], bool]) -> Incoming | None:
         """The neutral form for the conversation core; None for events it does not see."""

@@ -165,13 +165,24 @@ class FakeZaloOA:
         token = str(form.get("refresh_token", ""))
         if request.headers.get("secret_key") != self.app_secret or form.get("app_id") != self.app_id:
             self.refreshes.append((token, False))
-            return web.json_response({"error_name": "Invalid app", "error_reason": "app_id or secret_key is wrong",
-                                      "error_description": "Invalid app id or secret key", "error": -14002})
+            return web.json_response(
+                {
+                    "error_name": "Invalid app",
+                    "error_reason": "app_id or secret_key is wrong",
+                    "error_description": "Invalid app id or secret key",
+                    "error": -14002,
+                }
+            )
         if form.get("grant_type") != "refresh_token" or not self._refresh.get(token):
             self.refreshes.append((token, False))
-            return web.json_response({"error_name": "Invalid refresh token",
-                                      "error_reason": "refresh token is invalid, expired or already used",
-                                      "error_description": "Refresh token is invalid", "error": -14014})
+            return web.json_response(
+                {
+                    "error_name": "Invalid refresh token",
+                    "error_reason": "refresh token is invalid, expired or already used",
+                    "error_description": "Refresh token is invalid",
+                    "error": -14014,
+                }
+            )
         self._refresh[token] = False  # one use only, decided before the slow part
         if self.refresh_delay:
             await asyncio.sleep(self.refresh_delay)
@@ -179,8 +190,7 @@ class FakeZaloOA:
             self._access.clear()
         access, refresh = self.issue_pair()
         self.refreshes.append((token, True))
-        return web.json_response({"access_token": access, "refresh_token": refresh,
-                                  "expires_in": str(self.access_ttl)})
+        return web.json_response({"access_token": access, "refresh_token": refresh, "expires_in": str(self.access_ttl)})
 
     def _invalid_message(self, message: object) -> str | None:
         if not isinstance(message, dict):
@@ -251,16 +261,31 @@ class FakeZaloOA:
             self.refused.append((user_id, -211))
             return self._error(-211, "Out of quota")
         self.sent.append(Sent(user_id, body["message"], quota_type))
-        return web.json_response({"error": 0, "message": "Success", "data": {
-            "message_id": f"m{next(self._msg_ids)}", "user_id": user_id, "quota": {"quota_type": quota_type}}})
+        return web.json_response(
+            {
+                "error": 0,
+                "message": "Success",
+                "data": {
+                    "message_id": f"m{next(self._msg_ids)}",
+                    "user_id": user_id,
+                    "quota": {"quota_type": quota_type},
+                },
+            }
+        )
 
     async def _article_create(self, request: web.Request) -> web.Response:
         if (refused := self._token_error(request)) is not None:
             return refused
         body = await request.json()
         cover = body.get("cover") or {}
-        if body.get("type") != "normal" or not body.get("title") or not cover.get("photo_url") \
-                or not body.get("body") or len(body.get("author", "")) > 50 or len(body["title"]) > 150:
+        if (
+            body.get("type") != "normal"
+            or not body.get("title")
+            or not cover.get("photo_url")
+            or not body.get("body")
+            or len(body.get("author", "")) > 50
+            or len(body["title"]) > 150
+        ):
             return self._error(-201, "Parameters are invalid")
         token = secrets.token_hex(8)
         self._article_tokens[token] = f"article-{len(self.articles) + 1}"
@@ -304,20 +329,29 @@ class FakeZaloOA:
         return str(int(time.time() * 1000))  # Zalo stamps events with the wall clock
 
     def message_event(self, user_id: str, name: str, message: dict) -> dict:
-        return {"app_id": self.app_id, "user_id_by_app": "app-" + user_id, "event_name": name,
-                "timestamp": self._stamp(), "sender": {"id": user_id}, "recipient": {"id": self.oa_id},
-                "message": {"msg_id": secrets.token_hex(16), **message}}
+        return {
+            "app_id": self.app_id,
+            "user_id_by_app": "app-" + user_id,
+            "event_name": name,
+            "timestamp": self._stamp(),
+            "sender": {"id": user_id},
+            "recipient": {"id": self.oa_id},
+            "message": {"msg_id": secrets.token_hex(16), **message},
+        }
 
     def signature(self, body: bytes, event: dict, secret: str | None = None) -> str:
         data = self.app_id.encode() + body + str(event["timestamp"]).encode() + (secret or self.oa_secret_key).encode()
         return "mac=" + hashlib.sha256(data).hexdigest()
 
-    async def push(self, event: dict, *, times: int = 1, secret: str | None = None,
-                   signature: str | None = None) -> list[int]:
+    async def push(
+        self, event: dict, *, times: int = 1, secret: str | None = None, signature: str | None = None
+    ) -> list[int]:
         """POST an event to the bot as Zalo does (signed), `times` times; the statuses."""
         body = json.dumps(event, ensure_ascii=False).encode()
-        headers = {"Content-Type": "application/json",
-                   "X-ZEvent-Signature": signature or self.signature(body, event, secret)}
+        headers = {
+            "Content-Type": "application/json",
+            "X-ZEvent-Signature": signature or self.signature(body, event, secret),
+        }
         statuses = []
         for _ in range(times):
             async with self._client.post(self.webhook_url, data=body, headers=headers) as resp:
@@ -342,14 +376,29 @@ class FakeZaloOA:
 
     async def user_sends_sticker(self, user_id: str) -> list[int]:
         self._interacted(user_id)
-        message = {"attachments": [{"type": "sticker", "payload": {
-            "id": "a5b1c3", "url": "https://zalo-api.zadn.vn/api/emoticon/sticker/webpc?eid=a5b1c3"}}]}
+        message = {
+            "attachments": [
+                {
+                    "type": "sticker",
+                    "payload": {
+                        "id": "a5b1c3",
+                        "url": "https://zalo-api.zadn.vn/api/emoticon/sticker/webpc?eid=a5b1c3",
+                    },
+                }
+            ]
+        }
         return await self.push(self.message_event(user_id, "user_send_sticker", message))
 
     def follow_event(self, user_id: str, name: str = "follow") -> dict:
-        return {"app_id": self.app_id, "oa_id": self.oa_id, "user_id_by_app": "app-" + user_id,
-                "event_name": name, "timestamp": self._stamp(), "source": "oa_profile",
-                "follower": {"id": user_id}}
+        return {
+            "app_id": self.app_id,
+            "oa_id": self.oa_id,
+            "user_id_by_app": "app-" + user_id,
+            "event_name": name,
+            "timestamp": self._stamp(),
+            "source": "oa_profile",
+            "follower": {"id": user_id},
+        }
 
     async def follow(self, user_id: str, *, times: int = 1) -> list[int]:
         self.user(user_id).following = True
@@ -375,7 +424,7 @@ class ZaloChat:
     @property
     def last(self) -> list[Sent]:
         """Everything the person received since their last action (pushes included)."""
-        return self.fake.messages_to(self.user_id)[self._mark:]
+        return self.fake.messages_to(self.user_id)[self._mark :]
 
     async def _after(self, push) -> list[Sent]:
         self._mark = len(self.fake.messages_to(self.user_id))

@@ -54,14 +54,19 @@ async def zalo_fake():
 @pytest.fixture
 def settings(settings, db_url, zalo_fake, content_dir):  # db_url: keep both backends
     access, refresh = zalo_fake.issue_pair()
-    return settings.model_copy(update=dict(
-        content_dir=content_dir,
-        zalo_app_id=zalo_fake.app_id, zalo_app_secret=zalo_fake.app_secret,
-        zalo_oa_secret_key=zalo_fake.oa_secret_key,
-        zalo_access_token=access, zalo_refresh_token=refresh,
-        zalo_api_base_url=zalo_fake.base_url, zalo_oauth_base_url=zalo_fake.base_url,
-        zalo_rate_limit_backoff=0.4,
-    ))
+    return settings.model_copy(
+        update=dict(
+            content_dir=content_dir,
+            zalo_app_id=zalo_fake.app_id,
+            zalo_app_secret=zalo_fake.app_secret,
+            zalo_oa_secret_key=zalo_fake.oa_secret_key,
+            zalo_access_token=access,
+            zalo_refresh_token=refresh,
+            zalo_api_base_url=zalo_fake.base_url,
+            zalo_oauth_base_url=zalo_fake.base_url,
+            zalo_rate_limit_backoff=0.4,
+        )
+    )
 
 
 @pytest.fixture

@@ -39,7 +39,8 @@ async def test_menu_by_button_and_by_typed_number(zalo_chat: ZaloChat, content_s
     await zalo_chat.send("/start")
     await zalo_chat.tap("Tin CCHC")
     assert pack.topics[0].short_title in zalo_chat.text or any(
-        pack.topics[0].short_title in label for label in zalo_chat.labels())
+        pack.topics[0].short_title in label for label in zalo_chat.labels()
+    )
     # Ten topics and the menu: five buttons, the rest numbered as the core numbers them.
     assert len(zalo_chat.buttons()) == MAX_BUTTONS
     topic = pack.topics[7]
@@ -86,8 +87,13 @@ async def test_hotline_offers_a_call_button(zalo_chat: ZaloChat, content_store):
     assert content_store.pack.hotlines[0].name in zalo_chat.text
     assert OPERATOR_FILL not in zalo_chat.text
     calls = [b for b in zalo_chat.buttons() if b["type"] == "oa.open.phone"]
-    assert calls == [{"title": f"📞 Gọi {content_store.pack.hotlines[0].name}"[:100],
-                      "type": "oa.open.phone", "payload": {"phone_code": TEST_PHONE}}]
+    assert calls == [
+        {
+            "title": f"📞 Gọi {content_store.pack.hotlines[0].name}"[:100],
+            "type": "oa.open.phone",
+            "payload": {"phone_code": TEST_PHONE},
+        }
+    ]
 
 
 async def test_subscribe_and_unsubscribe_are_stored(zalo_chat: ZaloChat, services, content_store):

@@ -32,8 +32,15 @@ async def sender(services):
 async def test_push_within_the_window_is_delivered(zalo_chat: ZaloChat, zalo_bot, zalo_fake):
     await zalo_chat.send("/start")
     sender = zalo_bot.services.senders["zalo"]
-    await sender.send(zalo_chat.user_id, [Reply("Tuần này: hướng dẫn nộp hồ sơ trực tuyến.",
-                                                buttons=[[Button("🔕 Ngừng nhận tin", payload="unsub:all")]])])
+    await sender.send(
+        zalo_chat.user_id,
+        [
+            Reply(
+                "Tuần này: hướng dẫn nộp hồ sơ trực tuyến.",
+                buttons=[[Button("🔕 Ngừng nhận tin", payload="unsub:all")]],
+            )
+        ],
+    )
     pushed = zalo_fake.messages_to(zalo_chat.user_id)[-1]
     assert pushed.text.startswith("Tuần này") and pushed.buttons[0]["payload"] == "#unsub:all"
     await zalo_chat.tap("Ngừng nhận tin")  # a tap on a pushed button still reaches the core
@@ -112,12 +119,23 @@ async def test_long_text_is_split_at_sentences_with_the_buttons_on_the_last_part
 async def test_image_and_link_and_phone(zalo_fake, sender):
     uid = "7300000000000000073"
     zalo_fake._interacted(uid)
-    await sender.send(uid, [Reply("Áp phích hưởng ứng cải cách hành chính.", image_url="https://example.org/p.png",
-                                  buttons=[[Button("Xem chi tiết", url="https://example.org/tin")],
-                                           [Button("📞 Gọi tổng đài", phone="0000000000")]])])
+    await sender.send(
+        uid,
+        [
+            Reply(
+                "Áp phích hưởng ứng cải cách hành chính.",
+                image_url="https://example.org/p.png",
+                buttons=[
+                    [Button("Xem chi tiết", url="https://example.org/tin")],
+                    [Button("📞 Gọi tổng đài", phone="0000000000")],
+                ],
+            )
+        ],
+    )
     image, text = zalo_fake.messages_to(uid)
-    assert image.message["attachment"]["payload"]["elements"] == [{"media_type": "image",
-                                                                   "url": "https://example.org/p.png"}]
+    assert image.message["attachment"]["payload"]["elements"] == [
+        {"media_type": "image", "url": "https://example.org/p.png"}
+    ]
     assert text.buttons == [
         {"title": "Xem chi tiết", "type": "oa.open.url", "payload": {"url": "https://example.org/tin"}},
         {"title": "📞 Gọi tổng đài", "type": "oa.open.phone", "payload": {"phone_code": "0000000000"}},
@@ -127,12 +145,29 @@ async def test_image_and_link_and_phone(zalo_fake, sender):
 async def test_quiz_question_answered_by_button_or_by_number(zalo_chat: ZaloChat, services):
     """A quiz question (as the contest feature will ask it) with six options: five buttons,
     every option numbered in the text, answered by tap or by typed number."""
-    options = ["Một cửa", "Một cửa liên thông", "Trực tuyến toàn trình", "Bưu chính công ích",
-               "Trực tuyến một phần", "Tất cả các cách trên"]
+    options = [
+        "Một cửa",
+        "Một cửa liên thông",
+        "Trực tuyến toàn trình",
+        "Bưu chính công ích",
+        "Trực tuyến một phần",
+        "Tất cả các cách trên",
+    ]
 
     async def ask(turn, _):
-        return [Reply("", quiz=QuizQuestion("Hồ sơ thủ tục hành chính có thể nộp theo cách nào?", options,
-                                            [f"qa:{i}" for i in range(1, 7)], seconds=30, number=3, total=10))]
+        return [
+            Reply(
+                "",
+                quiz=QuizQuestion(
+                    "Hồ sơ thủ tục hành chính có thể nộp theo cách nào?",
+                    options,
+                    [f"qa:{i}" for i in range(1, 7)],
+                    seconds=30,
+                    number=3,
+                    total=10,
+                ),
+            )
+        ]
 
     async def answered(turn, arg):
         return [Reply(f"Đã ghi nhận đáp án {arg}.")]
@@ -155,18 +190,28 @@ async def test_quiz_question_answered_by_button_or_by_number(zalo_chat: ZaloChat
 async def test_campaign_fallback_for_closed_windows(method, zalo_fake, services, settings, content_store):
     """Delivery workers meet closed windows for many recipients of one campaign, at once:
     with the article method the OA broadcasts once; with none they are not reachable."""
-    settings = settings.model_copy(update={"zalo_broadcast_fallback": method,
-                                           "zalo_article_cover_url": "https://example.org/cover.png"})
+    settings = settings.model_copy(
+        update={"zalo_broadcast_fallback": method, "zalo_article_cover_url": "https://example.org/cover.png"}
+    )
     other_db = Database(settings.database_url)
-    workers = [ZaloSender(Services(settings=settings, db=db, content=content_store, router=build_router()))
-               for db in (services.db, other_db)]
+    workers = [
+        ZaloSender(Services(settings=settings, db=db, content=content_store, router=build_router()))
+        for db in (services.db, other_db)
+    ]
     await workers[0].tokens.seed_from_settings()
     zalo_fake.user("7400000000000000074")  # a follower
     try:
-        results = await asyncio.gather(*(
-            w.fallback("campaign-2026-10-tuan-42", "Tuần lễ dịch vụ công trực tuyến",
-                       "Nộp hồ sơ trực tuyến để tiết kiệm thời gian.\n\nXem hướng dẫn trên cổng dịch vụ công.")
-            for w in workers * 3), return_exceptions=True)
+        results = await asyncio.gather(
+            *(
+                w.fallback(
+                    "campaign-2026-10-tuan-42",
+                    "Tuần lễ dịch vụ công trực tuyến",
+                    "Nộp hồ sơ trực tuyến để tiết kiệm thời gian.\n\nXem hướng dẫn trên cổng dịch vụ công.",
+                )
+                for w in workers * 3
+            ),
+            return_exceptions=True,
+        )
         later = await workers[1].fallback("campaign-2026-10-tuan-42", "x", "y")
     finally:
         for w in workers:
@@ -187,8 +232,9 @@ async def test_campaign_fallback_for_closed_windows(method, zalo_fake, services,
 
 
 async def test_campaign_fallback_without_quota_is_not_reachable(zalo_fake, services, settings, content_store):
-    settings = settings.model_copy(update={"zalo_broadcast_fallback": "article",
-                                           "zalo_article_cover_url": "https://example.org/cover.png"})
+    settings = settings.model_copy(
+        update={"zalo_broadcast_fallback": "article", "zalo_article_cover_url": "https://example.org/cover.png"}
+    )
     zalo_fake.broadcast_quota = 0
     sender = ZaloSender(Services(settings=settings, db=services.db, content=content_store, router=services.router))
     await sender.tokens.seed_from_settings()

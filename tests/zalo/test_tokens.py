@@ -31,7 +31,8 @@ async def stored(services) -> ZaloToken:
 
 
 async def test_token_expiring_mid_conversation_is_refreshed_and_the_answer_arrives(
-        zalo_chat: ZaloChat, zalo_fake, services, settings):
+    zalo_chat: ZaloChat, zalo_fake, services, settings
+):
     await zalo_chat.send("/start")
     zalo_fake.expire_access_tokens()  # Zalo now answers -220
     await zalo_chat.tap("Tin CCHC")
@@ -45,8 +46,9 @@ async def test_token_expiring_mid_conversation_is_refreshed_and_the_answer_arriv
 
 async def test_token_is_refreshed_before_it_expires(zalo_fake, services, settings):
     sender = ZaloSender(services)
-    await sender.tokens.store(settings.zalo_access_token, settings.zalo_refresh_token,
-                              access_lifetime=timedelta(minutes=10))  # inside the 30-minute margin
+    await sender.tokens.store(
+        settings.zalo_access_token, settings.zalo_refresh_token, access_lifetime=timedelta(minutes=10)
+    )  # inside the 30-minute margin
     zalo_fake._interacted(UID)
     await sender.send(UID, [Reply("Tin mới về cải cách hành chính.")])
     await sender.close()
@@ -59,11 +61,15 @@ async def test_two_workers_racing_refresh_only_once(why, zalo_fake, services, se
     """Two processes (their own engines, pools and token caches) need a new token at the
     same moment; the refresh token works once, so exactly one of them may use it."""
     zalo_fake.refresh_delay = 0.3  # both are surely waiting while the first refresh runs
-    second = Services(settings=settings, db=Database(settings.database_url), content=content_store,
-                      router=build_router())
+    second = Services(
+        settings=settings, db=Database(settings.database_url), content=content_store, router=build_router()
+    )
     workers = [ZaloSender(services), ZaloSender(second)]
-    await workers[0].tokens.store(settings.zalo_access_token, settings.zalo_refresh_token,
-                                  access_lifetime=timedelta(minutes=5 if why == "about to expire" else 600))
+    await workers[0].tokens.store(
+        settings.zalo_access_token,
+        settings.zalo_refresh_token,
+        access_lifetime=timedelta(minutes=5 if why == "about to expire" else 600),
+    )
     if why == "expired at Zalo":
         zalo_fake.expire_access_tokens()
     zalo_fake._interacted(UID)
@@ -92,8 +98,7 @@ async def test_a_refused_refresh_token_is_a_clear_error(zalo_fake, services, set
     assert zalo_fake.sent == []
 
 
-async def test_a_restart_keeps_the_refreshed_pair_and_a_new_settings_pair_replaces_it(
-        zalo_fake, services, settings):
+async def test_a_restart_keeps_the_refreshed_pair_and_a_new_settings_pair_replaces_it(zalo_fake, services, settings):
     first = ZaloSender(services)
     assert await first.tokens.seed_from_settings()
     await first.tokens.refresh(stale=settings.zalo_access_token)
@@ -106,25 +111,30 @@ async def test_a_restart_keeps_the_refreshed_pair_and_a_new_settings_pair_replac
 
     access, refresh = zalo_fake.issue_pair()  # the operator authorised the app again
     new_settings = settings.model_copy(update={"zalo_access_token": access, "zalo_refresh_token": refresh})
-    operator = ZaloSender(Services(settings=new_settings, db=services.db, content=services.content,
-                                   router=services.router))
+    operator = ZaloSender(
+        Services(settings=new_settings, db=services.db, content=services.content, router=services.router)
+    )
     assert await operator.tokens.seed_from_settings()
     assert (await stored(services)).refresh_token == refresh
     await restarted.close()
 
 
 async def test_cli_sets_refreshes_and_shows_the_pair(zalo_fake, services, settings, monkeypatch, capsys):
-    for name, value in {"ZALO_APP_ID": settings.zalo_app_id, "ZALO_APP_SECRET": settings.zalo_app_secret,
-                        "ZALO_OA_SECRET_KEY": settings.zalo_oa_secret_key,
-                        "ZALO_OAUTH_BASE_URL": zalo_fake.base_url}.items():
+    for name, value in {
+        "ZALO_APP_ID": settings.zalo_app_id,
+        "ZALO_APP_SECRET": settings.zalo_app_secret,
+        "ZALO_OA_SECRET_KEY": settings.zalo_oa_secret_key,
+        "ZALO_OAUTH_BASE_URL": zalo_fake.base_url,
+    }.items():
         monkeypatch.setenv(name, value)
     get_settings.cache_clear()
     access, refresh = zalo_fake.issue_pair()
     base = ["--database-url", settings.database_url, "zalo", "token"]
     try:
         assert await asyncio.to_thread(cli.main, base + ["status"]) == 1
-        assert await asyncio.to_thread(
-            cli.main, base + ["set", "--access-token", access, "--refresh-token", refresh]) == 0
+        assert (
+            await asyncio.to_thread(cli.main, base + ["set", "--access-token", access, "--refresh-token", refresh]) == 0
+        )
         assert (await stored(services)).refresh_token == refresh
         assert await asyncio.to_thread(cli.main, base + ["refresh"]) == 0
         assert zalo_fake.refreshes == [(refresh, True)]

@@ -57,7 +57,7 @@ async def test_forged_or_replayed_events_are_refused_and_logged(forgery, zalo_bo
 
 
 async def test_garbage_body_gets_400(zalo_bot, zalo_fake):
-    for body in (b"not json", b"[1, 2]", "{\"a\": \"\xff\"".encode("latin-1")):
+    for body in (b"not json", b"[1, 2]", '{"a": "\xff"'.encode("latin-1")):
         async with zalo_fake._client.post(zalo_fake.webhook_url, data=body) as resp:
             assert resp.status == 400
 
@@ -106,11 +106,20 @@ async def test_image_or_sticker_from_the_user_gets_a_polite_answer(kind, zalo_ch
     assert outcome == kind
 
 
-@pytest.mark.parametrize("name, answered", [
-    ("user_send_text", True), ("user_send_text_button", True), ("user_send_image", True),
-    ("user_send_sticker", True), ("user_send_location", True), ("follow", True),
-    ("user_click_chatnow", False), ("user_seen_message", False), ("oa_send_text", False),
-])
+@pytest.mark.parametrize(
+    "name, answered",
+    [
+        ("user_send_text", True),
+        ("user_send_text_button", True),
+        ("user_send_image", True),
+        ("user_send_sticker", True),
+        ("user_send_location", True),
+        ("follow", True),
+        ("user_click_chatnow", False),
+        ("user_seen_message", False),
+        ("oa_send_text", False),
+    ],
+)
 async def test_captured_payloads_are_read_right(name, answered, zalo_bot, zalo_fake, services):
     zalo_fake._interacted(UID)
     assert await zalo_fake.push(captured(name, zalo_fake)) == [200]
