@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 import aiohttp
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.channels.base import DeliveryError
 from bot.config import Settings
@@ -82,6 +83,13 @@ class TokenManager:
     async def refresh(self, stale: str | None, *, force: bool = False) -> str:
         """Replace `stale` (the token Zalo refused, or the one about to expire) with a new
         one — unless another process already did, then use theirs. `force`: refresh anyway."""
+        try:
+            return await self._refresh(stale, force)
+        except SQLAlchemyError as exc:  # e.g. SQLite busy past its timeout: try again later
+            log.error("zalo token store unavailable", extra={"error": type(exc).__name__})
+            raise TokenError("token store unavailable") from exc
+
+    async def _refresh(self, stale: str | None, force: bool) -> str:
         async with self._local:
             if not force and self._cached and self._cached[0] != stale and self._fresh(self._cached[1]):
                 return self._cached[0]

@@ -50,6 +50,7 @@ class Sent:
     user_id: str
     message: dict
     quota_type: str
+    at: float = field(default_factory=time.monotonic)
 
     @property
     def text(self) -> str:
@@ -90,6 +91,7 @@ class FakeZaloOA:
         self._calls: list[float] = []
         self._article_tokens: dict[str, str] = {}
         self._msg_ids = itertools.count(1)
+        self._by_user: dict[str, list[Sent]] = {}
         self._runner: web.AppRunner | None = None
         self._client: aiohttp.ClientSession | None = None
         self.base_url = ""
@@ -260,7 +262,9 @@ class FakeZaloOA:
         else:
             self.refused.append((user_id, -211))
             return self._error(-211, "Out of quota")
-        self.sent.append(Sent(user_id, body["message"], quota_type))
+        sent = Sent(user_id, body["message"], quota_type)
+        self.sent.append(sent)
+        self._by_user.setdefault(user_id, []).append(sent)
         return web.json_response(
             {
                 "error": 0,
@@ -410,7 +414,7 @@ class FakeZaloOA:
         return await self.push(self.follow_event(user_id, "unfollow"), times=times)
 
     def messages_to(self, user_id: str) -> list[Sent]:
-        return [s for s in self.sent if s.user_id == user_id]
+        return list(self._by_user.get(user_id, ()))
 
 
 class ZaloChat:
