@@ -41,11 +41,19 @@ async def main(users: int, database_url: str) -> None:
     fake = FakeZaloOA()
     await fake.start()
     access, refresh = fake.issue_pair()
-    settings = Settings(_env_file=None, database_url=database_url, pseudonym_salt="bench",
-                        zalo_app_id=fake.app_id, zalo_app_secret=fake.app_secret,
-                        zalo_oa_secret_key=fake.oa_secret_key, zalo_access_token=access,
-                        zalo_refresh_token=refresh, zalo_api_base_url=fake.base_url,
-                        zalo_oauth_base_url=fake.base_url, log_level="WARNING")
+    settings = Settings(
+        _env_file=None,
+        database_url=database_url,
+        pseudonym_salt="bench",
+        zalo_app_id=fake.app_id,
+        zalo_app_secret=fake.app_secret,
+        zalo_oa_secret_key=fake.oa_secret_key,
+        zalo_access_token=access,
+        zalo_refresh_token=refresh,
+        zalo_api_base_url=fake.base_url,
+        zalo_oauth_base_url=fake.base_url,
+        log_level="WARNING",
+    )
     await asyncio.to_thread(migrate.upgrade, database_url)
     services = build_services(settings)
     pack = services.content.pack
@@ -63,9 +71,11 @@ async def main(users: int, database_url: str) -> None:
     turns = users * len(script)
     q = statistics.quantiles(latencies, n=100)
     expected = users * sum(a for _, a in script)
-    print(f"{database_url.split('+')[0]}: {users} people × {len(script)} turns = {turns} turns in {elapsed:.1f} s "
-          f"→ {turns / elapsed:.0f} turns/s; latency p50 {q[49] * 1000:.0f} ms, p95 {q[94] * 1000:.0f} ms, "
-          f"p99 {q[98] * 1000:.0f} ms; messages sent {len(fake.sent)} (expected {expected})")
+    print(
+        f"{database_url.split('+')[0]}: {users} people × {len(script)} turns = {turns} turns in {elapsed:.1f} s "
+        f"→ {turns / elapsed:.0f} turns/s; latency p50 {q[49] * 1000:.0f} ms, p95 {q[94] * 1000:.0f} ms, "
+        f"p99 {q[98] * 1000:.0f} ms; messages sent {len(fake.sent)} (expected {expected})"
+    )
     assert len(fake.sent) == expected
 
 
