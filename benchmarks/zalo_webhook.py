@@ -32,7 +32,7 @@ async def person(fake: FakeZaloOA, uid: str, script: list[tuple[str, int]], late
         before = len(fake.messages_to(uid))
         started = time.monotonic()
         await fake.user_says(uid, text)
-        while len(fake.messages_to(uid)) < before + answers:
+        while len(fake.messages_to(uid)) < before + answers:  # noqa: ASYNC110 (5 ms polling)
             await asyncio.sleep(0.005)
         latencies.append(fake.messages_to(uid)[-1].at - started)
 
