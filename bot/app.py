@@ -43,6 +43,13 @@ class BotApp:
             self.telegram.install(self.web)
             self.channels["telegram"] = self.telegram
             services.senders["telegram"] = self.telegram
+        if settings.zalo_enabled:
+            from bot.channels.zalo import ZaloChannel
+
+            self.zalo = ZaloChannel(self.conversation)
+            self.zalo.install(self.web)
+            self.channels["zalo"] = self.zalo
+            services.senders["zalo"] = self.zalo.sender
         health.install(self.web, services.db, self.channel_status, self.content_status)
         self._runner: web.AppRunner | None = None
         self._watch: asyncio.Task | None = None

@@ -28,6 +28,8 @@ class EventKind(StrEnum):
     UNSUBSCRIBED = "unsubscribed"
     STAFF_JOINED = "staff_joined"
     BAD_INPUT = "bad_input"
+    FOLLOWED = "followed"  # followed the Zalo OA
+    UNFOLLOWED = "unfollowed"
 
 
 def user_key(salt: str, channel: str, user_id: str) -> str:
