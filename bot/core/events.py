@@ -35,6 +35,9 @@ class EventKind(StrEnum):
     UNSUBSCRIBED = "unsubscribed"
     STAFF_JOINED = "staff_joined"
     BAD_INPUT = "bad_input"
+    # Zalo (bot/channels/zalo.py)
+    FOLLOWED = "followed"  # followed the Zalo OA
+    UNFOLLOWED = "unfollowed"
     # Contest (bot/contest): the unit id goes in `topic`
     CONTEST_REGISTERED = "contest_registered"
     QUIZ_STARTED = "quiz_started"

@@ -3,6 +3,7 @@
 from bot.db import (
     models,  # noqa: F401
     models_survey,  # noqa: F401
+    models_zalo,  # noqa: F401
 )
 from bot.db.base import Base
 
