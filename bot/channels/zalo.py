@@ -16,7 +16,6 @@ import json
 import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator
-
 from datetime import timedelta
 
 from aiohttp import web
