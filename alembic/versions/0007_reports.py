@@ -1,7 +1,7 @@
 """reports: survey responses (once per period per person), engagement log indexes
 
 Revision ID: 0007
-Revises: 0006
+Revises: 0008
 Create Date: 2026-11-24
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0006"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
