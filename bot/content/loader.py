@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from bot.content.report import load_report
 from bot.content.schema import (
     OPERATOR_FILL,
     ContentPack,
@@ -23,6 +24,7 @@ from bot.content.schema import (
     Topic,
     Unit,
 )
+from bot.content.surveys import load_surveys
 
 
 @dataclass(frozen=True)
@@ -158,6 +160,8 @@ def load(root: Path) -> LoadedPack:
         if guide:
             guides.append((guide, path, ""))
     abbreviations = r.mapping(root / "abbreviations.yaml", "abbreviations", optional=True)
+    surveys = load_surveys(r, root)
+    report = load_report(r, root)
 
     _duplicates(r, topics, "mã chủ đề")
     _duplicates(r, [(m, p, f"messages[{i}]") for t, p, _ in topics for i, m in enumerate(t.messages)], "mã tin")
@@ -187,6 +191,8 @@ def load(root: Path) -> LoadedPack:
         faq=[e for e, _, _ in faq],
         guides=[g for g, _, _ in guides],
         abbreviations={str(k): list(v) for k, v in abbreviations.items()},
+        surveys=surveys,
+        report=report,
     )
     return LoadedPack(pack=pack, operator_fields=r.operator_fields)
 
