@@ -8,13 +8,14 @@ import signal
 
 from aiohttp import web
 
-from bot.channels.webchat import WebChat
+from bot.channels.webchat import WebChat, WebInbox
 from bot.config import Settings
 from bot.core.conversation import Conversation
 from bot.core.features import build_router
 from bot.core.services import ContentStore, Services
 from bot.db import migrate
 from bot.db.session import Database
+from bot.feedback.delivery import FeedbackWorker
 from bot.web import health
 
 log = logging.getLogger(__name__)
@@ -33,16 +34,22 @@ class BotApp:
         self.conversation = Conversation(services)
         self.web = web.Application(client_max_size=1024 * 1024)
         self.channels: dict[str, object] = {}
-        WebChat(self.conversation).install(self.web)
+        inbox = WebInbox(services.db)
+        services.senders["web"] = inbox
+        WebChat(self.conversation, inbox).install(self.web)
         settings = services.settings
         if settings.telegram_bot_token:
             from bot.channels.telegram import TelegramChannel
+            from bot.channels.telegram_desk import TelegramStaffDesk
 
             self.telegram = TelegramChannel(settings, self.conversation)
             self.telegram.install(self.web)
             self.channels["telegram"] = self.telegram
             services.senders["telegram"] = self.telegram
+            if settings.feedback_staff_chat_id:
+                services.staff_desk = TelegramStaffDesk(self.telegram, settings.feedback_staff_chat_id)
         health.install(self.web, services.db, self.channel_status)
+        self.feedback_worker = FeedbackWorker(services)
         self._runner: web.AppRunner | None = None
 
     def channel_status(self) -> dict[str, str]:
@@ -56,9 +63,11 @@ class BotApp:
         await web.TCPSite(self._runner, host, port).start()
         for channel in self.channels.values():
             await channel.start()
+        self.feedback_worker.start()
         log.info("bot started", extra={"url": f"http://{host}:{port}/", "channels": list(self.channel_status())})
 
     async def stop(self) -> None:
+        await self.feedback_worker.stop()
         for channel in self.channels.values():
             try:
                 await channel.stop()

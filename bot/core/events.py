@@ -28,6 +28,18 @@ class EventKind(StrEnum):
     UNSUBSCRIBED = "unsubscribed"
     STAFF_JOINED = "staff_joined"
     BAD_INPUT = "bad_input"
+    # Feedback (phản ánh, kiến nghị). `topic` is the category; FEEDBACK_ANSWERED (first
+    # answer) and FEEDBACK_RESOLVED carry the hours since filing in `value`.
+    FEEDBACK_STARTED = "feedback_started"
+    FEEDBACK_FILED = "feedback_filed"
+    FEEDBACK_CANCELLED = "feedback_cancelled"
+    FEEDBACK_LIMITED = "feedback_limited"
+    FEEDBACK_TAKEN = "feedback_taken"
+    FEEDBACK_FORWARDED = "feedback_forwarded"
+    FEEDBACK_ANSWERED = "feedback_answered"
+    FEEDBACK_RESOLVED = "feedback_resolved"
+    FEEDBACK_LOOKUP = "feedback_lookup"
+    DATA_ERASED = "data_erased"
 
 
 def user_key(salt: str, channel: str, user_id: str) -> str:

@@ -3,10 +3,22 @@
 
 from __future__ import annotations
 
-from bot.core.handlers import ask, contest, guides, hotline, menu, staff, subscribe, topics
+from bot.core.handlers import (
+    ask,
+    contest,
+    feedback,
+    feedback_staff,
+    guides,
+    hotline,
+    menu,
+    privacy,
+    staff,
+    subscribe,
+    topics,
+)
 from bot.core.router import Router
 
-FEATURES = [menu, topics, ask, guides, hotline, subscribe, contest, staff]
+FEATURES = [menu, topics, ask, guides, hotline, subscribe, contest, staff, feedback, feedback_staff, privacy]
 
 
 def build_router() -> Router:
