@@ -15,9 +15,8 @@ from __future__ import annotations
 import json
 import logging
 import re
-from importlib import resources
-
 from datetime import timedelta
+from importlib import resources
 
 from aiohttp import web
 from sqlalchemy import delete, select

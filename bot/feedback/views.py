@@ -10,7 +10,6 @@ from bot.core.services import ContentStore
 from bot.core.types import Button, Reply
 from bot.db.models_feedback import FeedbackNotice, FeedbackTicket, TicketStatus
 from bot.feedback.codes import VN
-from bot.feedback.contact import mask_phone
 
 CARD_TEXT = 2500  # description characters on the desk card; the rest follows in replies
 PART_TEXT = 3500
