@@ -145,6 +145,10 @@ async def open_tickets(session: AsyncSession, limit: int = 10) -> list[FeedbackT
     return list((await session.execute(query)).scalars())
 
 
+async def all_tickets(session: AsyncSession) -> list[FeedbackTicket]:
+    return list((await session.execute(select(FeedbackTicket).order_by(FeedbackTicket.id))).scalars())
+
+
 async def answers(session: AsyncSession, ticket_id: int) -> list[FeedbackNotice]:
     query = (select(FeedbackNotice)
              .where(FeedbackNotice.ticket_id == ticket_id, FeedbackNotice.kind == "answer")
