@@ -15,7 +15,7 @@ from bot.channels.base import DeliveryError
 from bot.core.services import Services
 from bot.core.types import Reply
 from bot.db.base import utcnow
-from bot.db.models_feedback import FeedbackTicket
+from bot.db.models_feedback import FeedbackTicket, TicketStatus
 from bot.feedback import views
 from bot.feedback.tickets import claim_window
 
@@ -82,6 +82,7 @@ async def publish_pending(services: Services, limit: int = 20) -> int:
     async with services.db.session() as session:
         query = (select(FeedbackTicket.id)
                  .where(FeedbackTicket.desk_message.is_(None), FeedbackTicket.erased_at.is_(None),
+                        FeedbackTicket.status != TicketStatus.RESOLVED,
                         or_(FeedbackTicket.desk_claimed_at.is_(None),
                             FeedbackTicket.desk_claimed_at < utcnow() - claim_window()))
                  .order_by(FeedbackTicket.id).limit(limit))
