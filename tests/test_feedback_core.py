@@ -367,3 +367,43 @@ async def test_desk_down_then_the_worker_posts_once(conversation: Conversation, 
     await worker.run_once()
     [ticket] = await all_tickets(services)
     assert ticket.desk_message is not None and len(desk.messages) == 1
+
+
+async def test_contact_details_never_reach_the_logs(conversation: Conversation, services, desk, caplog, monkeypatch):
+    """Even at LOG_LEVEL=DEBUG, when all goes well and when storing the ticket fails."""
+    import logging
+
+    from sqlalchemy import text
+
+    from bot.feedback import tickets as tickets_module
+    from bot.logs import JsonFormatter, setup_logging
+
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    setup_logging("DEBUG")
+    root.addHandler(caplog.handler)
+    try:
+        chat = Chat(conversation, user_id="citizen-logs")
+        await file_ticket(chat, contact="Phạm Thu Trang 0977 111 222")
+        original = tickets_module.create
+
+        async def failing_create(session, draft, **kw):  # a database error carrying the phone
+            await session.execute(text("INSERT INTO feedback_tickets (id) VALUES (:phone)"),
+                                  {"phone": draft.contact_phone})
+            return await original(session, draft, **kw)
+
+        monkeypatch.setattr(tickets_module, "create", failing_create)
+        await chat.press("fb:chung")
+        await chat.press("fbu:")
+        await chat.send(DESCRIPTION)
+        await chat.press("fbd")
+        await chat.press("fbo:yes")
+        await chat.send("Phạm Thu Trang 0977 111 222")
+        await chat.press("fbs")
+        assert "hệ thống đang bận" in chat.text
+    finally:
+        root.handlers[:], _ = saved
+        root.setLevel(saved[1])
+    logged = "\n".join(JsonFormatter().format(r) for r in caplog.records)  # what the bot writes
+    assert "handler failed" in logged and ("IntegrityError" in logged or "DataError" in logged)
+    assert "0977111222" not in logged and "0977 111 222" not in logged and "Phạm Thu Trang" not in logged
