@@ -48,6 +48,13 @@ class BotApp:
             services.senders["telegram"] = self.telegram
             if settings.feedback_staff_chat_id:
                 services.staff_desk = TelegramStaffDesk(self.telegram, settings.feedback_staff_chat_id)
+        if settings.zalo_enabled:
+            from bot.channels.zalo import ZaloChannel
+
+            self.zalo = ZaloChannel(self.conversation)
+            self.zalo.install(self.web)
+            self.channels["zalo"] = self.zalo
+            services.senders["zalo"] = self.zalo.sender
         health.install(self.web, services.db, self.channel_status)
         self.feedback_worker = FeedbackWorker(services)
         self._runner: web.AppRunner | None = None

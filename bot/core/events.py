@@ -40,6 +40,8 @@ class EventKind(StrEnum):
     FEEDBACK_RESOLVED = "feedback_resolved"
     FEEDBACK_LOOKUP = "feedback_lookup"
     DATA_ERASED = "data_erased"
+    FOLLOWED = "followed"  # followed the Zalo OA
+    UNFOLLOWED = "unfollowed"
 
 
 def user_key(salt: str, channel: str, user_id: str) -> str:

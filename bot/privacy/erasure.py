@@ -13,11 +13,12 @@ import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.events import EventKind
 from bot.db.models import ConversationState, EngagementEvent, ProcessedUpdate, Role, Subscription, User
+from bot.db.models_zalo import ZaloContact
 from bot.feedback import privacy as feedback_privacy
 
 
@@ -59,10 +60,18 @@ async def _engagement_events(e: Erasure) -> None:
 
 
 async def _processed_updates(e: Erasure) -> None:
-    # Web-chat update keys start with the browser session id, which identifies the person.
+    # Some update keys name the person: "<web session>:<message id>", Zalo's
+    # "follow:<user id>:<time>". Telegram's are bare update ids.
+    uid, key = e.channel_user_id, ProcessedUpdate.update_key
     await e.session.execute(delete(ProcessedUpdate).where(
         ProcessedUpdate.channel == e.channel,
-        ProcessedUpdate.update_key.startswith(f"{e.channel_user_id}:", autoescape=True)))
+        or_(key.startswith(f"{uid}:", autoescape=True), key.contains(f":{uid}:", autoescape=True),
+            key.endswith(f":{uid}", autoescape=True))))
+
+
+async def _zalo_contacts(e: Erasure) -> None:
+    # Follow state and last interaction; follower counts come from the event log.
+    await e.session.execute(delete(ZaloContact).where(ZaloContact.user_id == e.user.id))
 
 
 async def _user(e: Erasure) -> None:
@@ -82,6 +91,9 @@ TABLES: dict[str, Eraser | None] = {
     "feedback_tickets": feedback_privacy.erase_tickets,
     "feedback_notices": feedback_privacy.erase_notices,
     "web_inbox": feedback_privacy.erase_web_inbox,
+    "zalo_contacts": _zalo_contacts,
+    "zalo_tokens": None,  # the OA's own credentials
+    "zalo_broadcasts": None,  # per campaign, not per person
     "users": _user,  # keep last
 }
 

@@ -18,9 +18,10 @@ async def hotline_menu(turn: Turn, _: str) -> list[Reply]:
     turn.set_step(None)
     turn.log(EventKind.HOTLINE_VIEWED, outcome="menu")
     covered = {s for h in turn.content.hotlines for s in h.subjects}
-    rows = [[Button(_subject_label(turn, s), payload=f"hls:{s}")] for s in SUBJECTS if s in covered]
-    rows += [[turn.button("btn_hotline_by_agency", "hla")], [turn.button("btn_hotline_all", "hll")],
-             [turn.button("btn_feedback_new", "fb")], [turn.button("btn_feedback_track", "fbtrack")],
+    # The two main actions first: channels that show only a few buttons (Zalo) keep them.
+    rows = [[turn.button("btn_feedback_new", "fb")], [turn.button("btn_hotline_all", "hll")]]
+    rows += [[Button(_subject_label(turn, s), payload=f"hls:{s}")] for s in SUBJECTS if s in covered]
+    rows += [[turn.button("btn_hotline_by_agency", "hla")], [turn.button("btn_feedback_track", "fbtrack")],
              [turn.button("btn_menu", "menu")]]
     return [Reply(turn.t("hotline_menu"), buttons=rows)]
 
