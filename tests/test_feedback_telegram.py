@@ -183,3 +183,20 @@ async def test_rate_limited_answer_is_retried_by_the_worker(bot, services):
     await FeedbackWorker(services).run_once()
     assert len(fake.messages_to(CITIZEN)) == seen + 1  # once
     assert code
+
+
+async def test_an_album_of_photos_sent_at_once_keeps_every_photo(bot, services):
+    """Telegram delivers an album as several updates at once; none may be lost."""
+    fake = bot
+    await after(fake, CITIZEN, lambda: fake.push_text(CITIZEN, "/phananh"))
+    await after(fake, CITIZEN, lambda: fake.push_callback(CITIZEN, "fbc:chung"))
+    await after(fake, CITIZEN, lambda: fake.push_callback(CITIZEN, "fbu:"))
+    seen = len(fake.messages_to(CITIZEN))
+    for i in range(4):
+        fake.push_photo(CITIZEN, caption=f"Ảnh {i + 1}" if i == 0 else None)
+    await fake.wait_for_messages(CITIZEN, seen + 4)
+    await after(fake, CITIZEN, lambda: fake.push_callback(CITIZEN, "fbd"))
+    await after(fake, CITIZEN, lambda: fake.push_callback(CITIZEN, "fbo:no"))
+    await after(fake, CITIZEN, lambda: fake.push_callback(CITIZEN, "fbs"))
+    [ticket] = await all_tickets(services)
+    assert len(ticket.attachments) == 4 and len(set(ticket.attachments)) == 4
