@@ -10,6 +10,7 @@ from aiohttp import web
 
 from bot.channels.webchat import WebChat, WebInbox
 from bot.config import Settings
+from bot.content.watch import ContentWatcher
 from bot.core.conversation import Conversation
 from bot.core.features import build_router
 from bot.core.services import ContentStore, Services
@@ -55,14 +56,21 @@ class BotApp:
             self.zalo.install(self.web)
             self.channels["zalo"] = self.zalo
             services.senders["zalo"] = self.zalo.sender
-        health.install(self.web, services.db, self.channel_status)
+        health.install(self.web, services.db, self.channel_status, self.content_status)
         self.feedback_worker = FeedbackWorker(services)
         self._runner: web.AppRunner | None = None
+        self._watch: asyncio.Task | None = None
 
     def channel_status(self) -> dict[str, str]:
         status = {"web": "ok"}  # answering this request proves it
         status.update({name: getattr(ch, "status", "ok") for name, ch in self.channels.items()})
         return status
+
+    def content_status(self) -> dict:
+        store = self.services.content
+        refused = store.refused
+        return {"version": store.version,
+                "refused": [str(i) for i in refused[1][:20]] if refused else []}
 
     async def start(self, host: str, port: int) -> None:
         self._runner = web.AppRunner(self.web, shutdown_timeout=10)
@@ -71,10 +79,16 @@ class BotApp:
         for channel in self.channels.values():
             await channel.start()
         self.feedback_worker.start()
+        poll = self.services.settings.content_poll_seconds
+        if poll > 0:
+            self._watch = asyncio.create_task(ContentWatcher(self.services.content, poll).run())
         log.info("bot started", extra={"url": f"http://{host}:{port}/", "channels": list(self.channel_status())})
 
     async def stop(self) -> None:
         await self.feedback_worker.stop()
+        if self._watch:
+            self._watch.cancel()
+            self._watch = None
         for channel in self.channels.values():
             try:
                 await channel.stop()

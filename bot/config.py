@@ -17,6 +17,8 @@ class Settings(BaseSettings):
 
     database_url: str = Field(default=f"sqlite+aiosqlite:///{ROOT / 'data' / 'cchc.sqlite3'}")
     content_dir: Path = ROOT / "content"
+    # How often the running bot looks for edited content files (seconds; 0 = never).
+    content_poll_seconds: float = 2.0
 
     web_host: str = "127.0.0.1"
     web_port: int = 8080

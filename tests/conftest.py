@@ -25,6 +25,7 @@ from bot.db.all_models import Base
 from bot.db.session import Database
 
 CONTENT_DIR = ROOT / "content"
+FAQ_FIXTURE = Path(__file__).parent / "fixtures" / "faq_pack"
 PG_URL = os.environ.get("TEST_POSTGRES_URL")
 
 
@@ -74,6 +75,23 @@ async def db_url(request, tmp_path, sqlite_template) -> str:
 @pytest.fixture(scope="session")
 def content_store() -> ContentStore:
     return ContentStore(CONTENT_DIR)
+
+
+def make_faq_pack(target: Path) -> Path:
+    """The shipped pack with its FAQ, guides and abbreviations replaced by the small
+    fixture set, so matcher tests do not move when the shipped FAQ grows."""
+    shutil.copytree(CONTENT_DIR, target)
+    for name in ("faq", "guides"):
+        shutil.rmtree(target / name, ignore_errors=True)
+    (target / "abbreviations.yaml").unlink(missing_ok=True)
+    shutil.copytree(FAQ_FIXTURE, target, dirs_exist_ok=True)
+    (target / "README.md").write_text("", encoding="utf-8")
+    return target
+
+
+@pytest.fixture(scope="session")
+def faq_store(tmp_path_factory) -> ContentStore:
+    return ContentStore(make_faq_pack(tmp_path_factory.mktemp("faq") / "content"))
 
 
 @pytest.fixture
@@ -129,3 +147,12 @@ def conversation(services) -> Conversation:
 @pytest.fixture
 def chat(conversation) -> Chat:
     return Chat(conversation)
+
+
+@pytest.fixture
+async def faq_chat(settings, faq_store):
+    """A chat with the small fixture FAQ (see `make_faq_pack`)."""
+    db = Database(settings.database_url)
+    services = Services(settings=settings, db=db, content=faq_store, router=build_router())
+    yield Chat(Conversation(services))
+    await db.dispose()

@@ -1,7 +1,7 @@
 """feedback: tickets with yearly tracking codes, notices to citizens, web chat inbox
 
 Revision ID: 0005
-Revises: 0006
+Revises: 0008
 Create Date: 2026-11-24
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0005'
-down_revision = '0006'  # chained after Zalo (merged to main first)
+down_revision = '0008'  # chained after what main has (Zalo 0006, webhook inbox 0008)
 branch_labels = None
 depends_on = None
 

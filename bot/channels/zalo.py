@@ -2,8 +2,10 @@
 aiohttp app, and answers sent back through the OA API.
 
 Zalo wants a 200 at once and retries otherwise, so the webhook checks the signature,
-answers, and handles the event in a task of its own; the tasks are tracked and drained on
-shutdown (after which the webhook answers 503, so Zalo delivers the event again later).
+stores the event in the durable inbox, answers, and handles the event in a task of its own;
+the tasks are tracked and drained on shutdown (after which the webhook answers 503, so Zalo
+delivers the event again later), and events left in the inbox by a killed process are
+handled at the next start.
 A redelivered event has the same msg_id: the core answers it once (processed_updates)."""
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ import json
 import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 from aiohttp import web
 from sqlalchemy.exc import IntegrityError
 
+from bot.channels import inbox
 from bot.core import events
 from bot.core.conversation import Conversation
 from bot.core.events import EventKind
@@ -34,6 +38,9 @@ CHANNEL = "zalo"
 MAX_BODY = 256 * 1024
 DRAIN_TIMEOUT = 30.0
 TOKEN_CHECK_EVERY = 300.0  # seconds between checks that the access token is not about to expire
+# Inbox rows older than this at start-up were left by a process that died (a live one
+# finishes an event in well under this).
+LEFT_OVER_AFTER = timedelta(seconds=60)
 
 
 class _UserLocks:
@@ -76,6 +83,8 @@ class ZaloChannel:
         self._closing = False
         await self.sender.tokens.seed_from_settings()
         self._token_watch = asyncio.create_task(self._watch_token())
+        for row_id, body in await inbox.left_over(self.services.db, CHANNEL, LEFT_OVER_AFTER):
+            self._spawn(row_id, json.loads(body))
         self.status = "webhook"
         log.info("zalo started", extra={"path": self.settings.zalo_webhook_path})
 
@@ -131,12 +140,27 @@ class ZaloChannel:
                 },
             )
             return web.Response(status=401)
-        task = asyncio.create_task(self._process(webhook.parse(event)))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        try:
+            row_id = await inbox.put(self.services.db, CHANNEL, body)
+        except Exception:
+            log.exception("zalo event could not be stored; Zalo will redeliver it")
+            return web.Response(status=503)
+        self._spawn(row_id, event)
         return web.Response(text="ok")
 
-    async def _process(self, event: ZaloEvent) -> None:
+    def _spawn(self, row_id: int, event: dict) -> None:
+        task = asyncio.create_task(self._process(row_id, webhook.parse(event)))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _process(self, row_id: int, event: ZaloEvent) -> None:
+        await self._handle(event)  # logs its own failures
+        try:
+            await inbox.done(self.services.db, row_id)
+        except Exception:
+            log.exception("zalo inbox row not cleared; it is handled again at the next start")
+
+    async def _handle(self, event: ZaloEvent) -> None:
         if event.user_id is None:
             return
         try:

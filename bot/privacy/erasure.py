@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.events import EventKind
 from bot.db.models import ConversationState, EngagementEvent, ProcessedUpdate, Role, Subscription, User
+from bot.db.models_inbox import WebhookInbox
 from bot.db.models_zalo import ZaloContact
 from bot.feedback import privacy as feedback_privacy
 
@@ -69,6 +70,12 @@ async def _processed_updates(e: Erasure) -> None:
             key.endswith(f":{uid}", autoescape=True))))
 
 
+async def _webhook_inbox(e: Erasure) -> None:
+    # Platform events stored but not handled yet: raw bodies naming the person.
+    await e.session.execute(delete(WebhookInbox).where(
+        WebhookInbox.channel == e.channel, WebhookInbox.body.contains(f'"{e.channel_user_id}"', autoescape=True)))
+
+
 async def _zalo_contacts(e: Erasure) -> None:
     # Follow state and last interaction; follower counts come from the event log.
     await e.session.execute(delete(ZaloContact).where(ZaloContact.user_id == e.user.id))
@@ -91,6 +98,7 @@ TABLES: dict[str, Eraser | None] = {
     "feedback_tickets": feedback_privacy.erase_tickets,
     "feedback_notices": feedback_privacy.erase_notices,
     "web_inbox": feedback_privacy.erase_web_inbox,
+    "webhook_inbox": _webhook_inbox,
     "zalo_contacts": _zalo_contacts,
     "zalo_tokens": None,  # the OA's own credentials
     "zalo_broadcasts": None,  # per campaign, not per person

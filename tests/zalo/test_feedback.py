@@ -49,3 +49,29 @@ async def test_closed_reply_window_is_reported_to_the_desk(zalo_chat: ZaloChat, 
     assert code in warning and "Zalo" in warning
     [notice] = await notices(services)
     assert notice.failed_at is not None and notice.error == "OutsideReplyWindow"
+
+
+async def test_erasure_on_zalo_leaves_no_trace_of_the_zalo_id(zalo_chat: ZaloChat, zalo_bot, zalo_fake, services):
+    import json
+
+    from bot.db.models_inbox import WebhookInbox
+    from tests.test_privacy import dump_database
+
+    services.staff_desk = RecordingDesk()
+    await zalo_chat.follow()
+    await file_on_zalo(zalo_chat, zalo_fake)
+    async with services.db.session() as s:  # an event stored but not handled yet
+        s.add(WebhookInbox(channel="zalo", body=json.dumps({"sender": {"id": zalo_chat.user_id}})))
+        await s.commit()
+    assert zalo_chat.user_id in await dump_database(services)
+    await zalo_chat.send("/xoadulieu")
+    await zalo_chat.send("#prv:yes")
+    assert "Đã xoá dữ liệu cá nhân" in zalo_chat.text
+    left = await dump_database(services)
+    assert zalo_chat.user_id not in left and "photo.example" not in left
+    from sqlalchemy import func, select
+
+    from bot.db.models_zalo import ZaloContact
+
+    async with services.db.session() as s:  # follow state and last contact times are gone
+        assert (await s.execute(select(func.count()).select_from(ZaloContact))).scalar_one() == 0

@@ -141,3 +141,36 @@ async def test_unfollow_is_recorded_and_not_answered(zalo_bot, zalo_fake, servic
     assert contact.following is False and contact.unfollowed_at is not None
     assert kinds.count("followed") == 1 and kinds.count("unfollowed") == 1
     assert len(zalo_fake.messages_to(UID)) == 2  # only the greeting after following
+
+
+async def test_event_stored_by_a_killed_process_is_handled_at_the_next_start(services, zalo_fake):
+    """The inbox row is written before the 200; a process killed right after leaves it there."""
+    from datetime import timedelta
+
+    from bot.app import BotApp
+    from bot.channels import inbox
+    from bot.db.base import utcnow
+    from bot.db.models_inbox import WebhookInbox
+
+    zalo_fake.user(UID).last_interaction = zalo_fake.now()
+    event = zalo_fake.message_event(UID, "user_send_text", {"text": "/start"})
+    event["timestamp"] = str(int(time.time() * 1000))
+    row_id = await inbox.put(services.db, "zalo", json.dumps(event).encode())
+    async with services.db.session() as s:
+        (await s.get(WebhookInbox, row_id)).received_at = utcnow() - timedelta(minutes=5)
+        await s.commit()
+    app = BotApp(services)
+    await app.zalo.start()
+    await app.zalo.drain()
+    await app.zalo.stop()
+    assert "Xin chào" in zalo_fake.messages_to(UID)[0].text
+    assert await count(services, WebhookInbox) == 0
+
+
+async def test_every_accepted_event_passes_through_the_inbox_and_leaves_it(zalo_bot, zalo_fake, services):
+    from bot.db.models_inbox import WebhookInbox
+
+    zalo_fake.user(UID).last_interaction = zalo_fake.now()
+    assert await zalo_fake.push(zalo_fake.message_event(UID, "user_send_text", {"text": "/menu"})) == [200]
+    await zalo_bot.zalo.drain()
+    assert zalo_fake.messages_to(UID) and await count(services, WebhookInbox) == 0

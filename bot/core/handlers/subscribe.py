@@ -27,7 +27,7 @@ async def show_subscriptions(turn: Turn, _: str) -> list[Reply]:
         return [Button(("✅ " if on else "") + label, payload=f"{'unsub' if on else 'sub'}:{topic_id}")]
 
     rows = [toggle(ALL, turn.t("subscribe_all"))]
-    rows += [toggle(t.id, f"{t.number}. {t.short_title}") for t in turn.content.topics]
+    rows += [toggle(t.id, t.short_title) for t in turn.content.topics]
     rows.append([turn.button("btn_menu", "menu")])
     return [Reply(turn.t("subscribe_title"), buttons=rows)]
 
