@@ -1,7 +1,7 @@
 """Feedback throughput: whole filing flows through the conversation core (8 turns each,
 many citizens at once), and tracking codes allocated by two processes at the same time.
 
-    PYTHONPATH=. python -m tests.benchmarks.feedback_bench [--database-url URL] [--citizens 200]
+    PYTHONPATH=. python -m benchmarks.feedback [--database-url URL] [--citizens 200]
 
 Without --database-url it uses a fresh SQLite file. Prints figures; asserts nothing."""
 
