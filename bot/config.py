@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     telegram_api_base_file_url: str = "https://api.telegram.org/file/bot"
 
+    # Feedback (phản ánh, kiến nghị): the Telegram group where staff receive new tickets
+    # (a negative chat id such as -1001234567890), and how many tickets one person may
+    # file a day.
+    feedback_staff_chat_id: str | None = None
+    feedback_daily_limit: int = Field(default=3, ge=1)
     # Zalo Official Account (see README "Connecting the Zalo OA"). The channel is on when
     # the app id, the app secret key and the OA secret key are set.
     zalo_app_id: str | None = None

@@ -33,13 +33,25 @@ LIMIT = 4096
 
 
 def to_incoming(update: Update) -> Incoming | None:
-    """The neutral form of a Telegram update, or None for updates the bot ignores."""
+    """The neutral form of a Telegram update, or None for updates the bot ignores.
+
+    Private chats are conversations with a person. In groups (the staff group) the person
+    is the sender, `chat_id` the group, and only button taps and text count; a reply to
+    one of the bot's messages carries that message's text as `quoted`."""
     key = str(update.update_id)
-    if update.callback_query and update.callback_query.message:
-        chat = update.callback_query.message.chat
-        return Incoming.button(CHANNEL, str(chat.id), update.callback_query.data or "", update_key=key)
+    query = update.callback_query
+    if query and query.message:
+        chat = query.message.chat
+        if chat.type == "private":
+            return Incoming.button(CHANNEL, str(chat.id), query.data or "", update_key=key)
+        return Incoming.button(CHANNEL, str(query.from_user.id), query.data or "", update_key=key,
+                               chat_id=str(chat.id), display_name=query.from_user.first_name)
     message = update.message
-    if message is None or message.chat.type != "private":
+    if message is None:
+        return None
+    if message.chat.type in ("group", "supergroup"):
+        return _group_incoming(message, key)
+    if message.chat.type != "private":
         return None
     chat_id = str(message.chat.id)
     if message.text is not None:
@@ -50,6 +62,18 @@ def to_incoming(update: Update) -> Incoming | None:
     if message.sticker:
         return Incoming(CHANNEL, chat_id, "sticker", update_key=key)
     return Incoming(CHANNEL, chat_id, "other", text=message.caption, update_key=key)
+
+
+def _group_incoming(message, key: str) -> Incoming | None:
+    sender = message.from_user
+    if message.text is None or sender is None or sender.is_bot:
+        return None
+    replied = message.reply_to_message
+    quoted = None
+    if replied is not None and replied.from_user is not None and replied.from_user.is_bot:
+        quoted = replied.text or replied.caption
+    return Incoming(CHANNEL, str(sender.id), "text", text=message.text, update_key=key,
+                    chat_id=str(message.chat.id), quoted=quoted, display_name=sender.first_name)
 
 
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
@@ -156,7 +180,7 @@ class TelegramChannel:
             return
         replies = await self.conversation.handle(incoming)
         try:
-            await self.send(incoming.user_id, replies)
+            await self.send(incoming.chat_id or incoming.user_id, replies)
         except Unreachable:
             log.info("telegram user unreachable (blocked the bot)")
 

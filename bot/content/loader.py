@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 from bot.content.report import load_report
 from bot.content.schema import (
     OPERATOR_FILL,
+    SUBJECTS,
     ContentPack,
     FaqEntry,
     Guide,
@@ -176,6 +177,10 @@ def load(root: Path) -> LoadedPack:
     for e, p, field in faq:
         if e.guide and e.guide not in guide_ids:
             r.issues.append(ContentIssue(r.rel(p), f"{field}.guide", f"không có hướng dẫn '{e.guide}'"))
+    # Hotline subjects (also the feedback categories) and unit kinds are shown by label.
+    for key in [f"subject_{s}" for s in SUBJECTS] + [f"unit_kind_{u.kind}" for u, _, _ in units]:
+        if messages and key not in messages:
+            r.issues.append(ContentIssue("messages.yaml", f"messages.{key}", "thiếu nhãn hiển thị"))
     for token, expansions in abbreviations.items():
         if not isinstance(expansions, list) or not all(isinstance(x, str) and x for x in expansions):
             r.issues.append(ContentIssue("abbreviations.yaml", f"abbreviations.{token}", "phải là danh sách chuỗi"))

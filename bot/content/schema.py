@@ -5,7 +5,7 @@ The docs for editors are in `content/README.md`; keep the two in step."""
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -68,13 +68,17 @@ class Unit(Strict):
     contest_group: Literal["dvc", "khong-dvc"] | None = None
 
 
+# What a hotline covers, and what a citizen's feedback is about (the same list): labels
+# are the catalogue keys `subject_<id>` in messages.yaml.
+Subject = Literal["thu-tuc-hanh-chinh", "dich-vu-cong-truc-tuyen", "thai-do-can-bo", "cuoc-thi", "chung"]
+SUBJECTS: tuple[str, ...] = get_args(Subject)
+
+
 class Hotline(Strict):
     id: Slug
     name: Text
     agency: Text
-    subjects: list[
-        Literal["thu-tuc-hanh-chinh", "dich-vu-cong-truc-tuyen", "thai-do-can-bo", "cuoc-thi", "chung"]
-    ] = Field(min_length=1)
+    subjects: list[Subject] = Field(min_length=1)
     phone: Text
     email: Text | None = None
     hours: Text

@@ -15,6 +15,7 @@ from bot.content.watch import ContentStamp, content_stamp, content_version
 from bot.core.answerer import QuestionAnswerer
 from bot.core.router import Router
 from bot.db.session import Database
+from bot.feedback.desk import StaffDesk
 
 log = logging.getLogger(__name__)
 
@@ -117,3 +118,5 @@ class Services:
     router: Router
     # Channels that can push messages outside a turn, by channel name (filled by BotApp).
     senders: dict[str, Sender] = field(default_factory=dict)
+    # Where new feedback tickets are posted for staff (the Telegram staff group), if any.
+    staff_desk: StaffDesk | None = None

@@ -35,7 +35,8 @@ class Database:
         self.url = url
         parsed = make_url(url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
-        kwargs: dict = {}
+        # Error messages and SQL logs never carry bound values (contact details, texts).
+        kwargs: dict = {"hide_parameters": True}
         ensure_sqlite_dir(url)
         if not self.is_sqlite:
             kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
