@@ -38,12 +38,19 @@ class BotApp:
         if settings.telegram_bot_token:
             from bot.channels.telegram import TelegramChannel
 
-            self.telegram = TelegramChannel(settings, self.conversation)
+            from bot.channels.refs import DatabaseRefs
+
+            self.telegram = TelegramChannel(settings, self.conversation, DatabaseRefs(services.db))
             self.telegram.install(self.web)
             self.channels["telegram"] = self.telegram
             services.senders["telegram"] = self.telegram
         health.install(self.web, services.db, self.channel_status)
         self._runner: web.AppRunner | None = None
+        self.campaigns = None
+        if settings.scheduler_embedded:
+            from scheduler.service import Embedded
+
+            self.campaigns = Embedded(services)
 
     def channel_status(self) -> dict[str, str]:
         status = {"web": "ok"}  # answering this request proves it
@@ -56,9 +63,13 @@ class BotApp:
         await web.TCPSite(self._runner, host, port).start()
         for channel in self.channels.values():
             await channel.start()
+        if self.campaigns:
+            await self.campaigns.start()
         log.info("bot started", extra={"url": f"http://{host}:{port}/", "channels": list(self.channel_status())})
 
     async def stop(self) -> None:
+        if self.campaigns:
+            await self.campaigns.stop()  # sends in flight finish and are recorded
         for channel in self.channels.values():
             try:
                 await channel.stop()

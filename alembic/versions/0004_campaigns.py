@@ -83,6 +83,7 @@ def upgrade() -> None:
     sa.Column('message', sa.JSON(), nullable=False),
     sa.Column('urgent', sa.Boolean(), nullable=False),
     sa.Column('expand_cursor', sa.BigInteger(), nullable=False),
+    sa.Column('expanded_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('total', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
@@ -117,11 +118,13 @@ def upgrade() -> None:
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.create_index('ix_outbox_broadcast_id_status', ['broadcast_id', 'status'], unique=False)
         batch_op.create_index('ix_outbox_user_id_sent_at', ['user_id', 'sent_at'], unique=False)
+        batch_op.create_index('ix_outbox_status_id', ['status', 'id'], unique=False)
 
 
 
 def downgrade() -> None:
     with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.drop_index('ix_outbox_status_id')
         batch_op.drop_index('ix_outbox_user_id_sent_at')
         batch_op.drop_index('ix_outbox_broadcast_id_status')
 

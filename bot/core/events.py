@@ -28,6 +28,10 @@ class EventKind(StrEnum):
     UNSUBSCRIBED = "unsubscribed"
     STAFF_JOINED = "staff_joined"
     BAD_INPUT = "bad_input"
+    # campaigns
+    BROADCAST_DELIVERED = "broadcast_delivered"  # item campaign:<id>, topic: the campaign's topic
+    BROADCAST_FAILED = "broadcast_failed"  # outcome: unreachable | rejected | gave_up | uncertain
+    BROADCAST_CLICKED = "broadcast_clicked"  # the link button of a broadcast was tapped
 
 
 def user_key(salt: str, channel: str, user_id: str) -> str:

@@ -3,10 +3,21 @@
 
 from __future__ import annotations
 
-from bot.core.handlers import ask, contest, guides, hotline, menu, staff, subscribe, topics
+from bot.core.handlers import (
+    ask,
+    broadcasts,
+    campaigns,
+    contest,
+    guides,
+    hotline,
+    menu,
+    staff,
+    subscribe,
+    topics,
+)
 from bot.core.router import Router
 
-FEATURES = [menu, topics, ask, guides, hotline, subscribe, contest, staff]
+FEATURES = [menu, topics, ask, guides, hotline, subscribe, contest, staff, campaigns, broadcasts]
 
 
 def build_router() -> Router:

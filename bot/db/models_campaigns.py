@@ -35,8 +35,7 @@ class CampaignStatus(StrEnum):
 
 
 class BroadcastStatus(StrEnum):
-    EXPANDING = "expanding"  # audience still being written into the outbox (sending starts anyway)
-    SENDING = "sending"
+    SENDING = "sending"  # sending starts while the audience is still being expanded
     PAUSED = "paused"
     DONE = "done"
     CANCELLED = "cancelled"
@@ -92,10 +91,11 @@ class Broadcast(Base):
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
     occurrence: Mapped[str] = mapped_column(String(40))  # "once" or the scheduled time (ISO)
-    status: Mapped[str] = mapped_column(String(16), default=BroadcastStatus.EXPANDING)
+    status: Mapped[str] = mapped_column(String(16), default=BroadcastStatus.SENDING)
     message: Mapped[dict] = mapped_column(JSON)
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     expand_cursor: Mapped[int] = mapped_column(BigInteger, default=0)  # last users.id expanded
+    expanded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # audience fully queued
     total: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -110,6 +110,8 @@ class OutboxMessage(Base):
         UniqueConstraint("broadcast_id", "user_id"),
         Index("ix_outbox_broadcast_id_status", "broadcast_id", "status"),
         Index("ix_outbox_user_id_sent_at", "user_id", "sent_at"),
+        # Claims walk the pending rows in id order; recovery finds rows by status.
+        Index("ix_outbox_status_id", "status", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
