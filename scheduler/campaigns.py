@@ -174,3 +174,22 @@ async def cancel(session: AsyncSession, campaign: Campaign) -> bool:
             .where(OutboxMessage.broadcast_id == broadcast.id, OutboxMessage.status.in_(QUEUED))
             .values(status=OutboxStatus.CANCELLED, worker=None))
     return True
+
+
+async def resend_uncertain(session: AsyncSession, campaign: Campaign) -> int:
+    """The operator's choice of at-least-once for rows whose delivery is unknown: queue
+    them again (some of those people may get the message twice)."""
+    broadcasts = list((await session.execute(
+        select(Broadcast).where(Broadcast.campaign_id == campaign.id))).scalars())
+    queued = 0
+    for broadcast in broadcasts:
+        result = await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.broadcast_id == broadcast.id, OutboxMessage.status == OutboxStatus.UNCERTAIN)
+            .values(status=OutboxStatus.PENDING, worker=None, not_before=utcnow(),
+                    detail="queued again by the operator"))
+        if result.rowcount and broadcast.status == BroadcastStatus.DONE:
+            broadcast.status, broadcast.finished_at = BroadcastStatus.SENDING, None
+            campaign.status = CampaignStatus.SENDING
+        queued += result.rowcount or 0
+    return queued
