@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import warnings
 
 import httpx
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
@@ -60,7 +61,10 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-def _seconds(value) -> float:
+def _retry_after(exc: RetryAfter) -> float:
+    with warnings.catch_warnings():  # PTB 22 warns that the type becomes timedelta; take both
+        warnings.simplefilter("ignore")
+        value = exc.retry_after
     return float(value if isinstance(value, int | float) else value.total_seconds())
 
 
@@ -134,7 +138,7 @@ class _Calls:
                 self.delivered += 1
                 return result
             except RetryAfter as exc:
-                delay = _seconds(exc.retry_after)
+                delay = _retry_after(exc)
                 if self.lane == BROADCAST:
                     limiter.pause(BROADCAST, delay)
                 # Not delivered. A broadcast with nothing out yet goes back to the outbox;
