@@ -65,7 +65,8 @@ class CampaignScheduler:
     def channels(self) -> list[str]:
         return push_channels(self.services.settings)
 
-    async def start(self) -> None:
+    async def start(self, *, ticking: bool = True) -> None:
+        """Start APScheduler; `ticking=False` leaves calling `tick` to the caller (tests)."""
         global _running
         store = SQLAlchemyJobStore(url=sync_url(self.services.db.url), tablename="apscheduler_jobs")
         self.aps = AsyncIOScheduler(
@@ -74,7 +75,8 @@ class CampaignScheduler:
                           "misfire_grace_time": int(LATE_GRACE.total_seconds())})
         self.aps.start()
         _running = self
-        self._task = asyncio.create_task(self._loop(), name="campaign-scheduler")
+        if ticking:
+            self._task = asyncio.create_task(self._loop(), name="campaign-scheduler")
         log.info("campaign scheduler started", extra={"jobs": len(self.aps.get_jobs())})
 
     async def stop(self) -> None:

@@ -67,14 +67,14 @@ async def test_jobs_live_in_the_database_and_survive_a_restart(tg_services):
     cron_id = await create(tg_services, schedule="cron", cron="0 8 * * mon")
     later_id = await create(tg_services, schedule="at", send_at=utcnow() + timedelta(days=3))
     first = CampaignScheduler(tg_services)
-    await first.start()
+    await first.start(ticking=False)
     await first.reconcile()
     assert {j.id for j in first.aps.get_jobs()} == {f"campaign-{cron_id}", f"campaign-{later_id}"}
     await first.stop()
     async with tg_services.db.session() as s:
         assert len((await s.execute(select(SchedulerJob))).all()) == 2
     second = CampaignScheduler(tg_services)  # a new process: the jobs come from the table
-    await second.start()
+    await second.start(ticking=False)
     jobs = {j.id: j for j in second.aps.get_jobs()}
     assert jobs[f"campaign-{cron_id}"].next_run_time.weekday() == 0
     async with tg_services.db.session() as s:  # paused in chat: the job goes away
@@ -115,7 +115,7 @@ async def test_a_cron_campaign_fires_once_per_occurrence(tg_services):
     await seed_subscribers(tg_services.db, 2)
     cron_id = await create(tg_services, schedule="cron", cron="* * * * *")
     sched = CampaignScheduler(tg_services)
-    await sched.start()
+    await sched.start(ticking=False)
     try:
         first = await sched.fire(cron_id)
         assert await sched.fire(cron_id) == first  # same minute, same occurrence
@@ -200,7 +200,7 @@ async def test_progress_message_is_edited_in_place_over_telegram(tg_services):
             live = (await fake.wait_for_messages(editor, 9))[-1]
             assert "đã gửi 0/0+" in live["text"]
             sched = CampaignScheduler(tg_services)
-            await sched.start()
+            await sched.start(ticking=False)
             worker = Worker(tg_services.db, tg_services.content, tg_services.settings, tg_services.senders)
             await worker.register()
             await sched.reconcile()
