@@ -39,7 +39,7 @@ async def build(settings: Settings, db: Database) -> tuple[dict[str, Sender], Ca
 
         bot = Bot(settings.telegram_bot_token, base_url=settings.telegram_api_base_url,
                   base_file_url=settings.telegram_api_base_file_url,
-                  request=HTTPXRequest(connection_pool_size=max(8, settings.delivery_concurrency * 2)))
+                  request=HTTPXRequest(connection_pool_size=settings.delivery_concurrency + 4))
         await bot.initialize()
         senders["telegram"] = TelegramSender(bot, telegram_limiter(settings), DatabaseRefs(db))
         closers.append(bot.shutdown)
