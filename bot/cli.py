@@ -79,7 +79,8 @@ def cmd_content_validate(args) -> int:
     print(
         f"Nội dung hợp lệ ({settings.content_dir}): {len(pack.topics)} chủ đề, "
         f"{sum(len(t.messages) for t in pack.topics)} tin, {len(pack.units)} đơn vị, "
-        f"{len(pack.hotlines)} đường dây nóng, {len(pack.faq)} câu hỏi, {len(pack.guides)} hướng dẫn."
+        f"{len(pack.hotlines)} đường dây nóng, {len(pack.faq)} câu hỏi, {len(pack.guides)} hướng dẫn, "
+        f"{len(pack.campaigns)} chiến dịch trong lịch."
     )
     if loaded.operator_fields:
         print(f"Các trường người vận hành cần điền ({len(loaded.operator_fields)}):")
