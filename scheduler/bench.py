@@ -204,7 +204,7 @@ async def bench_d(base: Settings, url: str, recipients: int, seconds: float = 30
             tasks = []
             for i in range(int(seconds * 2)):
                 if i == int(seconds):  # halfway: the platform answers the broadcast a 429
-                    fake.ask("fail429 3")
+                    fake.ask("fail429 3 700000001")  # a subscriber's chat: the broadcast lane
                 tasks.append(asyncio.create_task(citizen(i)))
                 await asyncio.sleep(0.5)
             await asyncio.gather(*tasks)

@@ -103,5 +103,8 @@ class LaneLimiter:
             if wait > 0:
                 await asyncio.sleep(wait)
                 continue  # a reply may have taken the slot meanwhile
-            self._tat = now + self._interval
+            # Keep the cadence when the wake-up came a little late (timer and loop jitter),
+            # instead of losing that lateness on every message.
+            base = self._tat if now - self._tat < self._interval else now
+            self._tat = base + self._interval
             return

@@ -3,7 +3,7 @@ does not share a CPU core with the code measured). Prints one JSON line with its
 then answers commands on standard input, one JSON line each:
   stats                      ok sends, 429s, most messages one chat got
   window <skip> <seconds>    ok sends per second in [first send + skip, + seconds]
-  fail429 <retry_after>      the next sendMessage answers 429
+  fail429 <retry_after> <min_chat>   the next sendMessage to a chat id ≥ min_chat answers 429
 Exits when standard input closes."""
 
 from __future__ import annotations
@@ -13,7 +13,19 @@ import json
 import sys
 from collections import Counter
 
-from tests.fakes.telegram_api import FakeTelegramAPI, RateLimit
+from tests.fakes.telegram_api import ApiError, FakeTelegramAPI, RateLimit
+
+
+class TargetedFake(FakeTelegramAPI):
+    """Can answer a 429 to the next message for a chosen range of chats (a broadcast's)."""
+
+    armed: tuple[int, int] | None = None
+
+    async def _m_sendmessage(self, p, files):
+        if self.armed and int(p.get("chat_id", 0)) >= self.armed[1]:
+            retry, self.armed = self.armed[0], None
+            raise ApiError(429, f"Too Many Requests: retry after {retry}", {"retry_after": retry})
+        return await super()._m_sendmessage(p, files)
 
 
 def _ok_sends(fake: FakeTelegramAPI) -> list:
@@ -21,7 +33,7 @@ def _ok_sends(fake: FakeTelegramAPI) -> list:
 
 
 async def main(limited: bool) -> None:
-    fake = FakeTelegramAPI(strict_chats=False)
+    fake = TargetedFake(strict_chats=False)
     if limited:
         fake.rate_limit = RateLimit()
     await fake.start()
@@ -44,7 +56,7 @@ async def main(limited: bool) -> None:
             inside = sum(1 for t in sends if start <= t < end)
             out = {"per_second": inside / float(args[1]), "sends": inside}
         elif command == "fail429":
-            fake.fail_next("sendMessage", error_code=429, retry_after=int(args[0]))
+            fake.armed = (int(args[0]), int(args[1]))
             out = {"armed": True}
         else:
             out = {"error": command}
