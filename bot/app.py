@@ -36,9 +36,8 @@ class BotApp:
         WebChat(self.conversation).install(self.web)
         settings = services.settings
         if settings.telegram_bot_token:
-            from bot.channels.telegram import TelegramChannel
-
             from bot.channels.refs import DatabaseRefs
+            from bot.channels.telegram import TelegramChannel
 
             self.telegram = TelegramChannel(settings, self.conversation, DatabaseRefs(services.db))
             self.telegram.install(self.web)

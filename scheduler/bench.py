@@ -242,11 +242,11 @@ def main(args, settings: Settings) -> int:
                 url = pg or f"sqlite+aiosqlite:///{tmp}/bench.sqlite3"
                 if pg:
                     asyncio.run(_reset_pg(pg))
-                run = {"a": lambda: bench_a(settings, url, min(args.recipients, 20_000)),
-                       "b": lambda: bench_b(settings, url, args.seconds),
-                       "c": lambda: bench_c(settings, url, args.recipients),
-                       "d": lambda: bench_d(settings, url, args.recipients)}[letter]
-                asyncio.run(run())
+                run = {"a": lambda u: bench_a(settings, u, min(args.recipients, 20_000)),
+                       "b": lambda u: bench_b(settings, u, args.seconds),
+                       "c": lambda u: bench_c(settings, u, args.recipients),
+                       "d": lambda u: bench_d(settings, u, args.recipients)}[letter]
+                asyncio.run(run(url))
                 sys.stdout.flush()
     return 0
 

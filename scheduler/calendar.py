@@ -80,5 +80,5 @@ async def sync(db: Database, pack: ContentPack) -> dict[str, int]:
                 changed["cancelled"] += 1
         await session.commit()
     if any(changed.values()):
-        log.info("campaign calendar synced", extra=changed)
+        log.info("campaign calendar synced", extra={"calendar": changed})
     return changed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from pathlib import Path
 
@@ -41,7 +42,8 @@ async def run(services: Services, args) -> int:
     async with services.db.session() as session:
         if args.action == "create":
             try:
-                text = Path(args.text_file).read_text(encoding="utf-8") if args.text_file else args.text
+                text = (await asyncio.to_thread(Path(args.text_file).read_text, encoding="utf-8")
+                        if args.text_file else args.text)
                 who = Audience.parse(args.audience, args.channel)
                 at = parse_at(args.at) if args.at else None
             except (OSError, ValueError) as exc:

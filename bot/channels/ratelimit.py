@@ -21,6 +21,7 @@ Lane = Literal["reply", "broadcast"]
 REPLY: Lane = "reply"
 BROADCAST: Lane = "broadcast"
 
+CATCH_UP = 0.003  # seconds of a late wake-up the broadcast lane may make up
 _PRUNE_AT = 5000  # per-chat entries kept before expired ones are dropped (memory stays flat)
 
 
@@ -85,7 +86,7 @@ class LaneLimiter:
     async def _reply_slot(self) -> None:
         """A reply reserves the next slot at once: it waits behind other replies only."""
         loop = asyncio.get_running_loop()
-        while (wait := self._paused_until[REPLY] - loop.time()) > 0:
+        while (wait := self._paused_until[REPLY] - loop.time()) > 0:  # noqa: ASYNC110 (a deadline)
             await asyncio.sleep(wait)
         now = loop.time()
         at = max(self._tat, now)
@@ -103,8 +104,9 @@ class LaneLimiter:
             if wait > 0:
                 await asyncio.sleep(wait)
                 continue  # a reply may have taken the slot meanwhile
-            # Keep the cadence when the wake-up came a little late (timer and loop jitter),
-            # instead of losing that lateness on every message.
-            base = self._tat if now - self._tat < self._interval else now
+            # Keep the cadence when the wake-up came a few milliseconds late (timer and loop
+            # jitter) instead of losing that on every message; never more, or sends bunch
+            # up and the platform's one-second window answers 429.
+            base = self._tat if now - self._tat < min(self._interval, CATCH_UP) else now
             self._tat = base + self._interval
             return

@@ -27,7 +27,8 @@ async def test_campaign_commands(db_url, capsys, services, monkeypatch):
         out = capsys.readouterr()
         return code, out.out, out.err
 
-    code, _, err = await asyncio.to_thread(run, "create", "--title", "T", "--text", "Nội dung", "--audience", "topic:khong-co")
+    code, _, err = await asyncio.to_thread(run, "create", "--title", "T", "--text", "Nội dung",
+                                           "--audience", "topic:khong-co")
     assert code == 2 and "không có chủ đề «khong-co»" in err
     code, _, err = await asyncio.to_thread(run, "create", "--title", "T", "--text", "x" * 3000)
     assert code == 2 and "quá giới hạn 2000" in err

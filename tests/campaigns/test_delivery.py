@@ -24,7 +24,6 @@ from scheduler import campaigns, firing
 from scheduler.audience import Audience
 from scheduler.delivery import Worker, recover
 from tests.campaigns.helpers import (
-    FIRST_CHAT,
     deliveries,
     seed_subscribers,
     start_campaign,

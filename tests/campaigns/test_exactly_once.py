@@ -19,12 +19,12 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.config import ROOT, Settings
-from bot.db.models_campaigns import OutboxMessage
-from tests.campaigns.helpers import seed_subscribers, start_campaign, statuses
 from bot.core.features import build_router
 from bot.core.services import Services
 from bot.db import migrate
+from bot.db.models_campaigns import OutboxMessage
 from bot.db.session import Database
+from tests.campaigns.helpers import seed_subscribers, start_campaign, statuses
 from tests.conftest import CONTENT_DIR, _require_pg, _truncate_pg
 from tests.fakes.telegram_api import FakeTelegramAPI
 
@@ -66,13 +66,13 @@ def spawn(db_url: str, fake: FakeTelegramAPI, log_path, *extra: str) -> subproce
         cwd=log_path.parent, env=env, stdout=subprocess.DEVNULL, stderr=log_path.open("ab"))
 
 
-async def until(check, timeout: float, what: str, log_path=None) -> None:
+async def until(check, within: float, what: str, log_path=None) -> None:
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = loop.time() + within
     while not await check():
         if loop.time() > deadline:
             tail = log_path.read_text(errors="replace")[-3000:] if log_path else ""
-            raise AssertionError(f"{what} within {timeout} s\n{tail}")
+            raise AssertionError(f"{what} within {within} s\n{tail}")
         await asyncio.sleep(0.1)
 
 
