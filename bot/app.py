@@ -40,10 +40,11 @@ class BotApp:
         WebChat(self.conversation, inbox).install(self.web)
         settings = services.settings
         if settings.telegram_bot_token:
+            from bot.channels.refs import DatabaseRefs
             from bot.channels.telegram import TelegramChannel
             from bot.channels.telegram_desk import TelegramStaffDesk
 
-            self.telegram = TelegramChannel(settings, self.conversation)
+            self.telegram = TelegramChannel(settings, self.conversation, DatabaseRefs(services.db))
             self.telegram.install(self.web)
             self.channels["telegram"] = self.telegram
             services.senders["telegram"] = self.telegram
@@ -60,6 +61,11 @@ class BotApp:
         self.feedback_worker = FeedbackWorker(services)
         self._runner: web.AppRunner | None = None
         self._watch: asyncio.Task | None = None
+        self.campaigns = None
+        if settings.scheduler_embedded:
+            from scheduler.service import Embedded
+
+            self.campaigns = Embedded(services)
 
     def channel_status(self) -> dict[str, str]:
         status = {"web": "ok"}  # answering this request proves it
@@ -82,9 +88,13 @@ class BotApp:
         poll = self.services.settings.content_poll_seconds
         if poll > 0:
             self._watch = asyncio.create_task(ContentWatcher(self.services.content, poll).run())
+        if self.campaigns:
+            await self.campaigns.start()
         log.info("bot started", extra={"url": f"http://{host}:{port}/", "channels": list(self.channel_status())})
 
     async def stop(self) -> None:
+        if self.campaigns:
+            await self.campaigns.stop()  # sends in flight finish and are recorded
         await self.feedback_worker.stop()
         if self._watch:
             self._watch.cancel()

@@ -55,6 +55,17 @@ class Settings(BaseSettings):
     zalo_broadcast_fallback: Literal["none", "article"] = "none"
     zalo_article_cover_url: str | None = None
     zalo_broadcast_cities: str | None = None  # Zalo city codes, comma-separated (empty: all)
+    # Campaigns and broadcasts (see README "Campaigns and broadcasts").
+    scheduler_embedded: bool = True  # `cchc-bot run` also schedules and delivers broadcasts
+    telegram_rate_per_second: float = 29.0  # all workers together; Telegram allows about 30
+    telegram_chat_interval_seconds: float = 1.0  # Telegram: about one message a second per chat
+    quiet_hours: str = "21:00-07:00"  # Asia/Ho_Chi_Minh; no non-urgent pushes then ("" = none)
+    broadcast_max_per_day: int = 3  # per person, broadcasts in 24 hours (0 = no cap)
+    delivery_batch_size: int = 200  # outbox rows a worker claims at once
+    delivery_concurrency: int = 16  # sends a worker keeps in flight
+    delivery_max_attempts: int = 5  # transient failures before a row is given up
+    delivery_lease_seconds: float = 30.0  # a worker silent this long is dead: its rows recovered
+    delivery_poll_seconds: float = 1.0  # idle worker: how often to look for work
 
     # Secret mixed into the pseudonymous user key of engagement events.
     pseudonym_salt: str = "change-me"

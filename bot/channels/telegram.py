@@ -9,8 +9,8 @@ import logging
 from urllib.parse import urlsplit
 
 from aiohttp import web
-from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram import BotCommand, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -20,8 +20,10 @@ from telegram.ext import (
     filters,
 )
 
-from bot.channels.base import RateLimited, Rejected, Unreachable
-from bot.channels.split import split_text
+from bot.channels.base import DeliveryError, Unreachable
+from bot.channels.ratelimit import REPLY, ChannelLimits, Lane, LaneLimiter
+from bot.channels.refs import MessageRefs
+from bot.channels.telegram_send import TelegramSender, keyboard  # noqa: F401  (keyboard: re-export)
 from bot.config import Settings
 from bot.core.conversation import Conversation
 from bot.core.types import Incoming, Reply
@@ -29,7 +31,11 @@ from bot.core.types import Incoming, Reply
 log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
-LIMIT = 4096
+
+
+def telegram_limiter(settings: Settings) -> LaneLimiter:
+    return LaneLimiter(ChannelLimits(settings.telegram_rate_per_second,
+                                     settings.telegram_chat_interval_seconds))
 
 
 def to_incoming(update: Update) -> Incoming | None:
@@ -76,25 +82,11 @@ def _group_incoming(message, key: str) -> Incoming | None:
                     chat_id=str(message.chat.id), quoted=quoted, display_name=sender.first_name)
 
 
-def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
-    rows = []
-    for row in reply.buttons:
-        # Telegram inline buttons cannot dial: phone numbers stay in the text, where
-        # Telegram makes them tappable.
-        buttons = [
-            InlineKeyboardButton(b.label, url=b.url) if b.url
-            else InlineKeyboardButton(b.label, callback_data=b.payload)
-            for b in row if b.url or (b.payload and len(b.payload.encode()) <= 64)
-        ]
-        if buttons:
-            rows.append(buttons)
-    return InlineKeyboardMarkup(rows) if rows else None
-
-
 class TelegramChannel:
     channel = CHANNEL
 
-    def __init__(self, settings: Settings, conversation: Conversation) -> None:
+    def __init__(self, settings: Settings, conversation: Conversation,
+                 refs: MessageRefs | None = None) -> None:
         self.settings = settings
         self.conversation = conversation
         self.webhook_url = settings.telegram_webhook_url
@@ -112,7 +104,10 @@ class TelegramChannel:
         self.app.add_handler(MessageHandler(filters.ALL, self._on_update))
         self.app.add_error_handler(self._on_error)
         self.status = "off"
-        self._edits: dict[tuple[str, str], int] = {}
+        # Replies and (in the embedded default) broadcasts share one sender and one limiter,
+        # so replies go ahead of broadcast messages.
+        self.sender = TelegramSender(self.app.bot, telegram_limiter(settings), refs)
+        self.limiter = self.sender.limiter
 
     @property
     def secret(self) -> str:
@@ -183,35 +178,13 @@ class TelegramChannel:
             await self.send(incoming.chat_id or incoming.user_id, replies)
         except Unreachable:
             log.info("telegram user unreachable (blocked the bot)")
+        except DeliveryError as exc:
+            log.warning("telegram reply not delivered", extra={"error": type(exc).__name__})
 
-    async def send(self, user_id: str, replies: list[Reply]) -> None:
-        """Send replies to a chat; raises Unreachable, RateLimited or Rejected."""
-        chat_id = int(user_id)
-        for reply in replies:
-            markup = keyboard(reply)
-            parts = split_text(reply.text, LIMIT)
-            for i, part in enumerate(parts):
-                last = i == len(parts) - 1
-                await self._send_part(chat_id, part, markup if last else None, reply.edit_key if last else None)
-
-    async def _send_part(self, chat_id: int, text: str, markup, edit_key: str | None) -> None:
-        bot = self.app.bot
-        try:
-            previous = self._edits.get((str(chat_id), edit_key)) if edit_key else None
-            if previous:
-                await bot.edit_message_text(text, chat_id=chat_id, message_id=previous, reply_markup=markup)
-                return
-            sent = await bot.send_message(chat_id, text, reply_markup=markup)
-            if edit_key:
-                self._edits[(str(chat_id), edit_key)] = sent.message_id
-        except RetryAfter as exc:
-            delay = exc.retry_after
-            raise RateLimited(delay if isinstance(delay, int | float) else delay.total_seconds()) from exc
-        except Forbidden as exc:
-            raise Unreachable(str(exc)) from exc
-        except BadRequest as exc:
-            if "not modified" not in str(exc).lower():
-                raise Rejected(str(exc)) from exc
+    async def send(self, user_id: str, replies: list[Reply], *, lane: Lane = REPLY,
+                   before_send=None) -> None:
+        """Send replies to a chat; raises the errors of `bot.channels.base`."""
+        await self.sender.send(user_id, replies, lane=lane, before_send=before_send)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("telegram update failed", exc_info=context.error)

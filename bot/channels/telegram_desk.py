@@ -12,10 +12,10 @@ from telegram import ReplyParameters
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.channels.base import DeliveryError, RateLimited, Rejected, Unreachable
-from bot.channels.telegram import LIMIT, TelegramChannel, keyboard
+from bot.channels.telegram import TelegramChannel
+from bot.channels.telegram_send import CAPTION_LIMIT, keyboard
+from bot.channels.telegram_send import TEXT_LIMIT as LIMIT
 from bot.core.types import Reply
-
-CAPTION_LIMIT = 1024
 
 
 @contextmanager

@@ -186,6 +186,35 @@ class ReportTemplate(Strict):
     texts: dict[str, Text]
 
 
+class CalendarAudience(Strict):
+    kind: Literal["all", "topic", "units", "channel"] = "all"
+    topic: Slug | None = None
+    units: list[Slug] = []
+    channel: Literal["telegram", "zalo"] | None = None
+
+
+class CalendarLink(Strict):
+    label: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+    url: Text
+
+
+class CalendarCampaign(Strict):
+    """A campaign of the content calendar (content/campaigns/*.yaml), loaded into the
+    scheduler; its text is `text`, or the curated topic message named by `message`."""
+
+    id: Slug
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)] | None = None
+    message: Slug | None = None
+    image: Text | None = None
+    link: CalendarLink | None = None
+    audience: CalendarAudience = CalendarAudience()
+    at: Text | None = None  # "dd/mm/yyyy hh:mm", Vietnam time
+    cron: Text | None = None  # "phút giờ ngày tháng thứ", Vietnam time
+    urgent: bool = False
+    enabled: bool = True
+
+
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
@@ -202,6 +231,10 @@ class ContentPack(Strict):
     abbreviations: dict[str, list[str]] = {}
     surveys: list[Survey] = []
     report: ReportTemplate | None = None
+    campaigns: list[CalendarCampaign] = []
+
+    def message_by_id(self, message_id: str) -> TopicMessage | None:
+        return next((m for t in self.topics for m in t.messages if m.id == message_id), None)
 
     def topic(self, topic_id: str) -> Topic | None:
         return next((t for t in self.topics if t.id == topic_id), None)

@@ -38,7 +38,7 @@ class Conversation:
             user = await get_or_create_user(session, incoming.channel, incoming.user_id)
             state = await load_state(session, user, lock=not db.is_sqlite)
             key = events.user_key(self.services.settings.pseudonym_salt, incoming.channel, incoming.user_id)
-            turn = Turn(incoming, session, user, state, self.services, key)
+            turn = Turn(incoming, session, user, state, self.services, key, step_at_start=state.step)
             if incoming.chat_id is None:  # group traffic (staff) is not citizen engagement
                 turn.log(EventKind.MESSAGE_IN, outcome=incoming.kind)
             try:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from bot.core.handlers import (
     ask,
+    broadcasts,
+    campaigns,
     contest,
     feedback,
     feedback_staff,
@@ -19,7 +21,10 @@ from bot.core.handlers import (
 )
 from bot.core.router import Router
 
-FEATURES = [menu, topics, ask, guides, hotline, subscribe, contest, staff, feedback, feedback_staff, privacy, survey]
+FEATURES = [
+    menu, topics, ask, guides, hotline, subscribe, contest, staff, feedback, feedback_staff, privacy, survey,
+    campaigns, broadcasts,
+]
 
 
 def build_router() -> Router:

@@ -25,6 +25,8 @@ class Turn:
     services: Services
     user_key: str
     replies: list[Reply] = field(default_factory=list)
+    # The step the person was in when this turn began (None: not in a flow).
+    step_at_start: str | None = None
     # Work to do once the turn is committed (push to other people, post to the staff group):
     # never before, so nothing is sent for a turn that was rolled back.
     after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)

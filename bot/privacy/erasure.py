@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.events import EventKind
 from bot.db.models import ConversationState, EngagementEvent, ProcessedUpdate, Role, Subscription, User
+from bot.db.models_campaigns import CampaignWatcher, MessageRef, OutboxMessage, OutboxStatus, RecipientStatus
 from bot.db.models_inbox import WebhookInbox
 from bot.db.models_survey import SurveyResponse
 from bot.db.models_zalo import ZaloContact
@@ -83,6 +84,28 @@ async def _survey_responses(e: Erasure) -> None:
                             .values(user_key=e.new_key))
 
 
+async def _outbox(e: Erasure) -> None:
+    # Nothing more is sent to them; delivered rows stay (campaign figures) on the anonymised user.
+    await e.session.execute(update(OutboxMessage).where(
+        OutboxMessage.user_id == e.user.id,
+        OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.CLAIMED]))
+        .values(status=OutboxStatus.CANCELLED, detail="erased"))
+
+
+async def _recipient_status(e: Erasure) -> None:
+    await e.session.execute(delete(RecipientStatus).where(RecipientStatus.user_id == e.user.id))
+
+
+async def _campaign_watchers(e: Erasure) -> None:
+    await e.session.execute(delete(CampaignWatcher).where(CampaignWatcher.user_id == e.user.id))
+
+
+async def _message_refs(e: Erasure) -> None:
+    # Platform message ids in the person's own chat.
+    await e.session.execute(delete(MessageRef).where(
+        MessageRef.channel == e.channel, MessageRef.chat_id == e.channel_user_id))
+
+
 async def _zalo_contacts(e: Erasure) -> None:
     # Follow state and last interaction; follower counts come from the event log.
     await e.session.execute(delete(ZaloContact).where(ZaloContact.user_id == e.user.id))
@@ -107,6 +130,14 @@ TABLES: dict[str, Eraser | None] = {
     "web_inbox": feedback_privacy.erase_web_inbox,
     "webhook_inbox": _webhook_inbox,
     "survey_responses": _survey_responses,
+    "campaigns": None,  # composed by staff; `created_by` points to the anonymised user row
+    "broadcasts": None,
+    "outbox": _outbox,
+    "delivery_workers": None,
+    "recipient_status": _recipient_status,
+    "campaign_watchers": _campaign_watchers,
+    "message_refs": _message_refs,
+    "apscheduler_jobs": None,
     "zalo_contacts": _zalo_contacts,
     "zalo_tokens": None,  # the OA's own credentials
     "zalo_broadcasts": None,  # per campaign, not per person
