@@ -101,33 +101,10 @@ def _row(
     }
 
 
-def record(
-    session: AsyncSession,
-    *,
-    user_key: str,
-    channel: str,
-    kind: str,
-    topic: str | None = None,
-    item: str | None = None,
-    outcome: str | None = None,
-    value: float | None = None,
-    at: datetime | None = None,
-) -> None:
-    """Add one event to the session; it is written with the turn's commit."""
-    session.add(
-        EngagementEvent(
-            **_row(
-                user_key=user_key,
-                channel=channel,
-                kind=kind,
-                topic=topic,
-                item=item,
-                outcome=outcome,
-                value=value,
-                at=at,
-            )
-        )
-    )
+def record(session: AsyncSession, **fields) -> None:
+    """Add one event to the session; it is written with the turn's commit. Fields are
+    those of `_row`: user_key, channel, kind, and optionally topic, item, outcome, value, at."""
+    session.add(EngagementEvent(**_row(**fields)))
 
 
 async def record_many(session: AsyncSession, events: Iterable[Mapping]) -> int:
