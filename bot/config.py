@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     zalo_token_refresh_margin: int = 1800  # refresh the access token this long before expiry
     zalo_reply_window_days: int = 7
     zalo_rate_limit_backoff: float = 60.0  # seconds to wait after Zalo's -32 rate limit
+    # Our pace for OA API messages, replies and broadcasts together, split between delivery
+    # workers (Zalo answers -32 past the OA's limit; lower this if that shows in the log).
+    zalo_rate_per_second: float = 10.0
     # Broadcast to followers outside the 7-day reply window: none, or an OA article broadcast.
     zalo_broadcast_fallback: Literal["none", "article"] = "none"
     zalo_article_cover_url: str | None = None

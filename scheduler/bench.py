@@ -69,7 +69,7 @@ async def _prepare(settings: Settings, recipients: int, start_chat: int = 700_00
     await asyncio.to_thread(migrate.upgrade, settings.database_url)
     services = build_services(settings)
     await seed_subscribers(services.db, recipients, start=start_chat)
-    pushers, close = await sender_registry.build(settings, services.db)
+    pushers, close = await sender_registry.build(services)
     services.senders.update(pushers)
     return services, close
 

@@ -66,7 +66,7 @@ async def run(services: Services, args) -> int:
             for c in await campaigns.recent(session, 50):
                 fig = await progress.figures(session, c.id)
                 print(f"#{c.id}\t{content.text(f'campaign_status_{c.status}')}\t"
-                      f"{progress.number(fig.sent)}/{progress.number(fig.total)}\t{c.title}")
+                      f"{progress.number(fig.delivered)}/{progress.number(fig.total)}\t{c.title}")
             return 0
         campaign = await campaigns.get(session, args.id, lock=True)
         if campaign is None:

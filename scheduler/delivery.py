@@ -17,7 +17,14 @@ Exactly once, and what it costs. A row moves
 Retries happen only with evidence that nothing was delivered: a 429, a connection that
 never opened, an HTTP 5xx answer. Several "sending" marks that fall in the same instant
 share one commit; results are written in batches (a crash between send and record leaves
-the row "sending", hence uncertain, never resent)."""
+the row "sending", hence uncertain, never resent).
+
+Reply windows (Zalo). A platform that lets the bot write only within a while after the
+person's last interaction raises OutsideReplyWindow; its sender's `fallback` then decides,
+once per broadcast, whether the campaign reaches those people another way (Zalo: one OA
+article broadcast): the row ends `article` or `no_window` ("not reachable on Zalo"), both
+final. People the sender already knows to be outside the window (`outside_window`, one
+query per batch) are sent nothing and go to the fallback directly."""
 
 from __future__ import annotations
 
@@ -37,6 +44,7 @@ from sqlalchemy import delete, func, insert, select, update
 from bot.channels.base import (
     ChannelUnavailable,
     DeliveryError,
+    OutsideReplyWindow,
     RateLimited,
     Rejected,
     Sender,
@@ -81,6 +89,11 @@ class MarkFailed(Exception):
     """The "sending" mark could not be written (database trouble): nothing was sent."""
 
 
+class ChannelHeld(Exception):
+    """The channel became unavailable while this row waited for its turn (another row met
+    a used-up quota or a bad token): it is not sent now."""
+
+
 @dataclass
 class Claimed:
     id: int
@@ -89,6 +102,7 @@ class Claimed:
     channel: str
     attempts: int
     address: str = ""  # the channel's id for the person
+    outside_window: bool = False  # known to be outside the channel's reply window
 
 
 @dataclass
@@ -102,6 +116,7 @@ class Outcome:
 @dataclass
 class _Broadcast:
     replies: list[Reply]
+    message: dict  # the snapshot, for a channel's fallback (an article)
     campaign_id: int
     topic: str | None
     urgent: bool
@@ -127,6 +142,10 @@ class Worker:
         self.quiet = QuietHours(settings.quiet_hours)
         self.cap = settings.broadcast_max_per_day
         self._broadcasts: dict[int, _Broadcast] = {}
+        # A channel fallback's decision per (broadcast, channel), and a lock so the rows of
+        # one batch wait for the first decision instead of racing to it.
+        self._fallbacks: dict[tuple[int, str], object] = {}
+        self._fallback_locks: dict[tuple[int, str], asyncio.Lock] = defaultdict(asyncio.Lock)
         self._channel_wait: dict[str, float] = {}
         self._marks = _MarkQueue(self)
         self._results: list[tuple[Claimed, Outcome]] = []
@@ -239,7 +258,25 @@ class Worker:
                 self._record(row, Outcome(S.SKIPPED, "frequency cap"))
             else:
                 keep.append(row)
+        await self._screen_windows(keep)
         return keep
+
+    async def _screen_windows(self, rows: list[Claimed]) -> None:
+        """Flag the rows of people a channel knows to be outside its reply window."""
+        by_channel: dict[str, list[Claimed]] = defaultdict(list)
+        for row in rows:
+            by_channel[row.channel].append(row)
+        for channel, group in by_channel.items():
+            check = getattr(self.senders.get(channel), "outside_window", None)
+            if check is None:
+                continue
+            try:
+                outside = await check([r.address for r in group if r.address])
+            except Exception:  # the sender finds out for itself, one by one
+                log.exception("reply window lookup failed", extra={"channel": channel})
+                continue
+            for row in group:
+                row.outside_window = row.address in outside
 
     async def _load(self, session, broadcast_id: int) -> None:
         if broadcast_id in self._broadcasts:
@@ -247,8 +284,11 @@ class Worker:
         broadcast = await session.get(Broadcast, broadcast_id)
         if len(self._broadcasts) > 32:
             self._broadcasts.clear()
+            self._fallbacks.clear()
+            self._fallback_locks.clear()
         self._broadcasts[broadcast_id] = _Broadcast(
             replies=message.render(self.content, broadcast.message, broadcast_id),
+            message=broadcast.message,
             campaign_id=broadcast.campaign_id, topic=broadcast.message.get("topic"),
             urgent=broadcast.urgent, created_at=broadcast.created_at)
 
@@ -270,6 +310,10 @@ class Worker:
 
         async def mark() -> None:
             nonlocal marked
+            if marked:
+                return
+            if self._channel_wait.get(row.channel, 0.0) > loop.time():
+                raise ChannelHeld()
             try:
                 await self._marks.mark(row.id)
             except NotOurs:
@@ -278,6 +322,10 @@ class Worker:
                 raise MarkFailed(str(exc)) from exc
             marked = True
 
+        if row.outside_window:
+            if (outcome := await self._fallback(row, info, mark)) is not None:
+                self._record(row, outcome)
+            return
         try:
             await self.senders[row.channel].send(row.address, info.replies, lane=BROADCAST,
                                                  before_send=mark)
@@ -285,12 +333,19 @@ class Worker:
             self.sent += 1
         except NotOurs:
             return  # released with the rest of the batch
+        except ChannelHeld:
+            outcome = Outcome(S.PENDING, "channel unavailable",
+                              utcnow() + timedelta(seconds=max(0.0, self._channel_wait[row.channel] - loop.time())),
+                              row.attempts)
         except MarkFailed:
             log.warning("could not mark a row sending; it waits", extra={"worker": self.id})
             outcome = Outcome(S.PENDING, "database busy", utcnow() + timedelta(seconds=5), row.attempts)
         except RateLimited as exc:  # not delivered: back in line after retry-after, no attempt used
             outcome = Outcome(S.PENDING, "rate limited", utcnow() + timedelta(seconds=exc.retry_after),
                               row.attempts)
+        except OutsideReplyWindow:  # before Unreachable, its base: nothing was delivered
+            if (outcome := await self._fallback(row, info, mark)) is None:
+                return
         except Unreachable as exc:
             outcome = Outcome(S.UNREACHABLE, str(exc)[:160])
         except Uncertain as exc:
@@ -314,6 +369,45 @@ class Worker:
             log.exception("delivery failed unexpectedly", extra={"worker": self.id})
             outcome = Outcome(S.UNCERTAIN if marked else S.FAILED, f"error: {type(exc).__name__}")
         self._record(row, outcome)
+
+    async def _fallback(self, row: Claimed, info: _Broadcast, mark) -> Outcome | None:
+        """A person outside the channel's reply window: reached by the channel's fallback
+        for this broadcast (decided once), or not reachable on that channel. The row is
+        marked "sending" first, like a send, so a paused or cancelled broadcast (or one
+        handed to another worker) neither broadcasts nor records anything: None then."""
+        try:
+            await mark()
+        except NotOurs:
+            return None
+        except ChannelHeld:
+            return Outcome(S.PENDING, "channel unavailable", utcnow() + timedelta(seconds=5), row.attempts)
+        except MarkFailed:
+            return Outcome(S.PENDING, "database busy", utcnow() + timedelta(seconds=5), row.attempts)
+        fallback = getattr(self.senders[row.channel], "fallback", None)
+        if fallback is None:
+            return Outcome(S.NO_WINDOW, "outside the reply window")
+        key = (row.broadcast_id, row.channel)
+        async with self._fallback_locks[key]:
+            decided = self._fallbacks.get(key)
+            if decided is None:
+                title, text, image = message.article(self.content, info.message)
+                try:
+                    decided = await fallback(f"campaign-{info.campaign_id}-broadcast-{row.broadcast_id}",
+                                             title, text, image)
+                except RateLimited as exc:  # another process is broadcasting it: come back
+                    return Outcome(S.PENDING, "fallback in progress",
+                                   utcnow() + timedelta(seconds=exc.retry_after), row.attempts)
+                except Exception as exc:
+                    log.exception("channel fallback failed", extra={"channel": row.channel})
+                    attempts = row.attempts + 1
+                    if attempts >= self.max_attempts:
+                        return Outcome(S.NO_WINDOW, f"fallback gave up: {type(exc).__name__}")
+                    return Outcome(S.PENDING, f"fallback: {type(exc).__name__}",
+                                   utcnow() + timedelta(seconds=backoff(attempts)), attempts)
+                self._fallbacks[key] = decided
+        if decided.covered:
+            return Outcome(S.ARTICLE, "outside the reply window: article broadcast")
+        return Outcome(S.NO_WINDOW, f"outside the reply window: {decided.detail or 'no fallback'}"[:160])
 
     async def _mark(self, ids: list[int]) -> set[int]:
         """Durably mark rows "sending"; only rows still claimed by this worker, of a
@@ -367,8 +461,9 @@ class Worker:
                 final[(outcome.status, outcome.detail)].append(row.id)
                 if outcome.status == S.UNREACHABLE:
                     await self._unreachable(session, row.user_id, outcome.detail, now)
-                kind = {S.SENT: EventKind.BROADCAST_DELIVERED, S.UNREACHABLE: EventKind.BROADCAST_FAILED,
-                        S.FAILED: EventKind.BROADCAST_FAILED, S.UNCERTAIN: EventKind.BROADCAST_FAILED
+                kind = {S.SENT: EventKind.BROADCAST_DELIVERED, S.ARTICLE: EventKind.BROADCAST_DELIVERED,
+                        S.UNREACHABLE: EventKind.BROADCAST_FAILED, S.FAILED: EventKind.BROADCAST_FAILED,
+                        S.UNCERTAIN: EventKind.BROADCAST_FAILED, S.NO_WINDOW: EventKind.BROADCAST_FAILED,
                         }.get(outcome.status)
                 if kind and row.address:
                     info = self._broadcasts.get(row.broadcast_id)

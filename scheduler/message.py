@@ -45,6 +45,18 @@ def render(content: ContentStore, message: dict, broadcast_id: int | None) -> li
     return [Reply(body(content, message), buttons=rows, image_url=message.get("image") or None)]
 
 
+def article(content: ContentStore, message: dict) -> tuple[str, str, str | None]:
+    """The broadcast as an article, for a channel that reaches people outside its reply
+    window that way (Zalo's OA article broadcast): title, text (the link as its last
+    paragraph) and the image as cover when it is a URL (not a channel's file id)."""
+    text = (message.get("text") or "").strip()
+    if message.get("link_url"):
+        label = message.get("link_label") or content.text("broadcast_link")
+        text += "\n\n" + content.text("broadcast_article_link", label=label, url=message["link_url"])
+    image = message.get("image")
+    return message["title"], text, image if image and is_url(image) else None
+
+
 def problems(content: ContentStore, message: dict) -> list[str]:
     """What keeps this message from going out as one message on every channel."""
     found = []

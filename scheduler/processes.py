@@ -21,10 +21,10 @@ async def run_process(settings: Settings, *, scheduler: bool, workers: int) -> i
 
     await asyncio.to_thread(migrate.upgrade, settings.database_url)
     services = build_services(settings)
-    pushers, close = await senders.build(settings, services.db)
+    pushers, close = await senders.build(services)
     services.senders.update(pushers)
     if workers and not pushers:
-        log.warning("no channel to push to is configured (TELEGRAM_BOT_TOKEN…): nothing will be sent")
+        log.warning("no channel to push to is configured (TELEGRAM_BOT_TOKEN, ZALO_APP_ID…): nothing will be sent")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

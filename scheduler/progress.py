@@ -1,5 +1,6 @@
 """A campaign's figures (from the outbox, by SQL) and the live progress message staff
-see: one message per watcher, edited in place as the numbers move."""
+see: one message per watcher, edited in place as the numbers move (on a channel that
+cannot edit, such as Zalo, one message once the run is over)."""
 
 from __future__ import annotations
 
@@ -29,10 +30,15 @@ S = OutboxStatus
 WATCH_AFTER_DONE = timedelta(minutes=10)
 
 
+ZALO = "zalo"
+
+
 @dataclass
 class Figures:
     total: int = 0
-    sent: int = 0
+    sent: int = 0  # a message sent to the person
+    article: int = 0  # outside Zalo's reply window, reached by the OA article broadcast
+    no_window: int = 0  # outside Zalo's reply window, not reachable on Zalo
     failed: int = 0
     unreachable: int = 0
     skipped: int = 0
@@ -41,10 +47,16 @@ class Figures:
     queued: int = 0  # pending, claimed or sending
     expanded: bool = True
     broadcasts: int = 0
+    zalo_total: int = 0  # recipients on Zalo
+    zalo_sent: int = 0  # …reached by a reply ("tư vấn") message
+
+    @property
+    def delivered(self) -> int:
+        return self.sent + self.article
 
     @property
     def errors(self) -> int:
-        return self.failed + self.unreachable
+        return self.failed + self.unreachable + self.no_window
 
 
 async def figures(session, campaign_id: int) -> Figures:
@@ -59,10 +71,14 @@ async def figures(session, campaign_id: int) -> Figures:
         return out
     out.expanded = latest.expanded_at is not None
     rows = (await session.execute(
-        select(OutboxMessage.status, func.count()).where(OutboxMessage.broadcast_id == latest.id)
-        .group_by(OutboxMessage.status))).all()
-    for status, n in rows:
+        select(OutboxMessage.channel, OutboxMessage.status, func.count())
+        .where(OutboxMessage.broadcast_id == latest.id)
+        .group_by(OutboxMessage.channel, OutboxMessage.status))).all()
+    for channel, status, n in rows:
         out.total += n
+        if channel == ZALO:
+            out.zalo_total += n
+            out.zalo_sent += n if status == S.SENT else 0
         if status in (S.PENDING, S.CLAIMED, S.SENDING):
             out.queued += n
         elif hasattr(out, status):
@@ -77,8 +93,12 @@ def number(n: int) -> str:
 def progress_text(content, campaign: Campaign, fig: Figures) -> str:
     status = content.text(f"campaign_status_{campaign.status}")
     lines = [content.text("campaign_progress", id=campaign.id, title=campaign.title, status=status,
-                          sent=number(fig.sent), total=number(fig.total) + ("+" if not fig.expanded else ""),
+                          sent=number(fig.delivered),
+                          total=number(fig.total) + ("+" if not fig.expanded else ""),
                           errors=number(fig.errors))]
+    if fig.zalo_total:
+        lines.append(content.text("campaign_progress_zalo", reply=number(fig.zalo_sent),
+                                  article=number(fig.article), unreached=number(fig.no_window)))
     extra = []
     if fig.unreachable:
         extra.append(content.text("campaign_progress_unreachable", n=number(fig.unreachable)))
@@ -122,6 +142,9 @@ async def push(services: Services) -> int:
             sender = services.senders.get(user.channel)
             if sender is None:
                 continue
+            if campaign.status in (CampaignStatus.SENDING, CampaignStatus.PAUSED) and \
+                    not getattr(sender, "edits_in_place", False):
+                continue  # Zalo cannot edit a message: one message with the final figures
             if campaign.id not in cache:
                 if campaign.status in (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED) and not \
                         (await figures(session, campaign.id)).broadcasts:

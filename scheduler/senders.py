@@ -3,21 +3,33 @@ senders without the rest of the bot.
 
 A channel that can push registers here: `PUSH_CHANNELS[name]` says from the settings
 whether it is configured (the audience only counts people on configured channels), and
-`build` makes its sender. The Zalo channel adds its entry the same way: a sender with
-`send(user_id, replies, *, lane, before_send)`, its own `LaneLimiter`, and its errors
-mapped onto `bot.channels.base` (Unreachable when the 7-day window is closed or the user
-unfollowed, RateLimited / ChannelUnavailable on quota)."""
+`build` makes its sender for a process that only delivers (`cchc-bot worker`,
+`cchc-bot scheduler`). In the bot process (`cchc-bot run`, the embedded default) the
+channels' own senders are used instead (BotApp fills `services.senders`), so answers and
+broadcasts share one rate limiter per channel.
+
+Each sender offers `send(user_id, replies, *, lane, before_send)` (bot/channels/base.py)
+with its own `LaneLimiter`. Zalo's also offers `outside_window` and `fallback`: people
+whose 7-day reply window is closed are reached by the campaign's OA article broadcast, or
+recorded as not reachable on Zalo (scheduler/delivery.py)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from bot.channels.base import Sender
 from bot.config import Settings
-from bot.db.session import Database
+
+if TYPE_CHECKING:
+    from bot.core.services import Services
+
+log = logging.getLogger(__name__)
 
 PUSH_CHANNELS: dict[str, Callable[[Settings], bool]] = {
     "telegram": lambda settings: bool(settings.telegram_bot_token),
+    "zalo": lambda settings: settings.zalo_enabled,
 }
 
 
@@ -25,8 +37,9 @@ def push_channels(settings: Settings) -> list[str]:
     return [name for name, configured in PUSH_CHANNELS.items() if configured(settings)]
 
 
-async def build(settings: Settings, db: Database) -> tuple[dict[str, Sender], Callable]:
+async def build(services: Services) -> tuple[dict[str, Sender], Callable]:
     """Senders for a process that only delivers; returns them and an async closer."""
+    settings, db = services.settings, services.db
     senders: dict[str, Sender] = {}
     closers = []
     if settings.telegram_bot_token:
@@ -43,9 +56,20 @@ async def build(settings: Settings, db: Database) -> tuple[dict[str, Sender], Ca
         await bot.initialize()
         senders["telegram"] = TelegramSender(bot, telegram_limiter(settings), DatabaseRefs(db))
         closers.append(bot.shutdown)
+    if settings.zalo_enabled:
+        from bot.zalo.sender import ZaloSender
+
+        zalo = ZaloSender(services)
+        # A new pair put in the settings is taken once, whichever process starts first.
+        await zalo.tokens.seed_from_settings()
+        senders["zalo"] = zalo
+        closers.append(zalo.close)
 
     async def close() -> None:
         for closer in closers:
-            await closer()
+            try:
+                await closer()
+            except Exception:
+                log.exception("a sender did not close cleanly")
 
     return senders, close

@@ -84,6 +84,7 @@ def _group_incoming(message, key: str) -> Incoming | None:
 
 class TelegramChannel:
     channel = CHANNEL
+    edits_in_place = True
 
     def __init__(self, settings: Settings, conversation: Conversation,
                  refs: MessageRefs | None = None) -> None:

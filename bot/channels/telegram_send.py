@@ -70,6 +70,7 @@ def _retry_after(exc: RetryAfter) -> float:
 
 class TelegramSender:
     channel = CHANNEL
+    edits_in_place = True  # a Reply's edit_key edits the earlier message (progress figures)
 
     def __init__(self, bot: Bot, limiter: LaneLimiter | None = None,
                  refs: MessageRefs | None = None) -> None:

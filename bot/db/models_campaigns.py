@@ -46,6 +46,11 @@ class OutboxStatus(StrEnum):
     CLAIMED = "claimed"  # in a worker's batch, nothing sent yet: safe to hand to another worker
     SENDING = "sending"  # durably marked just before the platform call: never sent again
     SENT = "sent"
+    # Outside the platform's reply window (Zalo: 7 days since the person's last interaction),
+    # so nothing was sent to the person: reached by the campaign's OA article broadcast…
+    ARTICLE = "article"
+    # …or not reachable on that channel (no fallback configured, or it failed). Final.
+    NO_WINDOW = "no_window"
     FAILED = "failed"  # gave up (rejected, or transient errors past the attempt limit)
     UNREACHABLE = "unreachable"  # blocked the bot / unfollowed / no such chat
     SKIPPED = "skipped"  # not sent on purpose (frequency cap, opted out since the expansion)
