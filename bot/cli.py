@@ -79,7 +79,9 @@ def cmd_content_validate(args) -> int:
     print(
         f"Nội dung hợp lệ ({settings.content_dir}): {len(pack.topics)} chủ đề, "
         f"{sum(len(t.messages) for t in pack.topics)} tin, {len(pack.units)} đơn vị, "
-        f"{len(pack.hotlines)} đường dây nóng, {len(pack.faq)} câu hỏi, {len(pack.guides)} hướng dẫn."
+        f"{len(pack.hotlines)} đường dây nóng, {len(pack.faq)} câu hỏi, {len(pack.guides)} hướng dẫn, "
+        f"{len(pack.banks)} ngân hàng câu hỏi thi ({sum(len(b.questions) for b in pack.banks)} câu), "
+        f"{len(pack.contests)} cuộc thi."
     )
     if loaded.operator_fields:
         print(f"Các trường người vận hành cần điền ({len(loaded.operator_fields)}):")

@@ -28,6 +28,10 @@ class EventKind(StrEnum):
     UNSUBSCRIBED = "unsubscribed"
     STAFF_JOINED = "staff_joined"
     BAD_INPUT = "bad_input"
+    CONTEST_REGISTERED = "contest_registered"
+    QUIZ_STARTED = "quiz_started"
+    QUIZ_ANSWERED = "quiz_answered"
+    QUIZ_FINISHED = "quiz_finished"
 
 
 def user_key(salt: str, channel: str, user_id: str) -> str:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from bot.channels.base import Sender
@@ -12,6 +14,7 @@ from bot.content.loader import ContentError, ContentIssue, load
 from bot.content.schema import ContentPack
 from bot.core.answerer import QuestionAnswerer
 from bot.core.router import Router
+from bot.db.base import utcnow
 from bot.db.session import Database
 
 log = logging.getLogger(__name__)
@@ -60,3 +63,6 @@ class Services:
     router: Router
     # Channels that can push messages outside a turn, by channel name (filled by BotApp).
     senders: dict[str, Sender] = field(default_factory=dict)
+    # The server's clock (aware UTC). Timed features (quiz deadlines, contest windows) read
+    # it here, so tests can move time instead of sleeping.
+    clock: Callable[[], datetime] = utcnow
