@@ -13,6 +13,7 @@ import pytest
 from bot.app import BotApp
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+HAVE_CHROMIUM = os.path.exists(CHROMIUM)
 pytestmark = pytest.mark.browser
 
 
@@ -24,7 +25,7 @@ def _free_port() -> int:
 
 @pytest.fixture
 async def running_bot(services):
-    if not os.path.exists(CHROMIUM):
+    if not HAVE_CHROMIUM:
         if os.environ.get("CI"):
             pytest.fail("CI must run the browser test: Debian's chromium is not installed")
         pytest.skip("Debian's chromium is not installed locally; runs in CI")

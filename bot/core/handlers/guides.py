@@ -26,12 +26,15 @@ def render_guide(turn: Turn, guide: Guide) -> str:
     if ways:
         lines.append(turn.t("guide_where"))
         lines += [turn.t(k, text=v) for k, v in ways]
-    lines += ["", turn.t("guide_documents"), *(f"• {d}" for d in guide.documents)]
-    lines += ["", turn.t("guide_steps"), *(f"{i}. {s}" for i, s in enumerate(guide.steps, 1))]
+    documents = [d for d in guide.documents if filled(d)]
+    steps = [s for s in guide.steps if filled(s)]
+    lines += ["", turn.t("guide_documents"), *(f"• {d}" for d in documents)]
+    lines += ["", turn.t("guide_steps"), *(f"{i}. {s}" for i, s in enumerate(steps, 1))]
     lines += ["", turn.t("guide_fee", fee=filled(guide.fee) or unfilled)]
     lines.append(turn.t("guide_time", time=filled(guide.processing_time) or unfilled))
-    if guide.legal_basis:
-        lines.append(turn.t("guide_legal", legal="; ".join(guide.legal_basis)))
+    legal = [x for x in guide.legal_basis if filled(x)]
+    if legal:
+        lines.append(turn.t("guide_legal", legal="; ".join(legal)))
     return "\n".join(lines)
 
 
