@@ -52,8 +52,21 @@ def to_incoming(update: Update) -> Incoming | None:
     return Incoming(CHANNEL, chat_id, "other", text=message.caption, update_key=key)
 
 
+def _quiz_rows(reply: Reply) -> list[list[InlineKeyboardButton]]:
+    """A quiz question's options as numbered inline buttons. The numbered options are in
+    the message text (option texts are too long for button labels on a phone); the time
+    limit is in the text too, and the server decides what was on time. Telegram's native
+    quiz polls are not used: they send the correct answer to Telegram up front, time out
+    on Telegram's clock and cannot tell a replayed answer from a new one."""
+    quiz = reply.quiz
+    buttons = [InlineKeyboardButton(str(i), callback_data=payload)
+               for i, payload in enumerate(quiz.payloads, 1) if len(payload.encode()) <= 64]
+    per_row = 4 if len(buttons) <= 4 else 3
+    return [buttons[i:i + per_row] for i in range(0, len(buttons), per_row)]
+
+
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
-    rows = []
+    rows = _quiz_rows(reply) if reply.quiz else []
     for row in reply.buttons:
         # Telegram inline buttons cannot dial: phone numbers stay in the text, where
         # Telegram makes them tappable.

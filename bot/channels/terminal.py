@@ -26,15 +26,15 @@ def render_plain(reply: Reply) -> str:
 
 
 def render_json(reply: Reply) -> str:
-    return json.dumps(
-        {
-            "text": reply.text,
-            "buttons": [b.label for b in reply.all_buttons()],
-            "answer_id": reply.answer_id,
-            "score": reply.score,
-        },
-        ensure_ascii=False,
-    )
+    line = {
+        "text": reply.text,
+        "buttons": [b.label for b in reply.all_buttons()],
+        "answer_id": reply.answer_id,
+        "score": reply.score,
+    }
+    if reply.quiz:  # the options are numbered in the text; type the number to answer
+        line["quiz"] = {"options": reply.quiz.options, "seconds": reply.quiz.seconds}
+    return json.dumps(line, ensure_ascii=False)
 
 
 async def run_chat(conversation: Conversation, user: str, as_json: bool,

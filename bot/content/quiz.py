@@ -25,7 +25,7 @@ CONTESTS_FILE = "contests.yaml"
 # Folded option texts that refer to other options by letter, number or position.
 _POSITIONAL = [
     re.compile(r"\b(phuong an|dap an|y|cau)\s+[a-f1-6]\b"),
-    re.compile(r"\bca\s+[a-f1-6]\s*(,\s*[a-f1-6]\s*)*(va|lan)\s+[a-f1-6]\b"),
+    re.compile(r"\bca\s+[a-f1-6](\s+[a-f1-6])*\s+(va|lan)\s+[a-f1-6]\b"),
     re.compile(r"\b(cac|nhung|tat ca|ca)\b.*\b(phuong an|dap an|y)\b.*\b(tren|neu tren)\b"),
     re.compile(r"^(ca hai|ca ba|ca bon|tat ca|khong)\b.*\b(deu|dung|sai)\b"),
 ]
@@ -43,10 +43,10 @@ class QuizContent:
     practice: Practice | None = None
 
 
-def _check_bank(r: _Reader, bank: QuestionBank, path: Path) -> None:
-    ids = Counter(q.id for q in bank.questions)
-    texts = Counter(fold(q.text) for q in bank.questions)
-    for i, q in enumerate(bank.questions):
+def _check_bank(r: _Reader, located: list[tuple[int, BankQuestion]], path: Path) -> None:
+    ids = Counter(q.id for _, q in located)
+    texts = Counter(fold(q.text) for _, q in located)
+    for i, q in located:
         where = f"questions[{i}]"
         if ids[q.id] > 1:
             r.add(path, f"{where}.id", f"mã câu hỏi '{q.id}' bị trùng")
@@ -64,15 +64,29 @@ def _check_options(r: _Reader, q: BankQuestion, path: Path, where: str) -> None:
                   "phương án nhắc tới phương án khác: thêm 'fixed_order: true' để không bị xáo trộn")
 
 
+def _bank(r: _Reader, path: Path) -> QuestionBank | None:
+    """One bank file; each question is checked on its own, so one bad question neither
+    hides the others' problems nor makes the whole bank look missing."""
+    data = r.read(path)
+    if data is None:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("questions"), list) or not data["questions"]:
+        r.add(path, "questions", "phải là một danh sách có ít nhất một câu hỏi")
+        return None
+    located = []
+    for i, raw in enumerate(data["questions"]):
+        question = r.model(BankQuestion, raw, path, f"questions[{i}]")
+        if question is not None:
+            located.append((i, question))
+    _check_bank(r, located, path)
+    header = {k: v for k, v in data.items() if k != "questions"}
+    return r.model(QuestionBank, header | {"questions": [q for _, q in located] or data["questions"]}, path)
+
+
 def _banks(r: _Reader, quiz_dir: Path) -> list[tuple[QuestionBank, Path]]:
     banks = []
     for path in sorted(quiz_dir.glob("*.yaml")):
-        if path.name == CONTESTS_FILE:
-            continue
-        data = r.read(path)
-        bank = r.model(QuestionBank, data, path) if data is not None else None
-        if bank is not None:
-            _check_bank(r, bank, path)
+        if path.name != CONTESTS_FILE and (bank := _bank(r, path)) is not None:
             banks.append((bank, path))
     ids = Counter(b.id for b, _ in banks)
     for bank, path in banks:

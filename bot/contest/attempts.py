@@ -6,9 +6,9 @@ it reaches the server within the limit plus a small grace for delivery; a later 
 is recorded as late and scored wrong; a question left unanswered past its deadline is
 recorded as a timeout when the cadre comes back or the attempt expires.
 
-Exactly once: every answer is an INSERT guarded by the unique (attempt, position) pair,
-inside a savepoint; a second insert for the same question (double tap, replayed
-callback, a second bot process) fails on the constraint and is reported as a duplicate."""
+Exactly once: every answer is an INSERT … ON CONFLICT DO NOTHING on the unique
+(attempt, position) pair; a second insert for the same question (double tap, replayed
+callback, a second bot process) inserts nothing and is reported as a duplicate."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content.schema import BankQuestion, QuestionBank
 from bot.db.models_contest import QuizAnswer, QuizAttempt, QuizAttemptQuestion
+from bot.db.once import insert_once
 
 CONTEST, PRACTICE = "contest", "practice"
 
@@ -141,44 +142,38 @@ async def answered_count(session: AsyncSession, attempt_id: int) -> int:
 async def _record(session: AsyncSession, attempt: QuizAttempt, position: int, question_id: str, *,
                   chosen: int | None, outcome: str, elapsed_ms: int, now: datetime) -> bool:
     """Insert the one answer for a position; False when it was already there."""
-    try:
-        async with session.begin_nested():
-            session.add(QuizAnswer(
-                attempt_id=attempt.id, position=position, question_id=question_id, chosen=chosen,
-                outcome=outcome, is_correct=outcome == "correct", answered_at=now,
-                elapsed_ms=min(max(elapsed_ms, 0), limit_ms(attempt)),
-            ))
-        return True
-    except IntegrityError:
-        return False
+    return await insert_once(
+        session, QuizAnswer, ["attempt_id", "position"],
+        attempt_id=attempt.id, position=position, question_id=question_id, chosen=chosen,
+        outcome=outcome, is_correct=outcome == "correct", answered_at=now,
+        elapsed_ms=min(max(elapsed_ms, 0), limit_ms(attempt)),
+    )
 
 
 async def _item(session: AsyncSession, attempt_id: int, position: int) -> QuizAttemptQuestion | None:
-    return await session.get(QuizAttemptQuestion, (attempt_id, position), populate_existing=True)
+    return await session.get(QuizAttemptQuestion, (attempt_id, position))
 
 
-async def current(session: AsyncSession, attempt: QuizAttempt, bank: QuestionBank,
-                  now: datetime) -> tuple[Shown | None, list[int]]:
+async def current(session: AsyncSession, attempt: QuizAttempt, bank: QuestionBank, now: datetime,
+                  position: int | None = None) -> tuple[Shown | None, list[int]]:
     """The question to show now, marking it shown the first time, and the positions
     whose deadline passed unanswered (recorded as timeouts on the way). The question is
-    None when the attempt has nothing left to show (the caller then finishes it)."""
+    None when the attempt has nothing left to show (the caller then finishes it).
+    `position`, when the caller knows it, is the first unanswered one.
+
+    Turns of one person never run at once (their conversation row is locked on
+    PostgreSQL, turns are queued on SQLite), so `shown_at` is set once."""
     timed_out: list[int] = []
     if attempt.finished_at is not None:
         return None, timed_out
-    position = await answered_count(session, attempt.id)
+    if position is None:
+        position = await answered_count(session, attempt.id)
     while position < attempt.question_count:
         item = await _item(session, attempt.id, position)
         if item.shown_at is None:
             if now >= attempt.expires_at:
                 break
-            await session.execute(
-                update(QuizAttemptQuestion)
-                .where(QuizAttemptQuestion.attempt_id == attempt.id,
-                       QuizAttemptQuestion.position == position,
-                       QuizAttemptQuestion.shown_at.is_(None))
-                .values(shown_at=now)
-            )
-            item = await _item(session, attempt.id, position)
+            item.shown_at = now
         question = bank.question(item.question_id)
         if now <= _deadline(attempt, item.shown_at) and question is not None:
             limit_at = item.shown_at + timedelta(seconds=attempt.seconds_per_question)
@@ -197,6 +192,10 @@ async def answer(session: AsyncSession, attempt: QuizAttempt, position: int, sho
     """Take the answer `shown_choice` (1-based, as displayed) to question `position`."""
     if attempt.finished_at is not None:
         return AnswerResult("finished")
+    # This question and the next in one query; the next is shown right after.
+    await session.execute(select(QuizAttemptQuestion).where(
+        QuizAttemptQuestion.attempt_id == attempt.id,
+        QuizAttemptQuestion.position.in_([position, position + 1])))
     item = await _item(session, attempt.id, position)
     if item is None or item.shown_at is None or not 1 <= shown_choice <= len(item.option_order):
         return AnswerResult("not_shown")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from pathlib import Path
 
 from sqlalchemy import event, text
@@ -38,9 +40,18 @@ class Database:
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite has one writer. Letting concurrent turns race for its lock makes them
+        # sleep in SQLite's busy handler (long tails, "database is locked" under load);
+        # queueing them here in order is faster and never times out.
+        self._writer = asyncio.Lock() if self.is_sqlite else None
 
     def session(self) -> AsyncSession:
         return self.sessions()
+
+    def serialised(self) -> contextlib.AbstractAsyncContextManager:
+        """Held around a unit of work that writes: a queue on SQLite, nothing on PostgreSQL
+        (where rows are locked instead)."""
+        return self._writer if self._writer is not None else contextlib.nullcontext()
 
     async def ping(self) -> bool:
         try:

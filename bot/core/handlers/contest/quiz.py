@@ -52,12 +52,13 @@ def question_reply(turn: Turn, shown: Shown, lead: list[str]) -> Reply:
     return Reply(text, quiz=quiz)
 
 
-async def proceed(turn: Turn, attempt: QuizAttempt, lead: list[str]) -> list[Reply]:
-    """Show the current question of a running attempt, or finish it."""
+async def proceed(turn: Turn, attempt: QuizAttempt, lead: list[str], position: int | None = None) -> list[Reply]:
+    """Show the current question of a running attempt (the first unanswered one, or
+    `position` when the caller knows it), or finish the attempt."""
     bank = _bank(turn, attempt)
     if bank is None:
         return [Reply(turn.t("ct_unknown"), buttons=[[turn.button("btn_menu", "menu")]])]
-    shown, timed_out = await attempts.current(turn.session, attempt, bank, now(turn))
+    shown, timed_out = await attempts.current(turn.session, attempt, bank, now(turn), position)
     if timed_out:
         lead = [*lead, turn.t("ct_timed_out", numbers=", ".join(str(p + 1) for p in timed_out))]
     if shown is None:
@@ -186,7 +187,7 @@ async def take_answer(turn: Turn, arg: str) -> list[Reply]:
     turn.log(EventKind.QUIZ_ANSWERED, topic=question.topic if question else None,
              item=question.id if question else None, outcome=result.outcome,
              value=round((result.elapsed_ms or 0) / 1000, 3))
-    return await proceed(turn, attempt, _feedback(turn, attempt, result, position + 1))
+    return await proceed(turn, attempt, _feedback(turn, attempt, result, position + 1), position + 1)
 
 
 async def continue_attempt(turn: Turn, attempt_id: str) -> list[Reply]:
