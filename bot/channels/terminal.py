@@ -38,7 +38,8 @@ def render_json(reply: Reply) -> str:
 
 
 async def run_chat(conversation: Conversation, user: str, as_json: bool,
-                   stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
+                   stdin: TextIO | None = None, stdout: TextIO | None = None) -> None:
+    stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
     interactive = stdin.isatty() and not as_json
     render = render_json if as_json else render_plain
     if interactive:

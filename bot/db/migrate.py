@@ -12,6 +12,7 @@ from alembic.config import Config
 
 from alembic import command
 from bot.config import ROOT
+from bot.db.session import ensure_sqlite_dir
 
 
 def _config(database_url: str) -> Config:
@@ -31,6 +32,7 @@ def _outside_loop(fn, *args) -> None:
 
 
 def upgrade(database_url: str, revision: str = "head") -> None:
+    ensure_sqlite_dir(database_url)
     _outside_loop(command.upgrade, _config(database_url), revision)
 
 

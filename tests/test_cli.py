@@ -1,0 +1,57 @@
+"""The `cchc-bot` command line: scripted chat for editors, and staff roles."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from bot.cli import main
+
+
+@pytest.fixture
+def cli(db_url, monkeypatch):
+    def run(*args: str, stdin: str = "") -> int:
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+        return main(["--database-url", db_url, *args])
+
+    return run
+
+
+def test_scripted_chat_prints_one_json_line_per_reply(cli, capsys, content_store):
+    entry = content_store.pack.faq[0]
+    assert cli("chat", "--json", "--user", "editor-1", stdin=f"{entry.question}\ncông thức nấu phở bò\n") == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert lines[0]["answer_id"] == entry.id and lines[0]["score"] >= 80
+    assert lines[0]["text"].startswith(entry.answer.strip()[:30])
+    assert lines[-1]["answer_id"] is None and lines[-1]["buttons"]
+
+
+def test_user_keeps_state_across_runs(cli, capsys, content_store):
+    cli("chat", "--json", "--user", "editor-2", stdin="/menu\n")
+    capsys.readouterr()
+    cli("chat", "--json", "--user", "editor-2", stdin="1\n")  # "1" = the first button of the last run
+    assert json.loads(capsys.readouterr().out.splitlines()[0])["text"].startswith("Chọn chủ đề")
+
+
+def test_staff_grant_list_revoke(cli, capsys):
+    assert cli("staff", "grant", "telegram:12345", "editor") == 0
+    assert cli("staff", "grant", "zalo:abc", "admin") == 0
+    capsys.readouterr()
+    assert cli("staff", "list") == 0
+    assert capsys.readouterr().out.splitlines() == ["telegram:12345\teditor", "zalo:abc\tadmin"]
+    assert cli("staff", "revoke", "telegram:12345") == 0
+    assert cli("staff", "revoke", "telegram:12345") == 1
+    assert cli("staff", "grant", "khong-co-kenh", "editor") == 2
+    capsys.readouterr()
+    cli("staff", "list")
+    assert capsys.readouterr().out.splitlines() == ["zalo:abc\tadmin"]
+
+
+def test_invite_code_from_cli_works_in_chat(cli, capsys):
+    assert cli("staff", "invite", "admin") == 0
+    code = capsys.readouterr().out.split("/kichhoat ")[1].strip()
+    cli("chat", "--json", "--user", "new-admin", stdin=f"/kichhoat {code}\n/thongke\n")
+    texts = [json.loads(line)["text"] for line in capsys.readouterr().out.splitlines()]
+    assert "quản trị viên" in texts[0] and "Hôm nay" in texts[1]
