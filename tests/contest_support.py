@@ -33,7 +33,7 @@ class Clock:
         self.at += timedelta(seconds=seconds)
 
 
-def test_contests(bank_id: str) -> dict:
+def contests_yaml(bank_id: str) -> dict:
     base = {"organiser": "Sở Nội vụ", "bank": bank_id, "seconds_per_question": 30, "rules": "Thể lệ thử."}
     return {
         "contests": [
@@ -58,7 +58,7 @@ def contest_dir(tmp_path_factory) -> Path:
     shutil.copytree(CONTENT_DIR, target)
     bank_id = load_pack(CONTENT_DIR).banks[0].id
     (target / "quiz" / "contests.yaml").write_text(
-        yaml.safe_dump(test_contests(bank_id), allow_unicode=True), encoding="utf-8")
+        yaml.safe_dump(contests_yaml(bank_id), allow_unicode=True), encoding="utf-8")
     return target
 
 

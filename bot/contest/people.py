@@ -54,7 +54,7 @@ def _choices(unit: Unit) -> list[str]:
 
 def match_units(units: list[Unit], text: str, limit: int = 5) -> list[tuple[Unit, float]]:
     """Units that fit what was typed, best first. An exact name or alias (ignoring case and
-    diacritics) gives that one unit alone; otherwise fuzzy matches scoring at least 70."""
+    diacritics) gives that one unit alone; otherwise fuzzy matches scoring at least 75."""
     query = fold(text[:200])
     if not query:
         return []
@@ -62,8 +62,10 @@ def match_units(units: list[Unit], text: str, limit: int = 5) -> list[tuple[Unit
         if query in _choices(unit):
             return [(unit, 100.0)]
     flat = [(unit, choice) for unit in units for choice in _choices(unit) if choice]
-    found = process.extract(query, [c for _, c in flat], scorer=fuzz.WRatio, limit=limit * 4,
-                            score_cutoff=70)
+    # token_set_ratio: word order and extra words ("phòng", "tỉnh") matter little, while
+    # unrelated text stays well below the cut-off.
+    found = process.extract(query, [c for _, c in flat], scorer=fuzz.token_set_ratio, limit=limit * 4,
+                            score_cutoff=75)
     best: dict[str, tuple[Unit, float]] = {}
     for _, score, index in found:
         unit = flat[index][0]

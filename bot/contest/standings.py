@@ -48,7 +48,7 @@ class UnitStanding:
 @dataclass(frozen=True)
 class Figures:
     registered: int
-    participants: int
+    participants: int  # people with a finished attempt
     in_progress: int
     finished_attempts: int
     answers_recent: int  # in the last 10 minutes
@@ -134,7 +134,7 @@ async def figures(session: AsyncSession, contest: Contest, now: datetime) -> Fig
         select(func.count()).select_from(r).where(r.contest_id == contest.id))).scalar_one()
     of_contest = (a.mode == CONTEST, a.contest_id == contest.id)
     participants, in_progress, finished_attempts = (await session.execute(
-        select(func.count(func.distinct(a.registration_id)),
+        select(func.count(func.distinct(a.registration_id)).filter(a.finished_at.is_not(None)),
                func.count().filter(a.finished_at.is_(None), a.expires_at > now),
                func.count().filter(a.finished_at.is_not(None)))
         .where(*of_contest))).one()

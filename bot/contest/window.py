@@ -73,8 +73,9 @@ async def open_now(session: AsyncSession, contest: Contest, now: datetime, by: i
 
 
 async def close_now(session: AsyncSession, contest: Contest, now: datetime, by: int | None) -> Window:
-    control = await _control(session, contest.id)
+    """Close the contest now (nothing changes when it is closed already)."""
     if (await window(session, contest)).status(now) != "closed":
+        control = await _control(session, contest.id)
         control.closed_at = now
         control.updated_by, control.updated_at = by, now
         await session.flush()

@@ -197,7 +197,7 @@ async def continue_attempt(turn: Turn, attempt_id: str) -> list[Reply]:
         return expired_reply(turn)
     if attempt.finished_at is not None:
         return await results(turn, attempt, [])
-    return await proceed(turn, attempt, [])
+    return await proceed(turn, attempt, [turn.t("ct_resuming")])
 
 
 async def show_results(turn: Turn, attempt_id: str) -> list[Reply]:
