@@ -197,10 +197,11 @@ def cmd_contest_window(args) -> int:
 
 
 def cmd_contest_erase(args) -> int:
+    from sqlalchemy import select
+
     from bot.contest import registration
     from bot.core import staff
     from bot.db.models import User
-    from sqlalchemy import select
 
     async def work(session, pack, contest, now) -> int:
         if args.all:

@@ -24,6 +24,9 @@ from bot.db import migrate
 from bot.db.all_models import Base
 from bot.db.session import Database
 
+# Fixtures of feature test suites, available to every test module.
+pytest_plugins = ["tests.contest_support"]
+
 CONTENT_DIR = ROOT / "content"
 PG_URL = os.environ.get("TEST_POSTGRES_URL")
 

@@ -7,13 +7,7 @@ from sqlalchemy import func, select
 
 from bot.app import BotApp
 from bot.db.models_contest import QuizAnswer
-from tests.contest_support import (  # noqa: F401
-    clock,
-    contest_dir,
-    contest_services,
-    contest_store,
-    correct_number,
-)
+from tests.contest_support import correct_number
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.test_telegram_channel import buttons
 

@@ -12,19 +12,7 @@ from bot.core.types import Incoming
 from bot.db.models import EngagementEvent
 from bot.db.models_contest import QuizAnswer, QuizAttempt, QuizAttemptQuestion
 from tests.conftest import Chat
-from tests.contest_support import (  # noqa: F401
-    answer_rest,
-    cadre,
-    choose,
-    clock,
-    contest_dir,
-    contest_services,
-    contest_store,
-    correct_number,
-    person,
-    quiz_of,
-    register,
-)
+from tests.contest_support import answer_rest, choose, correct_number, person, quiz_of, register
 
 
 async def rows(services, model, *where):

@@ -11,7 +11,6 @@ from bot.core import staff
 from bot.db.models import EngagementEvent, Role, User
 from bot.db.models_contest import ContestRegistration
 from tests.conftest import Chat
-from tests.contest_support import cadre, clock, contest_dir, contest_services, contest_store  # noqa: F401
 from tests.contest_support import answer_rest, person, register
 
 

@@ -11,16 +11,8 @@ from bot.core import staff
 from bot.db.models import Role
 from bot.db.models_contest import ContestControl
 from tests.conftest import Chat
-from tests.contest_support import (  # noqa: F401
-    answer_rest,
-    cadre,
-    clock,
-    contest_dir,
-    contest_services,
-    contest_store,
-    person,
-    register,
-)
+from tests.contest_support import answer_rest, person, register
+
 
 async def cli(*argv: str) -> int:
     """The CLI runs its own event loop: run it beside the test's."""

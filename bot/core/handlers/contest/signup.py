@@ -7,6 +7,7 @@ from __future__ import annotations
 from bot.content.schema import Contest, Unit
 from bot.contest import registration
 from bot.contest.people import clean_name, clean_position, match_units
+from bot.contest.window import window
 from bot.core.events import EventKind
 from bot.core.handlers.contest.common import (
     contest_of,
@@ -16,7 +17,6 @@ from bot.core.handlers.contest.common import (
     unit_name,
     units_of,
 )
-from bot.contest.window import window
 from bot.core.handlers.contest.home import card, contest_home
 from bot.core.router import Router
 from bot.core.turn import Turn
