@@ -279,11 +279,17 @@ def build_parser() -> argparse.ArgumentParser:
     bench = contest.add_parser("bench", help="đo tải: nhiều cán bộ cùng trả lời (SQLite và PostgreSQL)")
     bench.add_argument("--cadres", type=int, default=2000, help="số cán bộ mô phỏng đồng thời")
     bench.add_argument("--questions", type=int, default=10, help="số câu mỗi lượt")
-    bench.add_argument("--think", type=float, default=8.0,
+    bench.add_argument("--think", type=float, default=15.0,
                        help="thời gian suy nghĩ trung bình giữa hai câu (giây); 0 = trả lời liên tục")
     bench.add_argument("--duplicates", type=float, default=0.05, help="tỉ lệ câu bấm hai lần / gửi lại")
+    bench.add_argument("--ramp", type=float, default=60.0, help="các cán bộ bắt đầu rải đều trong bấy nhiêu giây")
+    bench.add_argument("--in-flight", type=int, default=32,
+                       help="số lượt xử lý cùng lúc mỗi tiến trình (như concurrent_updates của kênh Telegram)")
+    bench.add_argument("--processes", type=int, default=1,
+                       help="số tiến trình trợ lý cùng phục vụ (chỉ PostgreSQL; SQLite luôn một tiến trình)")
     bench.add_argument("--postgres-url", help="cơ sở dữ liệu PostgreSQL riêng cho đo tải (bị ghi dữ liệu thử)")
-    bench.add_argument("--sqlite-only", action="store_true", help="chỉ đo trên SQLite")
+    bench.add_argument("--backend", choices=["both", "sqlite", "postgres"], default="both",
+                       help="đo trên cơ sở dữ liệu nào (mặc định: cả hai)")
     bench.set_defaults(func=cmd_contest_bench)
     return parser
 

@@ -99,7 +99,7 @@ def test_bench_counts_every_answer_once(capsys):
     from bot.cli import main
 
     assert main(["contest", "bench", "--cadres", "12", "--questions", "3", "--think", "0",
-                 "--duplicates", "0.5", "--sqlite-only"]) == 0
+                 "--duplicates", "0.5", "--backend", "sqlite"]) == 0
     out = capsys.readouterr().out
     assert "36 câu trả lời (mong đợi 36)" in out and "36 sự kiện quiz_answered" in out
     assert "không mất, không tính trùng" in out and "p95" in out and "câu trả lời/giây" in out

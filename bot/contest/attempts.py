@@ -192,10 +192,11 @@ async def answer(session: AsyncSession, attempt: QuizAttempt, position: int, sho
     """Take the answer `shown_choice` (1-based, as displayed) to question `position`."""
     if attempt.finished_at is not None:
         return AnswerResult("finished")
-    # This question and the next in one query; the next is shown right after.
-    await session.execute(select(QuizAttemptQuestion).where(
+    # This question and the next in one query; the next is shown right after. The
+    # session's identity map holds objects weakly, so keep them for the turn.
+    session.info["quiz_items"] = (await session.execute(select(QuizAttemptQuestion).where(
         QuizAttemptQuestion.attempt_id == attempt.id,
-        QuizAttemptQuestion.position.in_([position, position + 1])))
+        QuizAttemptQuestion.position.in_([position, position + 1])))).scalars().all()
     item = await _item(session, attempt.id, position)
     if item is None or item.shown_at is None or not 1 <= shown_choice <= len(item.option_order):
         return AnswerResult("not_shown")

@@ -1,8 +1,11 @@
 """`cchc-bot contest bench`: many cadres answering at once, through the conversation core
 and the database (no channel), on SQLite and on PostgreSQL.
 
-Each simulated cadre is registered, starts an attempt (tapping "start"), then answers
-every question after a random think time, as a person would. A share of the answers is
+Each simulated cadre is registered, starts an attempt (tapping "start") at a random
+moment of the ramp-up, then answers every question after a random think time, as a
+person would. As in the Telegram adapter (python-telegram-bot's `concurrent_updates`),
+at most `in_flight` updates are handled at once; the rest wait, and that wait is part of
+the latency measured. A share of the answers is
 sent twice — a double tap (a second update) or a replayed update (the same update id) —
 to prove they count once. Printed: throughput, latency per answer (p50/p95/p99), and row
 counts that show no answer was lost or double-counted."""
@@ -10,12 +13,14 @@ counts that show no answer was lost or double-counted."""
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import random
 import statistics
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -44,6 +49,7 @@ class Run:
     errors: int = 0
     sent_twice: int = 0
     unfinished: int = 0
+    failure: str | None = None  # the first exception a simulated cadre met
 
 
 def _quiz(replies: list[Reply]):
@@ -54,7 +60,18 @@ def _finished(replies: list[Reply]) -> bool:
     return any("Kết thúc lượt thi" in r.text for r in replies)
 
 
-async def _cadre(conv: Conversation, contest: Contest, n: int, think: float, dup_share: float,
+class Limited:
+    """The conversation behind a fixed number of workers, like a channel adapter."""
+
+    def __init__(self, conv: Conversation, in_flight: int) -> None:
+        self.conv, self.slots = conv, asyncio.Semaphore(in_flight)
+
+    async def handle(self, incoming: Incoming) -> list[Reply]:
+        async with self.slots:
+            return await self.conv.handle(incoming)
+
+
+async def _cadre(conv: Limited, contest: Contest, n: int, think: float, dup_share: float,
                  rng: random.Random, run: Run, start_spread: float) -> None:
     user = f"cadre-{n:05d}"
     serial = 0
@@ -108,10 +125,10 @@ async def _register(db: Database, contest: Contest, cadres: int, unit_ids: list[
         await s.commit()
 
 
-async def _cleanup(db: Database, contest: Contest) -> None:
+async def _cleanup(db: Database) -> None:
+    """Remove every row the benchmark made (its users cascade to their registrations,
+    attempts and answers), including leftovers of an interrupted run."""
     async with db.session() as s:
-        await s.execute(delete(QuizAttempt).where(QuizAttempt.contest_id == contest.id))
-        await s.execute(delete(ContestRegistration).where(ContestRegistration.contest_id == contest.id))
         await s.execute(delete(User).where(User.channel == CHANNEL))
         await s.execute(delete(ProcessedUpdate).where(ProcessedUpdate.channel == CHANNEL))
         await s.execute(delete(EngagementEvent).where(EngagementEvent.channel == CHANNEL))
@@ -142,42 +159,101 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] * 1000 if ordered else 0.0
 
 
-async def bench_backend(label: str, url: str, settings: Settings, cadres: int, questions: int, think: float,
-                        dup_share: float, out=sys.stdout) -> bool:
-    await asyncio.to_thread(migrate.upgrade, url)
-    store = ContentStore(settings.content_dir)
+@dataclass(frozen=True)
+class Load:
+    cadres: int
+    questions: int
+    think: float  # mean seconds between seeing a question and answering it
+    duplicates: float  # share of answers sent twice
+    ramp: float  # seconds over which the cadres start
+    in_flight: int  # updates handled at once per process
+    processes: int  # bot processes sharing the load (PostgreSQL only)
+
+
+def _contest(store: ContentStore, questions: int) -> Contest:
     bank = store.pack.banks[0]
     now = utcnow()
-    contest = Contest(
-        id=f"bench-{int(time.time())}", name="Đo tải", organiser="Đo tải", bank=bank.id,
+    return Contest(
+        id="bench", name="Đo tải", organiser="Đo tải", bank=bank.id,
         starts_at=now - timedelta(hours=1), ends_at=now + timedelta(days=1),
         questions_per_attempt=min(questions, len(bank.questions)), seconds_per_question=45, attempts_allowed=1,
         rules="Đo tải.")
+
+
+async def _serve_share(url: str, settings: Settings, contest: Contest, load: Load, share: list[int],
+                       seed: float) -> Run:
+    """One bot process: its own engine and conversation, serving some of the cadres."""
+    store = ContentStore(settings.content_dir)
     store.pack = store.pack.model_copy(update={"contests": [contest]})
     db = Database(url)
     services = Services(settings=settings.model_copy(update={"database_url": url}), db=db, content=store,
                         router=build_router())
-    conv = Conversation(services)
+    conv = Limited(Conversation(services), load.in_flight)
     run = Run()
+    rng = random.Random(seed)
     try:
-        await _register(db, contest, cadres, [u.id for u in store.pack.units])
-        rng = random.Random(20261124)
+        outcomes = await asyncio.gather(*(
+            _cadre(conv, contest, n, load.think, load.duplicates, random.Random(rng.random()), run, load.ramp)
+            for n in share), return_exceptions=True)
+    finally:
+        await db.dispose()
+    failures = [o for o in outcomes if isinstance(o, BaseException)]
+    run.errors += len(failures)
+    run.failure = repr(failures[0]) if failures else None
+    return run
+
+
+def _process_main(url: str, settings: Settings, contest_json: dict, load: Load, share: list[int],
+                  seed: float) -> Run:
+    return asyncio.run(_serve_share(url, settings, Contest.model_validate(contest_json), load, share, seed))
+
+
+async def bench_backend(label: str, url: str, settings: Settings, load: Load, out=sys.stdout) -> bool:
+    await asyncio.to_thread(migrate.upgrade, url)
+    store = ContentStore(settings.content_dir)
+    contest = _contest(store, load.questions)
+    db = Database(url)
+    try:
+        await _cleanup(db)
+        await _register(db, contest, load.cadres, [u.id for u in store.pack.units])
         began = time.perf_counter()
-        await asyncio.gather(*(
-            _cadre(conv, contest, n, think, dup_share, random.Random(rng.random()), run, start_spread=max(think, 1))
-            for n in range(cadres)))
+        if load.processes <= 1:
+            runs = [await _serve_share(url, settings, contest, load, list(range(load.cadres)), 20261124)]
+        else:
+            shares = [list(range(i, load.cadres, load.processes)) for i in range(load.processes)]
+            loop = asyncio.get_running_loop()
+            with ProcessPoolExecutor(load.processes, mp_context=multiprocessing.get_context("spawn")) as pool:
+                runs = await asyncio.gather(*(
+                    loop.run_in_executor(pool, _process_main, url, settings, contest.model_dump(mode="json"),
+                                         load, share, 20261124 + i)
+                    for i, share in enumerate(shares)))
         elapsed = time.perf_counter() - began
         counts = await _counts(db, contest)
     finally:
-        await _cleanup(db, contest)
+        await _cleanup(db)
         await db.dispose()
-    expected = cadres * contest.questions_per_attempt
+    run = Run()
+    for r in runs:
+        run.latencies += r.latencies
+        run.starts += r.starts
+        run.errors += r.errors
+        run.sent_twice += r.sent_twice
+        run.unfinished += r.unfinished
+        run.failure = run.failure or r.failure
+    if run.failure:
+        print(f"lỗi đầu tiên của cán bộ mô phỏng: {run.failure}", file=out)
+    return _report(label, load, contest, run, counts, elapsed, out)
+
+
+def _report(label: str, load: Load, contest: Contest, run: Run, counts: dict, elapsed: float, out) -> bool:
+    expected = load.cadres * contest.questions_per_attempt
     ok = (counts["answers"] == expected == counts["answered_events"] == len(run.latencies)
-          and counts["attempts"] == counts["finished"] == counts["finished_events"] == cadres
+          and counts["attempts"] == counts["finished"] == counts["finished_events"] == load.cadres
           and counts["score_sum"] == counts["correct"] and run.errors == 0 and run.unfinished == 0)
     lat = run.latencies
-    print(f"\n== {label}: {cadres} cán bộ × {contest.questions_per_attempt} câu, suy nghĩ ~{think:g} giây/câu, "
-          f"{run.sent_twice} câu bấm hai lần hoặc gửi lại ==", file=out)
+    print(f"\n== {label}: {load.cadres} cán bộ × {contest.questions_per_attempt} câu; bắt đầu rải trong "
+          f"{load.ramp:g} giây; suy nghĩ ~{load.think:g} giây/câu; {load.processes} tiến trình × tối đa "
+          f"{load.in_flight} lượt xử lý cùng lúc; {run.sent_twice} câu bấm hai lần hoặc gửi lại ==", file=out)
     print(f"thời gian: {elapsed:.1f} s; thông lượng: {len(lat) / elapsed:.0f} câu trả lời/giây", file=out)
     print(f"độ trễ mỗi câu trả lời: p50 {_pct(lat, .50):.1f} ms, p95 {_pct(lat, .95):.1f} ms, "
           f"p99 {_pct(lat, .99):.1f} ms, tối đa {max(lat) * 1000 if lat else 0:.1f} ms; "
@@ -193,17 +269,23 @@ async def bench_backend(label: str, url: str, settings: Settings, cadres: int, q
 
 
 def run_cli(args, settings: Settings) -> int:
+    if args.backend in ("both", "postgres") and not args.postgres_url:
+        print("PostgreSQL: thêm --postgres-url postgresql+asyncpg://… (một cơ sở dữ liệu riêng để đo)",
+              file=sys.stderr)
+        if args.backend == "postgres":
+            return 2
+    load = Load(args.cadres, args.questions, args.think, args.duplicates, args.ramp, args.in_flight,
+                args.processes)
+
     async def main() -> bool:
         ok = True
-        with tempfile.TemporaryDirectory() as tmp:
-            url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.sqlite3'}"
-            ok &= await bench_backend("SQLite", url, settings, args.cadres, args.questions, args.think,
-                                      args.duplicates)
-        if args.postgres_url and not args.sqlite_only:
-            ok &= await bench_backend("PostgreSQL", args.postgres_url, settings, args.cadres, args.questions,
-                                      args.think, args.duplicates)
-        elif not args.sqlite_only:
-            print("\n(PostgreSQL: thêm --postgres-url postgresql+asyncpg://… — một cơ sở dữ liệu riêng để đo)")
+        if args.backend in ("both", "sqlite"):
+            # SQLite has one writer: one bot process, as in the embedded default.
+            with tempfile.TemporaryDirectory() as tmp:
+                url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.sqlite3'}"
+                ok &= await bench_backend("SQLite", url, settings, replace(load, processes=1))
+        if args.backend in ("both", "postgres") and args.postgres_url:
+            ok &= await bench_backend("PostgreSQL", args.postgres_url, settings, load)
         return ok
 
     return 0 if asyncio.run(main()) else 1
