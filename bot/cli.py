@@ -220,6 +220,21 @@ def cmd_contest_erase(args) -> int:
     return _contest_command(args, work)
 
 
+def cmd_contest_rescore(args) -> int:
+    from bot.contest.rescore import rescore
+
+    async def work(session, pack, contest, now) -> int:
+        recount = await rescore(session, contest, pack.bank(contest.bank))
+        print(f"Đã chấm lại {contest.id}: {recount.answers_changed} câu trả lời và "
+              f"{recount.attempts_changed} lượt thi thay đổi điểm.")
+        if recount.missing_questions:
+            print("Câu hỏi không còn trong ngân hàng (giữ nguyên kết quả): "
+                  + ", ".join(sorted(recount.missing_questions)))
+        return 0
+
+    return _contest_command(args, work)
+
+
 def cmd_contest_bench(args) -> int:
     from bot.contest.bench import run_cli
 
@@ -276,6 +291,9 @@ def build_parser() -> argparse.ArgumentParser:
     erase.add_argument("identity", nargs="?", help="<kênh>:<mã người dùng>, ví dụ telegram:123456")
     erase.add_argument("--all", action="store_true", help="mọi người dự thi (sau khi đã gửi kết quả)")
     erase.set_defaults(func=cmd_contest_erase)
+    rescore = contest.add_parser("rescore", help="chấm lại sau khi sửa đáp án trong ngân hàng câu hỏi")
+    rescore.add_argument("contest", help="mã cuộc thi")
+    rescore.set_defaults(func=cmd_contest_rescore)
     bench = contest.add_parser("bench", help="đo tải: nhiều cán bộ cùng trả lời (SQLite và PostgreSQL)")
     bench.add_argument("--cadres", type=int, default=2000, help="số cán bộ mô phỏng đồng thời")
     bench.add_argument("--questions", type=int, default=10, help="số câu mỗi lượt")

@@ -178,3 +178,30 @@ async def test_cli_open_close_erase_and_unknown_contest(contest_services, contes
     assert "đã kết thúc" in capsys.readouterr().err
     async with contest_services.db.session() as s:
         assert await s.get(ContestControl, "thi-mo") is None
+
+
+async def test_rescore_after_a_corrected_answer(contest_services, contest_store, clock, settings, contest_dir,
+                                                tmp_path, capsys):
+    import shutil
+
+    import yaml
+
+    chat = person(contest_services, "cadre-rescore")
+    await register(chat)
+    await chat.press("ctgo:thi-mo")
+    await answer_rest(chat, contest_store, clock)
+    assert "4/4" in chat.last[0].text
+    fixed = tmp_path / "content"
+    shutil.copytree(contest_dir, fixed)
+    bank_file = next(p for p in (fixed / "quiz").glob("*.yaml") if p.name != "contests.yaml")
+    bank = yaml.safe_load(bank_file.read_text(encoding="utf-8"))
+    for q in bank["questions"]:  # as if every "correct" had been wrong
+        q["correct"] = q["correct"] % len(q["options"]) + 1
+    bank_file.write_text(yaml.safe_dump(bank, allow_unicode=True), encoding="utf-8")
+    args = ["--database-url", settings.database_url, "--content-dir", str(fixed)]
+    assert await cli(*args, "contest", "rescore", "thi-mo") == 0
+    assert "4 câu trả lời và 1 lượt thi thay đổi điểm" in capsys.readouterr().out
+    await chat.press("ctrank:thi-mo")
+    assert "0/4 câu" in chat.text
+    assert await cli(*args, "contest", "rescore", "thi-mo") == 0
+    assert "0 câu trả lời và 0 lượt thi" in capsys.readouterr().out
