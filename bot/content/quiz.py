@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from bot.content.loader import _Reader
 
 CONTESTS_FILE = "contests.yaml"
+MAX_UNIT_ID = 57  # "ctunit:" + the id must fit Telegram's 64-byte button payload
 
 # Folded option texts that refer to other options by letter, number or position.
 _POSITIONAL = [
@@ -136,6 +137,9 @@ def load_quiz(r: _Reader, quiz_dir: Path, unit_ids: set[str]) -> QuizContent:
             for j, unit_id in enumerate(contest.units):
                 if unit_id not in unit_ids:
                     r.add(path, f"{where}.units[{j}]", f"không có đơn vị '{unit_id}' trong units.yaml")
+    if located_contests:
+        for unit_id in sorted(u for u in unit_ids if len(u) > MAX_UNIT_ID):
+            r.add(path, "contests", f"mã đơn vị '{unit_id}' dài quá {MAX_UNIT_ID} ký tự, không dùng được trên nút bấm")
     ids = Counter(c.id for c, _ in located_contests)
     for contest, where in located_contests:
         if ids[contest.id] > 1:

@@ -177,11 +177,15 @@ class QuestionBank(Strict):
         return self._by_id.get(question_id)
 
 
+# Ids that end up in button payloads, which Telegram limits to 64 bytes.
+ShortSlug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=40)]
+
+
 class Contest(Strict):
     """A contest's quiz part: its window (with the UTC offset, e.g. +07:00), its draw and
     its rules. Which units take part and their group come from `units.yaml`."""
 
-    id: Slug
+    id: ShortSlug
     name: Text
     organiser: Text
     bank: Slug

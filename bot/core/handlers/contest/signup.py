@@ -162,6 +162,7 @@ async def forget_ask(turn: Turn, _: str) -> list[Reply]:
 async def forget(turn: Turn, answer: str) -> list[Reply]:
     if answer != "yes":
         return expired_reply(turn)
+    turn.set_step(None)  # also drops a name typed in an unfinished registration
     touched = await registration.erase(turn.session, turn.user.id, now(turn))
     key = "ct_forget_done" if touched else "ct_forget_nothing"
     return [Reply(turn.t(key), buttons=[[turn.button("btn_menu", "menu")]])]
