@@ -300,7 +300,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--think", type=float, default=15.0,
                        help="thời gian suy nghĩ trung bình giữa hai câu (giây); 0 = trả lời liên tục")
     bench.add_argument("--duplicates", type=float, default=0.05, help="tỉ lệ câu bấm hai lần / gửi lại")
-    bench.add_argument("--ramp", type=float, default=60.0, help="các cán bộ bắt đầu rải đều trong bấy nhiêu giây")
+    bench.add_argument("--ramp", type=float, default=30.0, help="các cán bộ bắt đầu rải đều trong bấy nhiêu giây")
     bench.add_argument("--in-flight", type=int, default=32,
                        help="số lượt xử lý cùng lúc mỗi tiến trình (như concurrent_updates của kênh Telegram)")
     bench.add_argument("--processes", type=int, default=1,
