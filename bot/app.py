@@ -10,6 +10,7 @@ from aiohttp import web
 
 from bot.channels.webchat import WebChat
 from bot.config import Settings
+from bot.content.watch import ContentWatcher
 from bot.core.conversation import Conversation
 from bot.core.features import build_router
 from bot.core.services import ContentStore, Services
@@ -42,13 +43,27 @@ class BotApp:
             self.telegram.install(self.web)
             self.channels["telegram"] = self.telegram
             services.senders["telegram"] = self.telegram
-        health.install(self.web, services.db, self.channel_status)
+        if settings.zalo_enabled:
+            from bot.channels.zalo import ZaloChannel
+
+            self.zalo = ZaloChannel(self.conversation)
+            self.zalo.install(self.web)
+            self.channels["zalo"] = self.zalo
+            services.senders["zalo"] = self.zalo.sender
+        health.install(self.web, services.db, self.channel_status, self.content_status)
         self._runner: web.AppRunner | None = None
+        self._watch: asyncio.Task | None = None
 
     def channel_status(self) -> dict[str, str]:
         status = {"web": "ok"}  # answering this request proves it
         status.update({name: getattr(ch, "status", "ok") for name, ch in self.channels.items()})
         return status
+
+    def content_status(self) -> dict:
+        store = self.services.content
+        refused = store.refused
+        return {"version": store.version,
+                "refused": [str(i) for i in refused[1][:20]] if refused else []}
 
     async def start(self, host: str, port: int) -> None:
         self._runner = web.AppRunner(self.web, shutdown_timeout=10)
@@ -56,9 +71,15 @@ class BotApp:
         await web.TCPSite(self._runner, host, port).start()
         for channel in self.channels.values():
             await channel.start()
+        poll = self.services.settings.content_poll_seconds
+        if poll > 0:
+            self._watch = asyncio.create_task(ContentWatcher(self.services.content, poll).run())
         log.info("bot started", extra={"url": f"http://{host}:{port}/", "channels": list(self.channel_status())})
 
     async def stop(self) -> None:
+        if self._watch:
+            self._watch.cancel()
+            self._watch = None
         for channel in self.channels.values():
             try:
                 await channel.stop()

@@ -1,10 +1,12 @@
-"""`cchc-bot`: run the bot, chat in the terminal, migrate, validate content, manage staff."""
+"""`cchc-bot`: run the bot, chat in the terminal, migrate, validate and reload content, manage
+staff, evaluate and benchmark the question answerer, list content gaps."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import getpass
+import json
 import sys
 from pathlib import Path
 
@@ -126,6 +128,370 @@ def cmd_staff(args) -> int:
             print(str(exc), file=sys.stderr)
             return 2
         finally:
+            await db.dispose()
+
+    return asyncio.run(main())
+
+
+def _report_period(args):
+    from bot.core.periods import Period, PeriodError, parse_day
+
+    chosen = [k for k in ("quarter", "half", "year", "date_from") if getattr(args, k)]
+    if len(chosen) != 1 or (args.date_to and not args.date_from) or (args.date_from and not args.date_to):
+        raise PeriodError("chọn đúng một kỳ: --quarter 2026Q3, --half 2026H1, --year 2026, "
+                          "hoặc --from NGÀY --to NGÀY")
+    if args.date_from:
+        return Period.days(parse_day(args.date_from), parse_day(args.date_to))
+    kind = chosen[0]
+    return Period.parse(kind, getattr(args, kind))
+
+
+def cmd_report(args) -> int:
+    import time
+
+    from bot.content.loader import ContentError, load_pack
+    from bot.core.periods import PeriodError, parse_day
+    from bot.db import migrate
+    from bot.db.session import Database
+    from bot.reports.report import ReportError, generate
+
+    settings = _settings(args)
+    try:
+        period = _report_period(args)
+        today = parse_day(args.date) if args.date else None
+        pack = load_pack(settings.content_dir)
+    except PeriodError as exc:
+        print(f"Lỗi: {exc}", file=sys.stderr)
+        return 2
+    except ContentError as exc:
+        print(f"Nội dung không hợp lệ:\n{exc}", file=sys.stderr)
+        return 1
+    migrate.upgrade(settings.database_url)
+
+    async def main():
+        db = Database(settings.database_url)
+        try:
+            return await generate(db.engine, pack, period, Path(args.out), today=today,
+                                  number=args.number)
+        finally:
+            await db.dispose()
+
+    began = time.perf_counter()
+    try:
+        files = asyncio.run(main())
+    except ReportError as exc:
+        print(f"Lỗi: {exc}", file=sys.stderr)
+        return 1
+    cur = files.current
+    print(f"Đã lập báo cáo {files.outline.title} trong {time.perf_counter() - began:.1f} giây:")
+    print(f"  {files.docx}")
+    print(f"  {files.xlsx}")
+    print(f"  {len(files.charts)} biểu đồ; {cur.events} sự kiện trong kỳ, {cur.reached} người được tiếp cận.")
+    return 0
+
+
+def cmd_report_bench(args) -> int:
+    import os
+    import tempfile
+
+    from bot.content.loader import load_pack
+    from bot.reports import bench
+    from bot.reports.cells import vn_number
+    from bot.reports.report import generate
+
+    settings = _settings(args)
+    pack = load_pack(settings.content_dir)
+    pg_url = args.postgres_url or os.environ.get("TEST_POSTGRES_URL")
+    if not pg_url and settings.database_url.startswith("postgresql"):
+        pg_url = settings.database_url
+
+    async def render(engine, pack_, period, out_dir):
+        await generate(engine, pack_, period, out_dir)
+
+    async def main() -> list:
+        results = []
+        with tempfile.TemporaryDirectory(prefix="cchc-bench-out-") as out:
+            if not args.no_sqlite:
+                print(f"SQLite: nạp {vn_number(args.events)} sự kiện…", flush=True)
+                results.append(await bench.bench_sqlite(pack, args.events, args.year, Path(out),
+                                                        render))
+            if pg_url and not args.no_postgres:
+                print(f"PostgreSQL: nạp {vn_number(args.events)} sự kiện…", flush=True)
+                results.append(await bench.bench_postgres(pack, pg_url, args.events, args.year,
+                                                          Path(out), render))
+            elif not args.no_postgres:
+                print("PostgreSQL: bỏ qua (không có --postgres-url, TEST_POSTGRES_URL "
+                      "hay DATABASE_URL PostgreSQL).")
+        return results
+
+    for t in asyncio.run(main()):
+        print(f"{t.backend}: {vn_number(t.events)} sự kiện nạp trong {t.load_s:.1f} s "
+              f"({vn_number(t.events / t.load_s)} sự kiện/s)")
+        for key, seconds in t.reports:
+            print(f"  báo cáo {key} (kèm kỳ trước, .docx + .xlsx + biểu đồ): {seconds:.2f} s")
+    return 0
+
+
+def _served_version(url: str) -> str | None:
+    """The content version a running bot reports on /healthz; None when none answers."""
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=2) as resp:
+            return str(json.loads(resp.read()).get("content", {}).get("version"))
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def cmd_content_reload(args) -> int:
+    """Validate, then ask every bot process serving this pack to reload it, and confirm."""
+    import time
+
+    from bot.content.watch import content_version, request_reload
+
+    settings = _settings(args)
+    if cmd_content_validate(args) != 0:
+        print("Không áp dụng: trợ lý đang chạy vẫn dùng nội dung cũ.", file=sys.stderr)
+        return 1
+    version = content_version(settings.content_dir)
+    request_reload(settings.content_dir)
+    url = args.url or f"http://{settings.web_host}:{settings.web_port}/healthz"
+    served = _served_version(url)
+    if served is None:
+        print(f"Không thấy trợ lý đang chạy tại {url}: nội dung mới (phiên bản {version}) "
+              "sẽ được dùng khi khởi động.")
+        return 0
+    deadline = time.monotonic() + args.wait
+    while served != version:
+        if time.monotonic() >= deadline:
+            print(f"Trợ lý tại {url} vẫn phục vụ phiên bản {served}, chưa nhận phiên bản {version}. "
+                  "Kiểm tra CONTENT_POLL_SECONDS (0 là tắt) hoặc khởi động lại.", file=sys.stderr)
+            return 2
+        time.sleep(0.25)
+        served = _served_version(url) or served
+    print(f"Trợ lý đang chạy đã áp dụng nội dung mới (phiên bản {version}).")
+    return 0
+
+
+def _eval_file(args) -> Path:
+    from bot.config import ROOT
+
+    return Path(args.file) if args.file else ROOT / "tests" / "data" / "faq_eval.yaml"
+
+
+def cmd_faq_eval(args) -> int:
+    from bot.content.loader import ContentError, load_pack
+    from bot.core.answerer import QuestionAnswerer, Thresholds
+    from bot.faq.evaluation import TARGETS, EvalSetError, evaluate, load_eval_set, sweep
+
+    settings = _settings(args)
+    try:
+        pack = load_pack(settings.content_dir)
+        ids = {e.id for e in pack.faq} | {g.id for g in pack.guides}
+        queries = load_eval_set(_eval_file(args), ids)
+    except (ContentError, EvalSetError) as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    answerer = QuestionAnswerer(pack)
+    if args.sweep:
+        print("tin cậy  gợi ý   top-1   top-3   loại NPV  loại nhầm  trả lời sai  hỏi lại")
+        grid = [Thresholds(confident=c, plausible=p) for c in (40, 50, 60, 70)
+                for p in (20, 25, 30, 35, 40, 45) if p <= c]
+        for t, f in sweep(answerer, queries, grid):
+            print(f"{t.confident:6.0f}  {t.plausible:5.0f}   {f['top1']:6.1%}  {f['top3']:6.1%}  "
+                  f"{f['oos_rejected']:7.1%}  {f['false_rejection']:8.1%}  "
+                  f"{f['answered_wrong']:8.1%}  {f['suggested']:8.1%}")
+        return 0
+    report = evaluate(answerer, queries)
+    f = report.figures
+    n_in, n_out = len(report.in_scope), len(report.out_of_scope)
+    print(f"Bộ câu hỏi đánh giá: {_eval_file(args)} — {n_in} trong phạm vi, {n_out} ngoài phạm vi")
+    rows = [("top-1:", "top1", "≥"), ("top-3:", "top3", "≥"),
+            ("ngoài phạm vi được từ chối:", "oos_rejected", "≥"),
+            ("trong phạm vi bị từ chối nhầm:", "false_rejection", "≤")]
+    for label, key, sign in rows:
+        print(f"  {label:32s} {f[key]:6.1%}  (mục tiêu {sign} {TARGETS[key]:.0%})")
+    print(f"  trả lời thẳng, đúng:             {f['answered_right']:6.1%}")
+    print(f"  trả lời thẳng, sai:              {f['answered_wrong']:6.1%}")
+    print(f"  hỏi lại \"Có phải bạn muốn hỏi…\": {f['suggested']:6.1%}")
+    print(f"  ngoài phạm vi mà vẫn trả lời:    {f['oos_answered']:6.1%}")
+    print("  top-1 theo kiểu câu hỏi: " + ", ".join(
+        f"{style} {rate:.0%} ({n})" for style, (n, rate) in report.by_style().items()))
+    failures = report.failures()
+    if args.failures and failures:
+        print(f"Các câu chưa đạt ({len(failures)}):")
+        for why, o in failures:
+            got = ", ".join(f"{c.id} {c.score:.0f}" for c in o.answer.ranked[:3]) or "—"
+            print(f"  [{why}] {o.query.q!r} → cần {o.query.expect or 'từ chối'}; được {got}")
+    below = report.below_targets()
+    if below:
+        print("CHƯA ĐẠT mục tiêu: " + ", ".join(below), file=sys.stderr)
+        return 1
+    print("Đạt mọi mục tiêu.")
+    return 0
+
+
+def cmd_faq_calibrate(args) -> int:
+    """Fit the match models on labelled questions; print the weights for bot/faq/model.py."""
+    from bot.content.loader import ContentError, load_pack
+    from bot.core.answerer import QuestionAnswerer
+    from bot.faq import calibrate
+    from bot.faq.evaluation import EvalSetError, load_eval_set
+    from bot.faq.model import NAMES, TOP_NAMES
+
+    settings = _settings(args)
+    try:
+        pack = load_pack(settings.content_dir)
+        ids = {e.id for e in pack.faq} | {g.id for g in pack.guides}
+        queries = load_eval_set(Path(args.file), ids)
+        held_out = load_eval_set(Path(args.check), ids) if args.check else []
+    except (ContentError, EvalSetError) as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    answerer = QuestionAnswerer(pack)
+    searched = calibrate.search_all(answerer, queries)
+    model = calibrate.fit_models(searched)
+    print(f"Trọng số khớp trên {args.file} ({len(queries)} câu):")
+    for label, names, weights, bias in (("xếp hạng", NAMES, model.weights, model.bias),
+                                        ("độ tin cậy", TOP_NAMES, model.top_weights, model.top_bias)):
+        print(f"  {label}: " + ", ".join(f"{n} {w:.3f}" for n, w in zip(names, weights, strict=True))
+              + f", bias {bias:.3f}")
+    print(f"WEIGHTS = {model.weights}\nBIAS = {model.bias}")
+    print(f"TOP_WEIGHTS = {model.top_weights}\nTOP_BIAS = {model.top_bias}")
+    t = answerer.thresholds
+    _print_figures("kiểm tra chéo 5 phần", calibrate.cross_validated(searched, t))
+    if held_out:
+        _print_figures(f"trên {args.check}",
+                       calibrate.figures(calibrate.search_all(answerer, held_out), model, t))
+    return 0
+
+
+def _print_figures(label: str, f: dict[str, float]) -> None:
+    print(f"{label}: top-1 {f['top1']:.1%}, top-3 {f['top3']:.1%}, ngoài phạm vi được từ chối "
+          f"{f['oos_rejected']:.1%}, từ chối nhầm {f['false_rejection']:.1%}, "
+          f"trả lời sai {f['answered_wrong']:.1%}")
+
+
+def cmd_faq_gaps(args) -> int:
+    from bot.db import migrate
+    from bot.db.session import Database
+    from bot.faq.gaps import content_gaps
+
+    settings = _settings(args)
+    migrate.upgrade(settings.database_url)
+
+    async def main() -> list:
+        db = Database(settings.database_url)
+        try:
+            async with db.session() as session:
+                return await content_gaps(session, args.days or None, args.limit)
+        finally:
+            await db.dispose()
+
+    gaps = asyncio.run(main())
+    period = f"{args.days} ngày qua" if args.days else "toàn bộ thời gian"
+    if not gaps:
+        print(f"Không có câu hỏi nào chưa trả lời được trong {period}.")
+        return 0
+    print(f"Câu hỏi chưa trả lời được, hỏi nhiều nhất trước ({period}):")
+    print("  lần  người  gợi ý  câu hỏi (đã chuẩn hóa)")
+    for gap in gaps:
+        print(f"  {gap.count:4d}  {gap.people:5d}  {gap.suggested:5d}  {gap.question}")
+        others = [w for w, _ in gap.wordings.most_common(4) if w != gap.question][:3]
+        if others:
+            print("                     cách hỏi khác: " + "; ".join(others))
+        if gap.chosen:
+            print("                     người hỏi đã chọn: " + ", ".join(
+                f"{entry} ({n})" for entry, n in gap.chosen.most_common(3)))
+    return 0
+
+
+def cmd_faq_bench(args) -> int:
+    from bot.content.loader import ContentError, load_pack
+    from bot.faq import bench
+    from bot.faq.evaluation import EvalSetError, load_eval_set
+
+    settings = _settings(args)
+    try:
+        pack = load_pack(settings.content_dir)
+    except ContentError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    try:
+        queries = [q.q for q in load_eval_set(_eval_file(args))]
+    except EvalSetError:
+        from bot.core.text import strip_marks
+
+        queries = [strip_marks(e.question).lower() for e in pack.faq]
+    if not queries or not pack.faq:
+        print("Gói nội dung chưa có câu hỏi nào để đo.", file=sys.stderr)
+        return 2
+    core = bench.pin_to_one_core()
+    print(f"Đo trên {core}; {len(queries)} câu hỏi mỗi lượt, {args.rounds} lượt.")
+    print("  gói                 mục   dựng chỉ mục  bộ nhớ chỉ mục  p50/câu   p99/câu   chậm nhất"
+          "  p99 thô")
+    for label, p in (("nội dung đang dùng", pack),
+                     (f"mở rộng {args.entries}", bench.scaled_pack(pack, args.entries))):
+        r = bench.run(label, p, queries, args.rounds)
+        print(f"  {r.label:18s} {r.entries:5d}  {r.build_ms:9.1f} ms  {r.index_mib:10.1f} MiB"
+              f"  {r.p50_ms:6.2f} ms  {r.p99_ms:6.2f} ms  {r.max_ms:7.2f} ms  {r.raw_p99_ms:6.2f} ms")
+    print("(thời gian một câu: lượt nhanh nhất trong các lượt, mỗi lượt một chỉ mục mới; "
+          "p99 thô: mọi lần đo, gồm cả nhiễu do tiến trình khác)")
+    return 0
+
+
+def cmd_zalo_token(args) -> int:
+    import aiohttp
+
+    from bot.db import migrate
+    from bot.db.session import Database
+    from bot.zalo.tokens import TokenError, TokenManager
+
+    settings = _settings(args)
+    if not settings.zalo_app_id or not settings.zalo_app_secret:
+        print("Chưa cấu hình Zalo: cần ZALO_APP_ID và ZALO_APP_SECRET.", file=sys.stderr)
+        return 2
+    migrate.upgrade(settings.database_url)
+
+    async def main() -> int:
+        db = Database(settings.database_url)
+        http = aiohttp.ClientSession()
+
+        async def session() -> aiohttp.ClientSession:
+            return http
+
+        tokens = TokenManager(db, settings, session)
+        try:
+            if args.token_action == "set":
+                access = args.access_token or getpass.getpass("Access token: ")
+                refresh = args.refresh_token or getpass.getpass("Refresh token: ")
+                if not access.strip() or not refresh.strip():
+                    print("Cần cả access token và refresh token.", file=sys.stderr)
+                    return 2
+                await tokens.store(access.strip(), refresh.strip())
+                print("Đã lưu cặp token mới; trợ lý sẽ tự làm mới trước khi hết hạn.")
+            elif args.token_action == "refresh":
+                status = await tokens.status()
+                if status is None:
+                    print("Chưa có cặp token nào trong cơ sở dữ liệu.", file=sys.stderr)
+                    return 1
+                await tokens.refresh(stale=None, force=True)
+                print("Đã làm mới access token.")
+            status = await tokens.status()
+            if status is None:
+                print("Chưa có cặp token nào: dùng `cchc-bot zalo token set`.")
+                return 1
+            print(f"Access token hết hạn lúc: {status.access_expires_at:%Y-%m-%d %H:%M} (UTC)")
+            if status.refresh_expires_at:
+                print(f"Refresh token hết hạn lúc: {status.refresh_expires_at:%Y-%m-%d %H:%M} (UTC)")
+            if status.refreshed_at:
+                print(f"Làm mới lần cuối: {status.refreshed_at:%Y-%m-%d %H:%M} (UTC)")
+            return 0
+        except TokenError as exc:
+            print(f"Không làm mới được token: {exc}", file=sys.stderr)
+            return 1
+        finally:
+            await http.close()
             await db.dispose()
 
     return asyncio.run(main())
@@ -262,6 +628,32 @@ def build_parser() -> argparse.ArgumentParser:
 
     content = sub.add_parser("content", help="gói nội dung").add_subparsers(dest="action", required=True)
     content.add_parser("validate", help="kiểm tra gói nội dung").set_defaults(func=cmd_content_validate)
+    reload = content.add_parser(
+        "reload", help="kiểm tra rồi áp dụng nội dung mới cho trợ lý đang chạy, không cần khởi động lại")
+    reload.add_argument("--url", help="địa chỉ /healthz của trợ lý đang chạy (mặc định từ WEB_HOST, WEB_PORT)")
+    reload.add_argument("--wait", type=float, default=15.0, help="số giây chờ trợ lý xác nhận (mặc định 15)")
+    reload.set_defaults(func=cmd_content_reload)
+
+    faq = sub.add_parser("faq", help="hỏi đáp: đánh giá, câu hỏi chưa trả lời được, đo tốc độ")
+    faq = faq.add_subparsers(dest="action", required=True)
+    ev = faq.add_parser("eval", help="đo độ chính xác trên bộ câu hỏi có nhãn")
+    ev.add_argument("--file", help="bộ câu hỏi (mặc định tests/data/faq_eval.yaml)")
+    ev.add_argument("--failures", action="store_true", help="liệt kê các câu chưa đạt")
+    ev.add_argument("--sweep", action="store_true", help="in kết quả theo từng ngưỡng tin cậy")
+    ev.set_defaults(func=cmd_faq_eval)
+    cal = faq.add_parser("calibrate", help="khớp trọng số mô hình đối sánh trên bộ câu hỏi phát triển")
+    cal.add_argument("--file", default="tests/data/faq_dev.yaml", help="bộ câu hỏi để khớp")
+    cal.add_argument("--check", help="bộ câu hỏi để kiểm tra (không dùng để khớp)")
+    cal.set_defaults(func=cmd_faq_calibrate)
+    gaps = faq.add_parser("gaps", help="các câu hỏi chưa trả lời được, hỏi nhiều nhất trước")
+    gaps.add_argument("--days", type=int, default=30, help="số ngày gần nhất (0 = tất cả; mặc định 30)")
+    gaps.add_argument("--limit", type=int, default=20, help="số câu hỏi in ra (mặc định 20)")
+    gaps.set_defaults(func=cmd_faq_gaps)
+    bn = faq.add_parser("bench", help="đo thời gian dựng chỉ mục, thời gian mỗi câu hỏi và bộ nhớ")
+    bn.add_argument("--entries", type=int, default=2000, help="số mục của gói mở rộng (mặc định 2000)")
+    bn.add_argument("--rounds", type=int, default=3, help="số lượt đo (mặc định 3)")
+    bn.add_argument("--file", help="các câu hỏi để đo (mặc định bộ câu hỏi đánh giá)")
+    bn.set_defaults(func=cmd_faq_bench)
 
     staff = sub.add_parser("staff", help="quyền cán bộ quản trị").add_subparsers(dest="action", required=True)
     grant = staff.add_parser("grant", help="cấp quyền: staff grant telegram:123 editor")
@@ -276,6 +668,41 @@ def build_parser() -> argparse.ArgumentParser:
     for p in (grant, revoke, invite):
         p.set_defaults(func=cmd_staff)
     staff.choices["list"].set_defaults(func=cmd_staff)
+
+    report = sub.add_parser("report",
+                            help="lập báo cáo kết quả tuyên truyền CCHC (.docx và .xlsx)")
+    report.add_argument("--quarter", metavar="NĂMQn", help="theo quý, ví dụ 2026Q3")
+    report.add_argument("--half", metavar="NĂMHn", help="6 tháng, ví dụ 2026H1")
+    report.add_argument("--year", metavar="NĂM", help="cả năm, ví dụ 2026")
+    report.add_argument("--from", dest="date_from", metavar="NGÀY",
+                        help="từ ngày (YYYY-MM-DD hoặc DD/MM/YYYY)")
+    report.add_argument("--to", dest="date_to", metavar="NGÀY", help="đến ngày (tính cả ngày này)")
+    report.add_argument("--out", default="reports-out",
+                        help="thư mục ghi báo cáo (mặc định: reports-out)")
+    report.add_argument("--number", help="số văn bản (để trống: Số: …/BC-SNV)")
+    report.add_argument("--date", help="ngày ghi trên báo cáo (mặc định: hôm nay)")
+    report.set_defaults(func=cmd_report)
+    report_sub = report.add_subparsers(dest="action")
+    bench = report_sub.add_parser("bench",
+                                  help="đo thời gian lập báo cáo trên 1.000.000 sự kiện")
+    bench.add_argument("--events", type=int, default=1_000_000, help="số sự kiện sinh ra")
+    bench.add_argument("--year", type=int, default=2026, help="năm của dữ liệu sinh ra")
+    bench.add_argument("--postgres-url",
+                       help="cơ sở dữ liệu PostgreSQL để đo (dùng một schema tạm riêng)")
+    bench.add_argument("--no-sqlite", action="store_true", help="không đo trên SQLite")
+    bench.add_argument("--no-postgres", action="store_true", help="không đo trên PostgreSQL")
+    bench.set_defaults(func=cmd_report_bench)
+
+    zalo = sub.add_parser("zalo", help="kênh Zalo OA").add_subparsers(dest="action", required=True)
+    token = zalo.add_parser("token", help="cặp token truy cập của OA").add_subparsers(
+        dest="token_action", required=True)
+    token.add_parser("status", help="xem hạn của token (không in token ra)")
+    token_set = token.add_parser("set", help="lưu cặp token mới lấy từ trang Zalo for Developers")
+    token_set.add_argument("--access-token", help="bỏ trống để nhập ẩn")
+    token_set.add_argument("--refresh-token", help="bỏ trống để nhập ẩn")
+    token.add_parser("refresh", help="làm mới access token ngay")
+    for p in token.choices.values():
+        p.set_defaults(func=cmd_zalo_token)
 
     contest = sub.add_parser("contest", help="cuộc thi trực tuyến").add_subparsers(dest="action", required=True)
     export = contest.add_parser("export", help="xuất kết quả ra tệp .xlsx cho Ban Tổ chức")

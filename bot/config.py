@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -16,6 +17,8 @@ class Settings(BaseSettings):
 
     database_url: str = Field(default=f"sqlite+aiosqlite:///{ROOT / 'data' / 'cchc.sqlite3'}")
     content_dir: Path = ROOT / "content"
+    # How often the running bot looks for edited content files (seconds; 0 = never).
+    content_poll_seconds: float = 2.0
 
     web_host: str = "127.0.0.1"
     web_port: int = 8080
@@ -26,9 +29,35 @@ class Settings(BaseSettings):
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     telegram_api_base_file_url: str = "https://api.telegram.org/file/bot"
 
+    # Zalo Official Account (see README "Connecting the Zalo OA"). The channel is on when
+    # the app id, the app secret key and the OA secret key are set.
+    zalo_app_id: str | None = None
+    zalo_app_secret: str | None = None  # the app's secret key (token refresh)
+    zalo_oa_secret_key: str | None = None  # the OA secret key (webhook signatures)
+    # The first token pair; the database keeps the current pair after that.
+    zalo_access_token: str | None = None
+    zalo_refresh_token: str | None = None
+    zalo_webhook_path: str = "/zalo/webhook"
+    zalo_webhook_max_age: int = 900  # seconds; older (replayed) events are refused
+    zalo_api_base_url: str = "https://openapi.zalo.me"
+    zalo_oauth_base_url: str = "https://oauth.zaloapp.com"
+    # oa.query.show echoes the tapped button's payload in the chat; oa.query.hide does not.
+    zalo_button_action: Literal["oa.query.show", "oa.query.hide"] = "oa.query.show"
+    zalo_token_refresh_margin: int = 1800  # refresh the access token this long before expiry
+    zalo_reply_window_days: int = 7
+    zalo_rate_limit_backoff: float = 60.0  # seconds to wait after Zalo's -32 rate limit
+    # Broadcast to followers outside the 7-day reply window: none, or an OA article broadcast.
+    zalo_broadcast_fallback: Literal["none", "article"] = "none"
+    zalo_article_cover_url: str | None = None
+    zalo_broadcast_cities: str | None = None  # Zalo city codes, comma-separated (empty: all)
+
     # Secret mixed into the pseudonymous user key of engagement events.
     pseudonym_salt: str = "change-me"
     log_level: str = "INFO"
+
+    @property
+    def zalo_enabled(self) -> bool:
+        return bool(self.zalo_app_id and self.zalo_app_secret and self.zalo_oa_secret_key)
 
 
 @lru_cache

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bot.channels.quiz import reply_text
 from bot.config import ROOT, Settings
 from bot.core.conversation import Conversation
 from bot.core.features import build_router
@@ -28,6 +29,7 @@ from bot.db.session import Database
 pytest_plugins = ["tests.contest_support"]
 
 CONTENT_DIR = ROOT / "content"
+FAQ_FIXTURE = Path(__file__).parent / "fixtures" / "faq_pack"
 PG_URL = os.environ.get("TEST_POSTGRES_URL")
 
 
@@ -79,6 +81,23 @@ def content_store() -> ContentStore:
     return ContentStore(CONTENT_DIR)
 
 
+def make_faq_pack(target: Path) -> Path:
+    """The shipped pack with its FAQ, guides and abbreviations replaced by the small
+    fixture set, so matcher tests do not move when the shipped FAQ grows."""
+    shutil.copytree(CONTENT_DIR, target)
+    for name in ("faq", "guides"):
+        shutil.rmtree(target / name, ignore_errors=True)
+    (target / "abbreviations.yaml").unlink(missing_ok=True)
+    shutil.copytree(FAQ_FIXTURE, target, dirs_exist_ok=True)
+    (target / "README.md").write_text("", encoding="utf-8")
+    return target
+
+
+@pytest.fixture(scope="session")
+def faq_store(tmp_path_factory) -> ContentStore:
+    return ContentStore(make_faq_pack(tmp_path_factory.mktemp("faq") / "content"))
+
+
 @pytest.fixture
 def settings(db_url) -> Settings:
     return Settings(_env_file=None, database_url=db_url, content_dir=CONTENT_DIR, pseudonym_salt="test")
@@ -121,7 +140,9 @@ class Chat:
 
     @property
     def text(self) -> str:
-        return "\n".join(r.text for r in self.last)
+        """What the person reads: a quiz question with its numbered options, as channels show it."""
+        as_text = self.conversation.services.content.text
+        return "\n".join(reply_text(r, as_text) for r in self.last)
 
 
 @pytest.fixture
@@ -132,3 +153,12 @@ def conversation(services) -> Conversation:
 @pytest.fixture
 def chat(conversation) -> Chat:
     return Chat(conversation)
+
+
+@pytest.fixture
+async def faq_chat(settings, faq_store):
+    """A chat with the small fixture FAQ (see `make_faq_pack`)."""
+    db = Database(settings.database_url)
+    services = Services(settings=settings, db=db, content=faq_store, router=build_router())
+    yield Chat(Conversation(services))
+    await db.dispose()

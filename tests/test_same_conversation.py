@@ -1,4 +1,4 @@
-"""One conversation, three channels: web chat over HTTP, the terminal chat, Telegram.
+"""One conversation, four channels: web chat over HTTP, the terminal chat, Telegram, Zalo.
 Each channel only translates, so the same script must give the same answers."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from bot.app import BotApp
 from bot.channels.terminal import run_chat
 from bot.core.conversation import Conversation
 from tests.fakes.telegram_api import FakeTelegramAPI
+from tests.fakes.zalo_api import FakeZaloOA, ZaloChat
 
 
 class WebDriver:
@@ -76,14 +77,31 @@ class TelegramDriver:
         return await self._collect()
 
 
-@pytest.fixture(params=["web", "terminal", "telegram"])
+class ZaloDriver:
+    """A person on Zalo: taps a template button, or types the number of a listed choice."""
+
+    def __init__(self, chat: ZaloChat):
+        self.chat = chat
+
+    async def send(self, text):
+        await self.chat.send(text)
+        return self.chat.text
+
+    async def tap(self, label):
+        if any(label in title for title in self.chat.labels()):
+            await self.chat.tap(label)
+            return self.chat.text
+        return await self.send(re.search(rf"^(\d+)\. [^\n]*{re.escape(label)}", self.chat.text, re.M).group(1))
+
+
+@pytest.fixture(params=["web", "terminal", "telegram", "zalo"])
 async def driver(request, services):
     if request.param == "web":
         async with TestClient(TestServer(BotApp(services).web)) as client:
             yield WebDriver(client)
     elif request.param == "terminal":
         yield TerminalDriver(Conversation(services))
-    else:
+    elif request.param == "telegram":
         async with FakeTelegramAPI() as fake:
             services.settings = services.settings.model_copy(update={
                 "telegram_bot_token": fake.token, "telegram_api_base_url": fake.base_url,
@@ -92,6 +110,22 @@ async def driver(request, services):
             await app.telegram.start()
             yield TelegramDriver(fake)
             await app.telegram.stop()
+    elif request.param == "zalo":
+        fake = FakeZaloOA()
+        await fake.start()
+        access, refresh = fake.issue_pair()
+        services.settings = services.settings.model_copy(update={
+            "zalo_app_id": fake.app_id, "zalo_app_secret": fake.app_secret,
+            "zalo_oa_secret_key": fake.oa_secret_key, "zalo_access_token": access,
+            "zalo_refresh_token": refresh, "zalo_api_base_url": fake.base_url,
+            "zalo_oauth_base_url": fake.base_url})
+        app = BotApp(services)
+        async with TestServer(app.web) as server:
+            await app.zalo.start()
+            fake.webhook_url = str(server.make_url(services.settings.zalo_webhook_path))
+            yield ZaloDriver(ZaloChat(fake, app.zalo))
+            await app.zalo.stop()
+        await fake.close()
 
 
 async def test_the_same_conversation_on_every_channel(driver, content_store):

@@ -61,7 +61,9 @@ async def test_long_message_and_emoji_answered(client):
     assert replies and replies[0]["text"]
 
 
-async def test_healthz_reports_database_and_channels(client):
+async def test_healthz_reports_database_and_channels(client, content_store):
     resp = await client.get("/healthz")
     assert resp.status == 200
-    assert await resp.json() == {"status": "ok", "database": "ok", "channels": {"web": "ok"}}
+    body = await resp.json()
+    assert body.pop("content") == {"version": content_store.version, "refused": []}
+    assert body == {"status": "ok", "database": "ok", "channels": {"web": "ok"}}

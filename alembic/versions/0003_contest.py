@@ -1,7 +1,7 @@
 """contest: registrations, window overrides, quiz attempts, drawn questions and answers
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0007
 Create Date: 2026-11-24
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0003'
-down_revision = '0001'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

@@ -20,6 +20,11 @@ class Unreachable(DeliveryError):
     transient = False
 
 
+class OutsideReplyWindow(Unreachable):
+    """The platform allows replies only for a while after the person's last interaction
+    (Zalo: 7 days) and that window is closed; a broadcast may reach them another way."""
+
+
 class RateLimited(DeliveryError):
     def __init__(self, retry_after: float, message: str = "rate limited") -> None:
         super().__init__(message)

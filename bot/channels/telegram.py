@@ -21,6 +21,7 @@ from telegram.ext import (
 )
 
 from bot.channels.base import RateLimited, Rejected, Unreachable
+from bot.channels.quiz import reply_text
 from bot.channels.split import split_text
 from bot.config import Settings
 from bot.core.conversation import Conversation
@@ -176,9 +177,10 @@ class TelegramChannel:
     async def send(self, user_id: str, replies: list[Reply]) -> None:
         """Send replies to a chat; raises Unreachable, RateLimited or Rejected."""
         chat_id = int(user_id)
+        text = self.conversation.services.content.text
         for reply in replies:
             markup = keyboard(reply)
-            parts = split_text(reply.text, LIMIT)
+            parts = split_text(reply_text(reply, text), LIMIT)
             for i, part in enumerate(parts):
                 last = i == len(parts) - 1
                 await self._send_part(chat_id, part, markup if last else None, reply.edit_key if last else None)

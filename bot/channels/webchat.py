@@ -14,8 +14,9 @@ from importlib import resources
 
 from aiohttp import web
 
+from bot.channels.quiz import quiz_text
 from bot.core.conversation import Conversation
-from bot.core.types import Incoming
+from bot.core.types import Incoming, Reply
 
 log = logging.getLogger(__name__)
 
@@ -67,4 +68,12 @@ class WebChat:
         else:
             incoming = Incoming(CHANNEL, session, "text", text=text or "", update_key=update_key)
         replies = await self.conversation.handle(incoming)
-        return web.json_response({"replies": [r.to_dict() for r in replies]})
+        return web.json_response({"replies": [self._render(r) for r in replies]})
+
+    def _render(self, reply: Reply) -> dict:
+        """The reply as JSON; a quiz question's text lists its numbered options (the page
+        puts one button per number under it)."""
+        out = reply.to_dict()
+        if reply.quiz:
+            out["text"] = quiz_text(reply, self.conversation.services.content.text)
+        return out

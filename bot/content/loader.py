@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from bot.content.quiz import QuizContent, load_quiz
+from bot.content.report import load_report
 from bot.content.schema import (
     OPERATOR_FILL,
     ContentPack,
@@ -24,6 +25,7 @@ from bot.content.schema import (
     Topic,
     Unit,
 )
+from bot.content.surveys import load_surveys
 
 
 @dataclass(frozen=True)
@@ -163,6 +165,8 @@ def load(root: Path) -> LoadedPack:
             guides.append((guide, path, ""))
     abbreviations = r.mapping(root / "abbreviations.yaml", "abbreviations", optional=True)
     quiz: QuizContent = load_quiz(r, root / "quiz", {u.id for u, _, _ in units})
+    surveys = load_surveys(r, root)
+    report = load_report(r, root)
 
     _duplicates(r, topics, "mã chủ đề")
     _duplicates(r, [(m, p, f"messages[{i}]") for t, p, _ in topics for i, m in enumerate(t.messages)], "mã tin")
@@ -195,6 +199,8 @@ def load(root: Path) -> LoadedPack:
         banks=quiz.banks,
         contests=quiz.contests,
         practice=quiz.practice,
+        surveys=surveys,
+        report=report,
     )
     return LoadedPack(pack=pack, operator_fields=r.operator_fields)
 

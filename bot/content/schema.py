@@ -226,6 +226,74 @@ class Practice(Strict):
     seconds_per_question: int = Field(default=30, ge=5, le=600)
 
 
+ShortId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=32)]
+ButtonLabel = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+SCALE = (1, 2, 3, 4, 5)  # a scale question is answered 1–5
+
+
+class SurveyOption(Strict):
+    id: ShortId  # logged as the answer (engagement `outcome`): keep it once published
+    label: ButtonLabel
+
+
+class SurveyTarget(Strict):
+    """A province target the question measures (e.g. 95% of citizens by 2030)."""
+
+    indicator: Text
+    percent: float = Field(gt=0, le=100)
+    year: int = Field(ge=2000, le=2100)
+    options: list[ShortId] = Field(min_length=1)  # the answers that count as meeting it
+    source: Text | None = None
+
+
+class SurveyQuestion(Strict):
+    id: ShortId
+    kind: Literal["single", "scale"]
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=500)]
+    options: list[SurveyOption] = []  # single choice: 2–6
+    scale_min: ButtonLabel | None = None  # scale: what 1 means
+    scale_max: ButtonLabel | None = None  # scale: what 5 means
+    target: SurveyTarget | None = None
+
+
+class Survey(Strict):
+    # Short enough for a campaign button's payload `survey:<id>` (Telegram allows 64 bytes).
+    id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=40)]
+    title: Text
+    audience: Literal["citizen", "cadre"]
+    period: Literal["quarter", "half", "year"] = "quarter"  # answered once per period
+    offer_after_interactions: int = Field(default=0, ge=0)  # 0: only a campaign or /khaosat
+    active: bool = True
+    intro: Text
+    thanks: Text
+    questions: list[SurveyQuestion] = Field(min_length=1, max_length=20)
+
+    def question(self, question_id: str) -> SurveyQuestion | None:
+        return next((q for q in self.questions if q.id == question_id), None)
+
+
+class ReportDocument(Strict):
+    """The administrative-document frame of the report (Decree 30/2020/NĐ-CP)."""
+
+    superior_agency: Text  # printed upper-case, as given
+    agency: Text
+    number_suffix: Text  # "BC-SNV" in "Số: …/BC-SNV"
+    place: Text
+    addressee: Text
+    signer_title: list[Text] = Field(min_length=1)
+    signer_name: Text | None = None
+    recipients: list[Text] = Field(min_length=1)
+
+
+class ReportTemplate(Strict):
+    """`report.yaml`: the document frame, display names of logged ids, and every sentence,
+    heading and column name of the report (keys listed in bot/content/report.py)."""
+
+    document: ReportDocument
+    names: dict[str, Text] = {}
+    texts: dict[str, Text]
+
+
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
@@ -243,6 +311,8 @@ class ContentPack(Strict):
     banks: list[QuestionBank] = []
     contests: list[Contest] = []
     practice: Practice | None = None
+    surveys: list[Survey] = []
+    report: ReportTemplate | None = None
 
     def topic(self, topic_id: str) -> Topic | None:
         return next((t for t in self.topics if t.id == topic_id), None)
@@ -261,6 +331,9 @@ class ContentPack(Strict):
 
     def contest(self, contest_id: str) -> Contest | None:
         return next((c for c in self.contests if c.id == contest_id), None)
+
+    def survey(self, survey_id: str) -> Survey | None:
+        return next((s for s in self.surveys if s.id == survey_id), None)
 
     def text(self, key: str, **values: object) -> str:
         """A catalogue string with its `{placeholders}` filled."""

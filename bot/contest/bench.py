@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 
+import yaml
 from sqlalchemy import delete, func, insert, select
 
 from bot.config import Settings
@@ -180,11 +182,19 @@ def _contest(store: ContentStore, questions: int) -> Contest:
         rules="Đo tải.")
 
 
-async def _serve_share(url: str, settings: Settings, contest: Contest, load: Load, share: list[int],
+def _bench_pack(source: Path, target: Path, contest: Contest) -> Path:
+    """A copy of the content pack whose only contest is the benchmark's, always open."""
+    shutil.copytree(source, target)
+    contests = {"contests": [contest.model_dump(mode="json", exclude_defaults=True)]}
+    (target / "quiz" / "contests.yaml").write_text(yaml.safe_dump(contests, allow_unicode=True), encoding="utf-8")
+    return target
+
+
+async def _serve_share(url: str, settings: Settings, content_dir: Path, load: Load, share: list[int],
                        seed: float) -> Run:
     """One bot process: its own engine and conversation, serving some of the cadres."""
-    store = ContentStore(settings.content_dir)
-    store.pack = store.pack.model_copy(update={"contests": [contest]})
+    store = ContentStore(content_dir)
+    contest = store.pack.contests[0]
     db = Database(url)
     services = Services(settings=settings.model_copy(update={"database_url": url}), db=db, content=store,
                         router=build_router())
@@ -203,9 +213,9 @@ async def _serve_share(url: str, settings: Settings, contest: Contest, load: Loa
     return run
 
 
-def _process_main(url: str, settings: Settings, contest_json: dict, load: Load, share: list[int],
+def _process_main(url: str, settings: Settings, content_dir: Path, load: Load, share: list[int],
                   seed: float) -> Run:
-    return asyncio.run(_serve_share(url, settings, Contest.model_validate(contest_json), load, share, seed))
+    return asyncio.run(_serve_share(url, settings, content_dir, load, share, seed))
 
 
 async def bench_backend(label: str, url: str, settings: Settings, load: Load, out=sys.stdout) -> bool:
@@ -213,25 +223,28 @@ async def bench_backend(label: str, url: str, settings: Settings, load: Load, ou
     store = ContentStore(settings.content_dir)
     contest = _contest(store, load.questions)
     db = Database(url)
-    try:
-        await _cleanup(db)
-        await _register(db, contest, load.cadres, [u.id for u in store.pack.units])
-        began = time.perf_counter()
-        if load.processes <= 1:
-            runs = [await _serve_share(url, settings, contest, load, list(range(load.cadres)), 20261124)]
-        else:
-            shares = [list(range(i, load.cadres, load.processes)) for i in range(load.processes)]
-            loop = asyncio.get_running_loop()
-            with ProcessPoolExecutor(load.processes, mp_context=multiprocessing.get_context("spawn")) as pool:
-                runs = await asyncio.gather(*(
-                    loop.run_in_executor(pool, _process_main, url, settings, contest.model_dump(mode="json"),
-                                         load, share, 20261124 + i)
-                    for i, share in enumerate(shares)))
-        elapsed = time.perf_counter() - began
-        counts = await _counts(db, contest)
-    finally:
-        await _cleanup(db)
-        await db.dispose()
+    with tempfile.TemporaryDirectory() as tmp:
+        content_dir = _bench_pack(settings.content_dir, Path(tmp) / "content", contest)
+        try:
+            await _cleanup(db)
+            await _register(db, contest, load.cadres, [u.id for u in store.pack.units])
+            began = time.perf_counter()
+            if load.processes <= 1:
+                runs = [await _serve_share(url, settings, content_dir, load, list(range(load.cadres)), 20261124)]
+            else:
+                shares = [list(range(i, load.cadres, load.processes)) for i in range(load.processes)]
+                loop = asyncio.get_running_loop()
+                spawn = multiprocessing.get_context("spawn")
+                with ProcessPoolExecutor(load.processes, mp_context=spawn) as pool:
+                    runs = await asyncio.gather(*(
+                        loop.run_in_executor(pool, _process_main, url, settings, content_dir, load, share,
+                                             20261124 + i)
+                        for i, share in enumerate(shares)))
+            elapsed = time.perf_counter() - began
+            counts = await _counts(db, contest)
+        finally:
+            await _cleanup(db)
+            await db.dispose()
     run = Run()
     for r in runs:
         run.latencies += r.latencies

@@ -45,9 +45,20 @@ class Conversation:
                 log.exception("handler failed", extra={"channel": incoming.channel})
                 await session.rollback()
                 return [Reply(self.services.content.text("error_generic"))]
+            replies = await self._after_turn(turn, replies)
             self._remember_options(turn, replies)
             await session.commit()
             return replies
+
+    async def _after_turn(self, turn: Turn, replies: list[Reply]) -> list[Reply]:
+        for hook in self.router.after_turn_hooks:
+            try:
+                async with turn.session.begin_nested():
+                    replies = await hook(turn, replies)
+            except Exception:
+                name = getattr(hook, "__name__", "?")
+                log.exception("after-turn hook failed", extra={"hook": name})
+        return replies
 
     async def _first_delivery(self, session, incoming: Incoming) -> bool:
         return await insert_once(session, ProcessedUpdate, ["channel", "update_key"],

@@ -1,21 +1,28 @@
 """The engagement log: one small API every feature writes through.
 
 Rows are append-only and pseudonymous: `user_key` is an HMAC of the channel identity,
-so reports can count distinct people without knowing who they are."""
+so reports can count distinct people without knowing who they are. Each kind's fields
+(`topic`, `item`, `outcome`, `value`) are documented in `docs/events.md`; the report in
+`bot/reports/` reads nothing else, so a feature's figures appear in it only if the feature
+logs its events as documented there."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.base import utcnow
 from bot.db.models import EngagementEvent
 
 
 class EventKind(StrEnum):
+    # Conversation (bot/core)
     MESSAGE_IN = "message_in"
     MENU_OPENED = "menu_opened"
     TOPIC_VIEWED = "topic_viewed"
@@ -28,15 +35,62 @@ class EventKind(StrEnum):
     UNSUBSCRIBED = "unsubscribed"
     STAFF_JOINED = "staff_joined"
     BAD_INPUT = "bad_input"
+    # Zalo (bot/channels/zalo.py)
+    FOLLOWED = "followed"  # followed the Zalo OA
+    UNFOLLOWED = "unfollowed"
+    # Contest (bot/contest): the unit id goes in `topic`
     CONTEST_REGISTERED = "contest_registered"
     QUIZ_STARTED = "quiz_started"
     QUIZ_ANSWERED = "quiz_answered"
     QUIZ_FINISHED = "quiz_finished"
+    # Campaigns (scheduler/): the campaign id goes in `item`
+    BROADCAST_DELIVERED = "broadcast_delivered"
+    BROADCAST_FAILED = "broadcast_failed"
+    BROADCAST_CLICKED = "broadcast_clicked"
+    # Feedback tickets
+    FEEDBACK_FILED = "feedback_filed"
+    FEEDBACK_ANSWERED = "feedback_answered"
+    FEEDBACK_RESOLVED = "feedback_resolved"
+    # Surveys (bot/core/handlers/survey.py): the survey id goes in `topic`
+    SURVEY_OFFERED = "survey_offered"
+    SURVEY_STARTED = "survey_started"
+    SURVEY_ANSWERED = "survey_answered"
+    SURVEY_COMPLETED = "survey_completed"
+
+
+# `unsubscribed` with this topic: every subscription of the person was removed at once.
+EVERY_TOPIC = "*"
+# `quiz_*` outcome telling a ranked contest attempt from practice.
+CONTEST = "contest"
+PRACTICE = "practice"
 
 
 def user_key(salt: str, channel: str, user_id: str) -> str:
     digest = hmac.new(salt.encode(), f"{channel}:{user_id}".encode(), hashlib.sha256)
     return digest.hexdigest()[:24]
+
+
+def _row(
+    *,
+    user_key: str,
+    channel: str,
+    kind: str,
+    topic: str | None = None,
+    item: str | None = None,
+    outcome: str | None = None,
+    value: float | None = None,
+    at: datetime | None = None,
+) -> dict:
+    return {
+        "user_key": user_key,
+        "channel": channel,
+        "kind": str(kind),
+        "topic": topic[:64] if topic else None,
+        "item": item[:255] if item else None,
+        "outcome": outcome[:32] if outcome else None,
+        "value": value,
+        "occurred_at": at or utcnow(),
+    }
 
 
 def record(
@@ -52,15 +106,26 @@ def record(
     at: datetime | None = None,
 ) -> None:
     """Add one event to the session; it is written with the turn's commit."""
-    event = EngagementEvent(
-        user_key=user_key,
-        channel=channel,
-        kind=str(kind),
-        topic=topic,
-        item=item[:255] if item else None,
-        outcome=outcome,
-        value=value,
+    session.add(
+        EngagementEvent(
+            **_row(
+                user_key=user_key,
+                channel=channel,
+                kind=kind,
+                topic=topic,
+                item=item,
+                outcome=outcome,
+                value=value,
+                at=at,
+            )
+        )
     )
-    if at is not None:
-        event.occurred_at = at
-    session.add(event)
+
+
+async def record_many(session: AsyncSession, events: Iterable[Mapping]) -> int:
+    """Write many events in one executemany (a delivery worker's batch). Each mapping has
+    the keyword arguments of `record`. Returns how many were written."""
+    rows = [_row(**e) for e in events]
+    if rows:
+        await session.execute(insert(EngagementEvent), rows)
+    return len(rows)

@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-from bot.core.handlers import ask, contest, guides, hotline, menu, staff, subscribe, topics
+from bot.core.handlers import ask, contest, guides, hotline, menu, staff, subscribe, survey, topics
 from bot.core.router import Router
 
-FEATURES = [menu, topics, ask, guides, hotline, subscribe, contest, staff]
+FEATURES = [menu, topics, ask, guides, hotline, subscribe, contest, staff, survey]
 
 
 def build_router() -> Router:

@@ -13,6 +13,9 @@ from bot.core.turn import Turn
 from bot.core.types import Reply
 
 Handler = Callable[[Turn, str], Awaitable[list[Reply]]]
+# Runs after the turn was routed and may add replies (e.g. offering a survey). A hook that
+# fails is logged and skipped: it never costs the user the answer they came for.
+AfterTurn = Callable[[Turn, list[Reply]], Awaitable[list[Reply]]]
 
 
 @dataclass
@@ -30,6 +33,7 @@ class Router:
     # Steps that accept images (e.g. a feedback description); others politely refuse them.
     image_steps: set[str] = field(default_factory=set)
     fallback: Handler | None = None
+    after_turn_hooks: list[AfterTurn] = field(default_factory=list)
 
     def command(self, name: str, handler: Handler, *, staff_only=False, description_key=None):
         self.commands[name.lstrip("/").lower()] = Command(handler, staff_only, description_key)
@@ -42,6 +46,9 @@ class Router:
         self.steps[name] = handler
         if accepts_images:
             self.image_steps.add(name)
+
+    def after_turn(self, hook: AfterTurn) -> None:
+        self.after_turn_hooks.append(hook)
 
     def for_payload(self, payload: str) -> tuple[Handler | None, str]:
         prefix, _, arg = payload.partition(":")

@@ -70,6 +70,8 @@ class EngagementEvent(Base):
     __table_args__ = (
         Index("ix_engagement_events_occurred_at", "occurred_at"),
         Index("ix_engagement_events_kind_occurred_at", "kind", "occurred_at"),
+        # One person's events (survey offer after N interactions; export/deletion per user).
+        Index("ix_engagement_events_user_key_occurred_at", "user_key", "occurred_at"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)

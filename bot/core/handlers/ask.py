@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from bot.core.answerer import MAX_QUESTION
 from bot.core.events import EventKind
 from bot.core.handlers.guides import show_guide
 from bot.core.router import Router
-from bot.core.text import fold
 from bot.core.turn import Turn
 from bot.core.types import Button, Reply
 
@@ -36,24 +36,26 @@ async def show_faq(turn: Turn, entry_id: str) -> list[Reply]:
 
 async def answer(turn: Turn, text: str) -> list[Reply]:
     result = turn.services.content.answerer.answer(text)
+    note = [Reply(turn.t("question_too_long"))] if len(text) > MAX_QUESTION else []
     if result.best is not None:
         best = result.best
         turn.log(EventKind.QUESTION_ANSWERED, item=best.id, outcome=best.kind, value=best.score)
         if best.kind == "guide":
             replies = await show_guide(turn, best.id)
             replies[-1].score = best.score
-            return replies
-        return _faq_reply(turn, best.id, best.score)
-    # Unsure: log the folded question (no personal data in clear beyond what was typed
-    # to a public bot) so editors can see where content is missing.
-    turn.log(EventKind.QUESTION_UNANSWERED, item=fold(text)[:255],
-             value=result.candidates[0].score if result.candidates else 0.0)
+            return note + replies
+        return note + _faq_reply(turn, best.id, best.score)
+    # Unsure: the normalised question (folded, phone and ID numbers masked) is logged and
+    # counted, so `cchc-bot faq gaps` shows editors where content is missing.
+    top = result.ranked[0].score if result.ranked else 0.0
+    turn.log(EventKind.QUESTION_UNANSWERED, item=result.normalised or "-", outcome=result.outcome,
+             value=top)
     hotline = [turn.button("btn_hotline_short", "hotline"), turn.button("btn_menu", "menu")]
     if result.candidates:
-        rows = [[Button(c.title, payload=f"{'faq' if c.kind == 'faq' else 'guide'}:{c.id}")]
-                for c in result.candidates]
-        return [Reply(turn.t("did_you_mean"), buttons=rows + [hotline])]
-    return [Reply(turn.t("not_sure"), buttons=[hotline])]
+        rows = [[Button(c.title, payload=f"{c.kind}:{c.id}")] for c in result.candidates]
+        key = "did_you_mean" if len(rows) > 1 else "did_you_mean_one"
+        return note + [Reply(turn.t(key), buttons=rows + [hotline])]
+    return note + [Reply(turn.t("not_sure"), buttons=[hotline])]
 
 
 def register(router: Router) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete, select
 
-from bot.core.events import EventKind
+from bot.core.events import EVERY_TOPIC, EventKind
 from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.core.types import Button, Reply
@@ -27,7 +27,7 @@ async def show_subscriptions(turn: Turn, _: str) -> list[Reply]:
         return [Button(("✅ " if on else "") + label, payload=f"{'unsub' if on else 'sub'}:{topic_id}")]
 
     rows = [toggle(ALL, turn.t("subscribe_all"))]
-    rows += [toggle(t.id, f"{t.number}. {t.short_title}") for t in turn.content.topics]
+    rows += [toggle(t.id, t.short_title) for t in turn.content.topics]
     rows.append([turn.button("btn_menu", "menu")])
     return [Reply(turn.t("subscribe_title"), buttons=rows)]
 
@@ -58,7 +58,7 @@ async def unsubscribe(turn: Turn, topic_id: str) -> list[Reply]:
         query = query.where(Subscription.topic_id == topic_id)
     removed = (await turn.session.execute(query)).rowcount
     if removed:
-        turn.log(EventKind.UNSUBSCRIBED, topic=topic_id or ALL)
+        turn.log(EventKind.UNSUBSCRIBED, topic=topic_id or EVERY_TOPIC)
     text = turn.t("unsubscribed", topic=name) if topic_id else turn.t("unsubscribed_all")
     return [Reply(text, buttons=[[turn.button("btn_subscribe", "subs"), turn.button("btn_menu", "menu")]])]
 

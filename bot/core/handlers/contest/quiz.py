@@ -37,19 +37,14 @@ def _bank(turn: Turn, attempt: QuizAttempt) -> QuestionBank | None:
 
 
 def question_reply(turn: Turn, shown: Shown, lead: list[str]) -> Reply:
+    """The question as `Reply.quiz`; the text holds only what comes before it. Each
+    channel shows the numbered options and the time (see `bot/channels/quiz.py`)."""
     attempt = shown.attempt
-    until = shown.deadline.astimezone(VN).strftime("%H:%M:%S")
-    full = shown.seconds_left >= attempt.seconds_per_question
-    header = turn.t("ct_question_header" if full else "ct_question_header_resumed",
-                    number=shown.position + 1, total=attempt.question_count,
-                    seconds=shown.seconds_left, until=until)
-    options = [f"{i}. {text}" for i, text in enumerate(shown.options, 1)]
-    text = "\n".join([*lead, *([""] if lead else []), header, "", shown.question.text, "", *options, "",
-                      turn.t("ct_question_hint")])
     payloads = [f"qa:{attempt.id}:{shown.position}:{i}" for i in range(1, len(shown.options) + 1)]
     quiz = QuizQuestion(question=shown.question.text, options=shown.options, payloads=payloads,
-                        seconds=shown.seconds_left, number=shown.position + 1, total=attempt.question_count)
-    return Reply(text, quiz=quiz)
+                        seconds=shown.seconds_left, number=shown.position + 1, total=attempt.question_count,
+                        until=shown.deadline.astimezone(VN).strftime("%H:%M:%S"))
+    return Reply("\n".join(lead), quiz=quiz)
 
 
 async def proceed(turn: Turn, attempt: QuizAttempt, lead: list[str], position: int | None = None) -> list[Reply]:

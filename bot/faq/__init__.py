@@ -1,0 +1,1 @@
+"""Answering free-text questions: the search index, its evaluation, benchmark and content gaps."""

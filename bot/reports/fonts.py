@@ -1,0 +1,50 @@
+"""Choosing a Times-compatible font that really has the Vietnamese letters.
+
+Debian's `fonts-liberation` (1.x) has no precomposed Vietnamese letters (ữ, ệ, ở…), while
+`fonts-liberation2` does, and both call themselves "Liberation Serif": matplotlib may pick
+either file per weight. So files of a Times-like family that lack the letters are dropped
+from matplotlib's list when a sibling file has them, and a family is used only if what it
+resolves to covers them. DejaVu Serif (shipped with matplotlib) always does."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from matplotlib import font_manager, ft2font
+
+SERIF_FAMILIES = ("Times New Roman", "Liberation Serif", "Tinos", "DejaVu Serif")
+VIETNAMESE = "ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹĐ"
+
+
+@lru_cache
+def _covers(path: str) -> bool:
+    try:
+        charmap = ft2font.FT2Font(path).get_charmap()
+    except (OSError, RuntimeError):
+        return False
+    return all(ord(c) in charmap for c in VIETNAMESE)
+
+
+@lru_cache
+def _prefer_covering_files() -> None:
+    manager = font_manager.fontManager
+    covered = {f.name for f in manager.ttflist if f.name in SERIF_FAMILIES and _covers(f.fname)}
+    manager.ttflist = [f for f in manager.ttflist if f.name not in covered or _covers(f.fname)]
+    manager._findfont_cached.cache_clear()
+
+
+@lru_cache
+def serif(bold: bool = False) -> tuple[str, str]:
+    """(family name, font file) of the first Times-like family covering Vietnamese."""
+    _prefer_covering_files()
+    for family in SERIF_FAMILIES:
+        props = font_manager.FontProperties(family=family, weight="bold" if bold else "normal")
+        try:
+            path = font_manager.findfont(props, fallback_to_default=False)
+        except ValueError:
+            continue
+        if _covers(str(path)):
+            return family, str(path)
+    return "DejaVu Serif", str(
+        font_manager.findfont(font_manager.FontProperties(family="DejaVu Serif"))
+    )

@@ -1,0 +1,138 @@
+"""Replies in Zalo's idiom: the `message` objects of the OA API's reply endpoint.
+
+Zalo takes at most five buttons per message and 2,000 characters of text. Buttons that
+fit become template buttons (`oa.query.show` for choices, `oa.open.url` for links,
+`oa.open.phone` to call); the rest become numbered lines the person types — numbered
+exactly as the core numbers the options it remembers, so typing "7" picks the seventh.
+Long texts are split at paragraph, then sentence boundaries; buttons go on the last part."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from bot.channels.split import split_text
+from bot.core.types import Button, Reply
+from bot.zalo.webhook import BUTTON_MARK
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 2000
+MAX_BUTTONS = 5
+MAX_TITLE = 100
+MAX_PAYLOAD = 1000
+
+Text = Callable[..., str]  # a message catalogue lookup: text(key, **values)
+
+
+def options_of(replies: list[Reply]) -> list[str]:
+    """The payloads the core remembers for typed numbers (see Conversation._remember_options)."""
+    payloads = [b.payload for r in replies for b in r.all_buttons() if b.payload]
+    for reply in replies:
+        if reply.quiz:
+            payloads = list(reply.quiz.payloads)
+    return payloads
+
+
+def _title(label: str) -> str:
+    return label if len(label) <= MAX_TITLE else label[: MAX_TITLE - 1] + "…"
+
+
+def zalo_button(button: Button, action: str) -> dict | None:
+    if button.url:
+        return {
+            "title": _title(button.label),
+            "type": "oa.open.url",
+            "payload": {"url": button.url},
+        }
+    if button.phone:
+        return {
+            "title": _title(button.label),
+            "type": "oa.open.phone",
+            "payload": {"phone_code": button.phone},
+        }
+    if button.payload and len(button.payload) + len(BUTTON_MARK) <= MAX_PAYLOAD:
+        return {
+            "title": _title(button.label),
+            "type": action,
+            "payload": BUTTON_MARK + button.payload,
+        }
+    return None
+
+
+def _quiz_block(reply: Reply, text: Text) -> tuple[str, list[Button]]:
+    quiz = reply.quiz
+    lines = [reply.text.strip()] if reply.text.strip() else []
+    if quiz.number and quiz.total:
+        lines.append(text("zalo_quiz_question", number=quiz.number, total=quiz.total, question=quiz.question))
+    else:
+        lines.append(quiz.question)
+    lines += [f"{i}. {option}" for i, option in enumerate(quiz.options, 1)]
+    if quiz.seconds:
+        lines.append(text("zalo_quiz_time", seconds=quiz.seconds))
+    lines.append(text("zalo_quiz_hint"))
+    buttons = [
+        Button(f"{i}. {option}", payload=payload)
+        for i, (option, payload) in enumerate(zip(quiz.options, quiz.payloads, strict=False), 1)
+    ]
+    return "\n".join(lines), buttons + reply.all_buttons()
+
+
+class Renderer:
+    def __init__(self, text: Text, button_action: str = "oa.query.show") -> None:
+        self.text, self.action = text, button_action
+
+    def render(self, replies: list[Reply], *, numbered: bool = True) -> list[dict]:
+        """The messages to send, in order. `numbered`: this is the answer to a turn, so the
+        core remembers the options and overflow choices can be typed as numbers; a push
+        (broadcast) has no such memory, so its overflow choices are left out."""
+        options = options_of(replies) if numbered else []
+        messages: list[dict] = []
+        for reply in replies:
+            if reply.image_url:
+                messages.append(
+                    {
+                        "attachment": {
+                            "type": "template",
+                            "payload": {
+                                "template_type": "media",
+                                "elements": [{"media_type": "image", "url": reply.image_url}],
+                            },
+                        }
+                    }
+                )
+            messages += self._reply(reply, options)
+        return messages
+
+    def _reply(self, reply: Reply, options: list[str]) -> list[dict]:
+        if reply.quiz:
+            body, buttons = _quiz_block(reply, self.text)
+            listed = {b.payload for b in buttons[: len(reply.quiz.options)]}  # already numbered in the text
+        else:
+            body, buttons, listed = reply.text.strip(), reply.all_buttons(), set()
+        rendered = [(b, zalo_button(b, self.action)) for b in buttons]
+        rendered = [(b, z) for b, z in rendered if z is not None]
+        shown, rest = rendered[:MAX_BUTTONS], rendered[MAX_BUTTONS:]
+        lines = []
+        for button, _ in rest:
+            if button.url:
+                lines.append(self.text("zalo_link_line", label=button.label, url=button.url))
+            elif button.phone:
+                lines.append(self.text("zalo_phone_line", label=button.label, phone=button.phone))
+            elif button.payload in listed:
+                continue
+            elif button.payload in options:
+                lines.append(f"{options.index(button.payload) + 1}. {button.label}")
+            else:
+                log.warning("zalo: a choice did not fit in the message and was left out")
+        if lines:
+            listing = self.text("zalo_more_choices") + "\n" + "\n".join(lines)
+            body = f"{body}\n\n{listing}" if body else listing
+        parts = split_text(body, MAX_TEXT) or ([self.text("zalo_choose")] if shown else [])
+        messages = [{"text": part} for part in parts]
+        if shown and messages:
+            messages[-1]["attachment"] = {
+                "type": "template",
+                "payload": {"buttons": [z for _, z in shown]},
+            }
+        return messages
