@@ -43,8 +43,12 @@ async def test_a_full_attempt_on_time(cadre: Chat, contest_services, contest_sto
     assert "Nguồn:" in review.text and review.text.count("✅") == 4
     [attempt] = await rows(contest_services, QuizAttempt)
     assert (attempt.score, attempt.total_ms, attempt.finished_at is not None) == (4, 20_000, True)
-    kinds = [e.kind for e in await rows(contest_services, EngagementEvent) if e.kind.startswith("quiz_")]
-    assert kinds == ["quiz_started"] + ["quiz_answered"] * 4 + ["quiz_finished"]
+    logged = [e for e in await rows(contest_services, EngagementEvent) if e.kind.startswith("quiz_")]
+    assert [e.kind for e in logged] == ["quiz_started"] + ["quiz_answered"] * 4 + ["quiz_finished"]
+    # As docs/events.md says: the unit in `topic`, the contest in `item`.
+    assert {(e.topic, e.item) for e in logged} == {("so-tu-phap", "thi-mo")}
+    assert [e.outcome for e in logged] == ["contest"] + ["correct"] * 4 + ["contest"]
+    assert (logged[0].value, logged[1].value, logged[-1].value) == (1, 5, 4)
 
 
 async def test_answers_by_typed_number(cadre: Chat, contest_services, contest_store, clock):

@@ -179,7 +179,12 @@ async def test_staff_see_and_fix_registrations(cadre: Chat, contest_services):
     assert (reg.full_name, reg.unit_id, reg.position) == ("Đặng Thuỳ Trâm", "so-noi-vu", "Trưởng khoa")
     async with contest_services.db.session() as s:
         fixer = await s.get(User, reg.updated_by)
+        moved = (await s.execute(select(EngagementEvent).where(
+            EngagementEvent.kind == "contest_registered").order_by(EngagementEvent.id))).scalars().all()
     assert fixer.channel_user_id == "staff-0001"
+    # The report counts the cadre in the unit of their latest registration event.
+    assert [(e.topic, e.outcome) for e in moved] == [("so-y-te", "new"), ("so-noi-vu", "corrected")]
+    assert moved[0].user_key == moved[1].user_key
 
 
 async def test_erase_before_and_after_attempts(contest_services, contest_store, clock):

@@ -29,6 +29,11 @@ PRACTICE_GRACE = 2
 MARKS = {"correct": "✅", "wrong": "❌", "late": "⌛", "timeout": "⌛", None: "⌛"}
 
 
+def _unit(turn: Turn, attempt: QuizAttempt) -> str | None:
+    """The unit an event is counted for (docs/events.md): the cadre's, none in practice."""
+    return turn.user.unit_id if attempt.mode == CONTEST else None
+
+
 def _bank(turn: Turn, attempt: QuizAttempt) -> QuestionBank | None:
     if attempt.mode == PRACTICE:
         return turn.content.bank(attempt.contest_id)
@@ -63,7 +68,8 @@ async def proceed(turn: Turn, attempt: QuizAttempt, lead: list[str], position: i
 
 async def _finish(turn: Turn, attempt: QuizAttempt, lead: list[str]) -> list[Reply]:
     if await attempts.finish(turn.session, attempt, now(turn)):
-        turn.log(EventKind.QUIZ_FINISHED, item=attempt.contest_id, outcome=attempt.mode, value=attempt.score)
+        turn.log(EventKind.QUIZ_FINISHED, topic=_unit(turn, attempt), item=attempt.contest_id,
+                 outcome=attempt.mode, value=attempt.score)
     return await results(turn, attempt, lead)
 
 
@@ -100,7 +106,7 @@ async def start_contest(turn: Turn, contest_id: str) -> list[Reply]:
         if attempt is None:
             return expired_reply(turn)
         return await proceed(turn, attempt, [])
-    turn.log(EventKind.QUIZ_STARTED, item=contest.id, outcome=CONTEST)
+    turn.log(EventKind.QUIZ_STARTED, topic=reg.unit_id, item=contest.id, outcome=CONTEST, value=attempt.number)
     intro = turn.t("ct_attempt_intro", number=attempt.number, questions=attempt.question_count,
                    seconds=attempt.seconds_per_question)
     return await proceed(turn, attempt, [intro])
@@ -128,7 +134,7 @@ async def start_practice(turn: Turn, _: str) -> list[Reply]:
         if attempt is None:
             return expired_reply(turn)
         return await proceed(turn, attempt, [])
-    turn.log(EventKind.QUIZ_STARTED, item=bank.id, outcome=PRACTICE)
+    turn.log(EventKind.QUIZ_STARTED, item=bank.id, outcome=PRACTICE, value=attempt.number)
     intro = turn.t("pr_intro", questions=attempt.question_count, seconds=attempt.seconds_per_question)
     return await proceed(turn, attempt, [intro])
 
@@ -178,10 +184,8 @@ async def take_answer(turn: Turn, arg: str) -> list[Reply]:
     if result.status == "duplicate":
         return [Reply(turn.t("ct_answer_duplicate", number=position + 1),
                       buttons=[[turn.button("ct_btn_current", f"qnext:{attempt.id}")]])]
-    question = result.question
-    turn.log(EventKind.QUIZ_ANSWERED, topic=question.topic if question else None,
-             item=question.id if question else None, outcome=result.outcome,
-             value=round((result.elapsed_ms or 0) / 1000, 3))
+    turn.log(EventKind.QUIZ_ANSWERED, topic=_unit(turn, attempt), item=attempt.contest_id,
+             outcome=result.outcome, value=round((result.elapsed_ms or 0) / 1000, 3))
     return await proceed(turn, attempt, _feedback(turn, attempt, result, position + 1), position + 1)
 
 

@@ -12,6 +12,8 @@ from bot.content.schema import Contest
 from bot.contest import attempts, registration, standings, window
 from bot.contest.people import clean_name, clean_position, match_units
 from bot.contest.window import VN, vn_time
+from bot.core import events
+from bot.core.events import EventKind
 from bot.core.handlers.contest.common import (
     contest_of,
     contests_by_relevance,
@@ -25,6 +27,7 @@ from bot.core.handlers.contest.common import (
 from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.core.types import Button, Reply
+from bot.db.models import User
 from bot.db.models_contest import ContestRegistration
 
 
@@ -171,6 +174,12 @@ async def fix_registration(turn: Turn, args: str) -> list[Reply]:
             return [Reply(turn.t("cts_fix_unit_unclear", candidates=names))]
         changes["unit_id"] = found[0][0].id
     await registration.correct(turn.session, reg, staff_user_id=turn.user.id, now=now(turn), **changes)
+    if "unit_id" in changes:
+        # The report counts a cadre in the unit of their latest registration event.
+        cadre = await turn.session.get(User, reg.user_id)
+        key = events.user_key(turn.services.settings.pseudonym_salt, cadre.channel, cadre.channel_user_id)
+        events.record(turn.session, user_key=key, channel=cadre.channel, kind=EventKind.CONTEST_REGISTERED,
+                      topic=reg.unit_id, item=contest.id, outcome="corrected")
     return [Reply(turn.t("cts_fixed") + "\n" + _registration_line(turn, reg))]
 
 
