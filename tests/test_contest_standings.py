@@ -55,6 +55,9 @@ async def test_leaderboard_ties_and_your_rank(contest_services, contest_store, c
         "5. Đỗ V. Năm (Sở Y tế) — 1/4 câu, 12 giây",
     ]
     assert "Bạn: hạng 4/5 — 2/4 câu, 12 giây." in text
+    for chat, rank in zip(people[:5], [2, 2, 1, 4, 5], strict=True):  # each one's own rank, ties included
+        await chat.press("ctrank:thi-mo")
+        assert f"Bạn: hạng {rank}/5" in chat.text
     await people[5].press("ctrank:thi-mo")
     assert "Bạn chưa có kết quả" in people[5].text
 

@@ -18,9 +18,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.content.schema import BankQuestion, QuestionBank
 from bot.db.models_contest import QuizAnswer, QuizAttempt, QuizAttemptQuestion
@@ -126,11 +127,15 @@ async def start(session: AsyncSession, draw: Draw, *, user_id: int, registration
             session.add(attempt)
     except IntegrityError:
         return None
-    rows = [
-        {"attempt_id": attempt.id, "position": i, "question_id": qid, "option_order": order}
+    # The first question is shown in this same turn: it is stamped here, in the insert.
+    items = [
+        QuizAttemptQuestion(attempt_id=attempt.id, position=i, question_id=qid, option_order=order,
+                            shown_at=now if i == 0 else None)
         for i, (qid, order) in enumerate(_draw_questions(draw, rng or random.Random()))
     ]
-    await session.execute(insert(QuizAttemptQuestion), rows)
+    session.add_all(items)
+    await session.flush()  # now in the identity map, which holds them weakly: keep them
+    session.info["quiz_items"] = items
     return attempt
 
 
@@ -215,21 +220,27 @@ async def answer(session: AsyncSession, attempt: QuizAttempt, position: int, sho
 
 async def finish(session: AsyncSession, attempt: QuizAttempt, now: datetime) -> bool:
     """Score a finished attempt: correct answers, and total time for breaking ties.
-    True when this call finished it (so its "finished" event is logged once)."""
-    score, total = (await session.execute(
-        select(func.count().filter(QuizAnswer.is_correct), func.coalesce(func.sum(QuizAnswer.elapsed_ms), 0))
+    True when this call finished it (so its "finished" event is logged once): standings
+    may close an abandoned attempt from another person's turn at the same moment."""
+    score, total, answered = (await session.execute(
+        select(func.count().filter(QuizAnswer.is_correct), func.coalesce(func.sum(QuizAnswer.elapsed_ms), 0),
+               func.count())
         .where(QuizAnswer.attempt_id == attempt.id)
     )).one()
     # Unanswered questions (an expired attempt) count the full limit each.
-    missing = attempt.question_count - await answered_count(session, attempt.id)
-    total += max(missing, 0) * limit_ms(attempt)
+    total += max(attempt.question_count - answered, 0) * limit_ms(attempt)
     result = await session.execute(
         update(QuizAttempt)
         .where(QuizAttempt.id == attempt.id, QuizAttempt.finished_at.is_(None))
         .values(finished_at=now, score=score, total_ms=total)
+        .execution_options(synchronize_session=False)
     )
-    await session.refresh(attempt)
-    return result.rowcount == 1
+    if result.rowcount != 1:
+        await session.refresh(attempt)
+        return False
+    for name, value in (("finished_at", now), ("score", score), ("total_ms", total)):
+        set_committed_value(attempt, name, value)
+    return True
 
 
 def expired(attempt: QuizAttempt, now: datetime) -> bool:

@@ -13,6 +13,7 @@ counts that show no answer was lost or double-counted."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import multiprocessing
 import random
 import shutil
@@ -37,7 +38,7 @@ from bot.core.services import ContentStore, Services
 from bot.core.types import Incoming, Reply
 from bot.db import migrate
 from bot.db.base import utcnow
-from bot.db.models import EngagementEvent, ProcessedUpdate, User
+from bot.db.models import ConversationState, EngagementEvent, ProcessedUpdate, User
 from bot.db.models_contest import ContestRegistration, QuizAnswer, QuizAttempt
 from bot.db.session import Database
 
@@ -120,6 +121,10 @@ async def _register(db: Database, contest: Contest, cadres: int, unit_ids: list[
              "unit_id": unit_ids[n % len(unit_ids)], "created_at": now, "last_seen_at": now}
             for n in range(cadres)])
         ids = dict((await s.execute(select(User.channel_user_id, User.id).where(User.channel == CHANNEL))).all())
+        # They registered through the chat, so each already has a conversation state.
+        await s.execute(insert(ConversationState), [
+            {"user_id": user_id, "step": None, "data": {}, "options": [], "updated_at": now}
+            for user_id in ids.values()])
         await s.execute(insert(ContestRegistration), [
             {"contest_id": contest.id, "user_id": ids[f"cadre-{n:05d}"], "full_name": f"Cán Bộ Thử {n}",
              "unit_id": unit_ids[n % len(unit_ids)], "position": "Chuyên viên", "registered_at": now,
@@ -195,6 +200,8 @@ async def _serve_share(url: str, settings: Settings, content_dir: Path, load: Lo
     """One bot process: its own engine and conversation, serving some of the cadres."""
     store = ContentStore(content_dir)
     contest = store.pack.contests[0]
+    gc.collect()
+    gc.freeze()  # as `cchc-bot run` does once loaded
     db = Database(url)
     services = Services(settings=settings.model_copy(update={"database_url": url}), db=db, content=store,
                         router=build_router())

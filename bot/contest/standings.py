@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content.schema import Contest, Unit
@@ -97,12 +97,43 @@ async def leaderboard(session: AsyncSession, contest: Contest, limit: int | None
 
 async def standing_of(session: AsyncSession, contest: Contest, registration_id: int) -> tuple[Standing, int] | None:
     """A person's standing and how many people are ranked, or None before any result."""
-    ranked = _ranked(contest).subquery("ranked")
-    row = (await session.execute(select(ranked).where(ranked.c.registration_id == registration_id))).first()
-    if row is None:
+    if contest.counts == "last":
+        ranked = _ranked(contest).subquery("ranked")
+        row = (await session.execute(select(ranked).where(ranked.c.registration_id == registration_id))).first()
+        if row is None:
+            return None
+        total = (await session.execute(select(func.count()).select_from(ranked))).scalar_one()
+        return _standing(row), total
+    return await _best_standing_of(session, contest, registration_id)
+
+
+async def _best_standing_of(session: AsyncSession, contest: Contest,
+                            registration_id: int) -> tuple[Standing, int] | None:
+    """When the best attempt counts, someone is ahead exactly when one of their finished
+    attempts beats this person's best: counting those people needs no ranking of everyone,
+    which matters when many cadres finish at once and each is shown their rank."""
+    a = QuizAttempt
+    finished = (a.mode == CONTEST, a.contest_id == contest.id, a.finished_at.is_not(None),
+                a.registration_id.is_not(None))
+    r = ContestRegistration
+    mine = (await session.execute(
+        select(a.id, a.user_id, a.score, a.total_ms, r.full_name, r.unit_id, r.position)
+        .join(r, r.id == a.registration_id)
+        .where(*finished, a.registration_id == registration_id)
+        .order_by(a.score.desc(), a.total_ms.asc(), a.number.asc()).limit(1))).first()
+    if mine is None:
         return None
-    total = (await session.execute(select(func.count()).select_from(ranked))).scalar_one()
-    return _standing(row), total
+    ahead, total, attempts = (await session.execute(select(
+        func.count(func.distinct(a.registration_id)).filter(
+            a.registration_id != registration_id,
+            or_(a.score > mine.score, and_(a.score == mine.score, a.total_ms < mine.total_ms))),
+        func.count(func.distinct(a.registration_id)),
+        func.count().filter(a.registration_id == registration_id),
+    ).where(*finished))).one()
+    standing = Standing(rank=ahead + 1, registration_id=registration_id, user_id=mine.user_id,
+                        full_name=mine.full_name, unit_id=mine.unit_id, position=mine.position,
+                        score=mine.score, total_ms=mine.total_ms, attempts=attempts, attempt_id=mine.id)
+    return standing, total
 
 
 async def unit_standings(session: AsyncSession, contest: Contest, units: list[Unit]) -> list[UnitStanding]:

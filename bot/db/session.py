@@ -40,7 +40,10 @@ class Database:
         kwargs: dict = {}
         ensure_sqlite_dir(url)
         if not self.is_sqlite:
-            kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
+            # As many kept connections as updates handled at once (the Telegram adapter runs
+            # 32): connections above pool_size are closed when returned, and opening a new
+            # PostgreSQL connection for each turn under load costs more than the turn.
+            kwargs.update(pool_size=32, max_overflow=16, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)

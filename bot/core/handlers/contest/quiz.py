@@ -109,7 +109,7 @@ async def start_contest(turn: Turn, contest_id: str) -> list[Reply]:
     turn.log(EventKind.QUIZ_STARTED, topic=reg.unit_id, item=contest.id, outcome=CONTEST, value=attempt.number)
     intro = turn.t("ct_attempt_intro", number=attempt.number, questions=attempt.question_count,
                    seconds=attempt.seconds_per_question)
-    return await proceed(turn, attempt, [intro])
+    return await proceed(turn, attempt, [intro], position=0)
 
 
 async def start_practice(turn: Turn, _: str) -> list[Reply]:
@@ -136,7 +136,7 @@ async def start_practice(turn: Turn, _: str) -> list[Reply]:
         return await proceed(turn, attempt, [])
     turn.log(EventKind.QUIZ_STARTED, item=bank.id, outcome=PRACTICE, value=attempt.number)
     intro = turn.t("pr_intro", questions=attempt.question_count, seconds=attempt.seconds_per_question)
-    return await proceed(turn, attempt, [intro])
+    return await proceed(turn, attempt, [intro], position=0)
 
 
 async def _own_attempt(turn: Turn, attempt_id: str) -> QuizAttempt | None:
