@@ -4,8 +4,9 @@ and the database (no channel), on SQLite and on PostgreSQL.
 Each simulated cadre is registered, starts an attempt (tapping "start") at a random
 moment of the ramp-up, then answers every question after a random think time, as a
 person would. As in the Telegram adapter (python-telegram-bot's `concurrent_updates`),
-at most `in_flight` updates are handled at once; the rest wait, and that wait is part of
-the latency measured. A share of the answers is
+at most `in_flight` updates are taken at once, and the conversation itself runs
+`TURN_CONCURRENCY` turns at a time (one on SQLite); the rest wait, and that wait is part
+of the latency measured. A share of the answers is
 sent twice — a double tap (a second update) or a replayed update (the same update id) —
 to prove they count once. Printed: throughput, latency per answer (p50/p95/p99), and row
 counts that show no answer was lost or double-counted."""
@@ -262,18 +263,21 @@ async def bench_backend(label: str, url: str, settings: Settings, load: Load, ou
         run.failure = run.failure or r.failure
     if run.failure:
         print(f"lỗi đầu tiên của cán bộ mô phỏng: {run.failure}", file=out)
-    return _report(label, load, contest, run, counts, elapsed, out)
+    turns = 1 if db.is_sqlite else settings.turn_concurrency
+    return _report(label, load, contest, run, counts, elapsed, out, turns)
 
 
-def _report(label: str, load: Load, contest: Contest, run: Run, counts: dict, elapsed: float, out) -> bool:
+def _report(label: str, load: Load, contest: Contest, run: Run, counts: dict, elapsed: float, out,
+            turns: int) -> bool:
     expected = load.cadres * contest.questions_per_attempt
     ok = (counts["answers"] == expected == counts["answered_events"] == len(run.latencies)
           and counts["attempts"] == counts["finished"] == counts["finished_events"] == load.cadres
           and counts["score_sum"] == counts["correct"] and run.errors == 0 and run.unfinished == 0)
     lat = run.latencies
     print(f"\n== {label}: {load.cadres} cán bộ × {contest.questions_per_attempt} câu; bắt đầu rải trong "
-          f"{load.ramp:g} giây; suy nghĩ ~{load.think:g} giây/câu; {load.processes} tiến trình × tối đa "
-          f"{load.in_flight} lượt xử lý cùng lúc; {run.sent_twice} câu bấm hai lần hoặc gửi lại ==", file=out)
+          f"{load.ramp:g} giây; suy nghĩ ~{load.think:g} giây/câu; {load.processes} tiến trình, mỗi tiến trình "
+          f"nhận tối đa {load.in_flight} lượt cùng lúc từ kênh và xử lý {turns} lượt cùng lúc "
+          f"(TURN_CONCURRENCY); {run.sent_twice} câu bấm hai lần hoặc gửi lại ==", file=out)
     print(f"thời gian: {elapsed:.1f} s; thông lượng: {len(lat) / elapsed:.0f} câu trả lời/giây", file=out)
     print(f"độ trễ mỗi câu trả lời: p50 {_pct(lat, .50):.1f} ms, p95 {_pct(lat, .95):.1f} ms, "
           f"p99 {_pct(lat, .99):.1f} ms, tối đa {max(lat) * 1000 if lat else 0:.1f} ms; "

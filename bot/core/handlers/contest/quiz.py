@@ -1,9 +1,9 @@
 """Taking the quiz: start or resume an attempt, one question at a time, answers by
 button or by typing the option's number, results with explanations and rank.
 
-Questions go out as `Reply.quiz` so each channel renders options its own way; the text
-also lists them numbered, for channels without buttons. Timing is decided here, on the
-server (see `bot.contest.attempts`)."""
+Questions go out as `Reply.quiz`; each channel shows the numbered options (buttons
+where it has them, see `bot/channels/quiz.py`). Timing is decided on the server (see
+`bot.contest.attempts`)."""
 
 from __future__ import annotations
 
