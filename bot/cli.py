@@ -82,7 +82,9 @@ def cmd_content_validate(args) -> int:
         f"Nội dung hợp lệ ({settings.content_dir}): {len(pack.topics)} chủ đề, "
         f"{sum(len(t.messages) for t in pack.topics)} tin, {len(pack.units)} đơn vị, "
         f"{len(pack.hotlines)} đường dây nóng, {len(pack.faq)} câu hỏi, {len(pack.guides)} hướng dẫn, "
-        f"{len(pack.campaigns)} chiến dịch trong lịch."
+        f"{len(pack.campaigns)} chiến dịch trong lịch, "
+        f"{len(pack.banks)} ngân hàng câu hỏi thi ({sum(len(b.questions) for b in pack.banks)} câu), "
+        f"{len(pack.contests)} cuộc thi."
     )
     if loaded.operator_fields:
         print(f"Các trường người vận hành cần điền ({len(loaded.operator_fields)}):")
@@ -620,6 +622,116 @@ def _campaign_parser(sub) -> None:
     worker.set_defaults(func=cmd_worker)
 
 
+def _contest_command(args, work) -> int:
+    """Run `work(session, pack, contest, now)` for the contest named on the command line."""
+    from bot.content.loader import ContentError, load
+    from bot.db import migrate
+    from bot.db.base import utcnow
+    from bot.db.session import Database
+
+    settings = _settings(args)
+    try:
+        pack = load(settings.content_dir).pack
+    except ContentError as exc:
+        print(f"Nội dung KHÔNG hợp lệ:\n{exc}", file=sys.stderr)
+        return 1
+    contest = pack.contest(args.contest)
+    if contest is None:
+        known = ", ".join(c.id for c in pack.contests) or "(chưa có)"
+        print(f"Không có cuộc thi '{args.contest}'. Các cuộc thi: {known}", file=sys.stderr)
+        return 2
+    migrate.upgrade(settings.database_url)
+
+    async def main() -> int:
+        db = Database(settings.database_url)
+        try:
+            async with db.session() as session:
+                code = await work(session, pack, contest, utcnow())
+                await session.commit()
+                return code
+        finally:
+            await db.dispose()
+
+    return asyncio.run(main())
+
+
+def cmd_contest_export(args) -> int:
+    from bot.contest.export import export
+
+    async def work(session, pack, contest, now) -> int:
+        stamp = now.strftime("%Y%m%d-%H%M")
+        path = Path(args.output) if args.output else Path(f"ket-qua-{contest.id}-{stamp}.xlsx")
+        await export(session, pack, contest, now, path)
+        print(f"Đã xuất kết quả cuộc thi {contest.id}: {path}")
+        return 0
+
+    return _contest_command(args, work)
+
+
+def cmd_contest_window(args) -> int:
+    from bot.contest import window
+
+    async def work(session, pack, contest, now) -> int:
+        if args.action == "open":
+            w = await window.open_now(session, contest, now, None)
+            if w is None:
+                print(f"Thời gian thi của {contest.id} đã kết thúc ({window.vn_time(contest.ends_at)}); "
+                      "muốn kéo dài hãy sửa ends_at trong contests.yaml.", file=sys.stderr)
+                return 1
+            print(f"Đã mở {contest.id}; đóng lúc {window.vn_time(w.closes_at)}.")
+        else:
+            w = await window.close_now(session, contest, now, None)
+            print(f"Đã đóng {contest.id} lúc {window.vn_time(w.closes_at)}.")
+        return 0
+
+    return _contest_command(args, work)
+
+
+def cmd_contest_erase(args) -> int:
+    from sqlalchemy import select
+
+    from bot.contest import registration
+    from bot.core import staff
+    from bot.db.models import User
+
+    async def work(session, pack, contest, now) -> int:
+        if args.all:
+            touched = await registration.erase_contest(session, contest.id, now)
+        else:
+            channel, user_id = staff.parse_identity(args.identity)
+            user = (await session.execute(select(User).where(
+                User.channel == channel, User.channel_user_id == user_id))).scalar_one_or_none()
+            touched = await registration.erase(session, user.id, now, contest.id) if user else 0
+        print(f"Đã xóa họ tên, chức vụ của {touched} đăng ký trong cuộc thi {contest.id}.")
+        return 0
+
+    if not args.all and not args.identity:
+        print("Cần <kênh>:<mã người dùng> hoặc --all.", file=sys.stderr)
+        return 2
+    return _contest_command(args, work)
+
+
+def cmd_contest_rescore(args) -> int:
+    from bot.contest.rescore import rescore
+
+    async def work(session, pack, contest, now) -> int:
+        recount = await rescore(session, contest, pack.bank(contest.bank))
+        print(f"Đã chấm lại {contest.id}: {recount.answers_changed} câu trả lời và "
+              f"{recount.attempts_changed} lượt thi thay đổi điểm.")
+        if recount.missing_questions:
+            print("Câu hỏi không còn trong ngân hàng (giữ nguyên kết quả): "
+                  + ", ".join(sorted(recount.missing_questions)))
+        return 0
+
+    return _contest_command(args, work)
+
+
+def cmd_contest_bench(args) -> int:
+    from bot.contest.bench import run_cli
+
+    return run_cli(args, _settings(args))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cchc-bot", description="Trợ lý tuyên truyền cải cách hành chính")
     parser.add_argument("--database-url", help="thay cho DATABASE_URL")
@@ -728,6 +840,39 @@ def build_parser() -> argparse.ArgumentParser:
     for p in token.choices.values():
         p.set_defaults(func=cmd_zalo_token)
     _campaign_parser(sub)
+
+    contest = sub.add_parser("contest", help="cuộc thi trực tuyến").add_subparsers(dest="action", required=True)
+    export = contest.add_parser("export", help="xuất kết quả ra tệp .xlsx cho Ban Tổ chức")
+    export.add_argument("contest", help="mã cuộc thi")
+    export.add_argument("--output", "-o", help="đường dẫn tệp .xlsx")
+    export.set_defaults(func=cmd_contest_export)
+    for action, text in (("open", "mở cuộc thi ngay"), ("close", "đóng cuộc thi ngay")):
+        p = contest.add_parser(action, help=text)
+        p.add_argument("contest", help="mã cuộc thi")
+        p.set_defaults(func=cmd_contest_window)
+    erase = contest.add_parser("erase", help="xóa họ tên, chức vụ (một người, hoặc mọi người với --all)")
+    erase.add_argument("contest", help="mã cuộc thi")
+    erase.add_argument("identity", nargs="?", help="<kênh>:<mã người dùng>, ví dụ telegram:123456")
+    erase.add_argument("--all", action="store_true", help="mọi người dự thi (sau khi đã gửi kết quả)")
+    erase.set_defaults(func=cmd_contest_erase)
+    rescore = contest.add_parser("rescore", help="chấm lại sau khi sửa đáp án trong ngân hàng câu hỏi")
+    rescore.add_argument("contest", help="mã cuộc thi")
+    rescore.set_defaults(func=cmd_contest_rescore)
+    bench = contest.add_parser("bench", help="đo tải: nhiều cán bộ cùng trả lời (SQLite và PostgreSQL)")
+    bench.add_argument("--cadres", type=int, default=2000, help="số cán bộ mô phỏng đồng thời")
+    bench.add_argument("--questions", type=int, default=10, help="số câu mỗi lượt")
+    bench.add_argument("--think", type=float, default=15.0,
+                       help="thời gian suy nghĩ trung bình giữa hai câu (giây); 0 = trả lời liên tục")
+    bench.add_argument("--duplicates", type=float, default=0.05, help="tỉ lệ câu bấm hai lần / gửi lại")
+    bench.add_argument("--ramp", type=float, default=30.0, help="các cán bộ bắt đầu rải đều trong bấy nhiêu giây")
+    bench.add_argument("--in-flight", type=int, default=32,
+                       help="số lượt xử lý cùng lúc mỗi tiến trình (như concurrent_updates của kênh Telegram)")
+    bench.add_argument("--processes", type=int, default=1,
+                       help="số tiến trình trợ lý cùng phục vụ (chỉ PostgreSQL; SQLite luôn một tiến trình)")
+    bench.add_argument("--postgres-url", help="cơ sở dữ liệu PostgreSQL riêng cho đo tải (bị ghi dữ liệu thử)")
+    bench.add_argument("--backend", choices=["both", "sqlite", "postgres"], default="both",
+                       help="đo trên cơ sở dữ liệu nào (mặc định: cả hai)")
+    bench.set_defaults(func=cmd_contest_bench)
     return parser
 
 

@@ -72,6 +72,9 @@ class Settings(BaseSettings):
 
     # Secret mixed into the pseudonymous user key of engagement events.
     pseudonym_salt: str = "change-me"
+    # Turns a process handles at once; more wait their turn. Turns are short and share one
+    # CPU, so a few at a time answer faster than many interleaved (see the contest bench).
+    turn_concurrency: int = Field(default=8, ge=1, le=256)
     log_level: str = "INFO"
 
     @property

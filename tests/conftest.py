@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bot.channels.quiz import reply_text
 from bot.config import ROOT, Settings
 from bot.core.conversation import Conversation
 from bot.core.features import build_router
@@ -23,6 +24,9 @@ from bot.core.types import Incoming, Reply
 from bot.db import migrate
 from bot.db.all_models import Base
 from bot.db.session import Database
+
+# Fixtures of feature test suites, available to every test module.
+pytest_plugins = ["tests.contest_support"]
 
 CONTENT_DIR = ROOT / "content"
 FAQ_FIXTURE = Path(__file__).parent / "fixtures" / "faq_pack"
@@ -136,7 +140,9 @@ class Chat:
 
     @property
     def text(self) -> str:
-        return "\n".join(r.text for r in self.last)
+        """What the person reads: a quiz question with its numbered options, as channels show it."""
+        as_text = self.conversation.services.content.text
+        return "\n".join(reply_text(r, as_text) for r in self.last)
 
 
 @pytest.fixture

@@ -107,7 +107,8 @@ class TelegramChannel:
         self.status = "off"
         # Replies and (in the embedded default) broadcasts share one sender and one limiter,
         # so replies go ahead of broadcast messages.
-        self.sender = TelegramSender(self.app.bot, telegram_limiter(settings), refs)
+        self.sender = TelegramSender(self.app.bot, telegram_limiter(settings), refs,
+                                     text=conversation.services.content.text)
         self.limiter = self.sender.limiter
 
     @property

@@ -30,6 +30,7 @@ from bot.channels.base import (
     Uncertain,
     Unreachable,
 )
+from bot.channels.quiz import Text, reply_text
 from bot.channels.ratelimit import BROADCAST, REPLY, ChannelLimits, Lane, LaneLimiter
 from bot.channels.refs import MemoryRefs, MessageRefs
 from bot.channels.split import split_text
@@ -46,8 +47,20 @@ MAX_RETRY_WAIT = 60.0
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
 
 
+def _quiz_rows(reply: Reply) -> list[list[InlineKeyboardButton]]:
+    """A quiz question's options as numbered inline buttons. The numbered options are in
+    the message text (option texts are too long for button labels on a phone); the time
+    limit is in the text too, and the server decides what was on time. Telegram's native
+    quiz polls are not used: they send the correct answer to Telegram up front, time out
+    on Telegram's clock and cannot tell a replayed answer from a new one."""
+    buttons = [InlineKeyboardButton(str(i), callback_data=payload)
+               for i, payload in enumerate(reply.quiz.payloads, 1) if len(payload.encode()) <= 64]
+    per_row = 4 if len(buttons) <= 4 else 3
+    return [buttons[i:i + per_row] for i in range(0, len(buttons), per_row)]
+
+
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
-    rows = []
+    rows = _quiz_rows(reply) if reply.quiz else []
     for row in reply.buttons:
         # Telegram inline buttons cannot dial: phone numbers stay in the text, where
         # Telegram makes them tappable.
@@ -73,8 +86,9 @@ class TelegramSender:
     edits_in_place = True  # a Reply's edit_key edits the earlier message (progress figures)
 
     def __init__(self, bot: Bot, limiter: LaneLimiter | None = None,
-                 refs: MessageRefs | None = None) -> None:
+                 refs: MessageRefs | None = None, text: Text | None = None) -> None:
         self.bot = bot
+        self.text = text  # the message catalogue, to write out quiz questions
         self.limiter = limiter or LaneLimiter(ChannelLimits(0))
         self.refs = refs or MemoryRefs()
 
@@ -94,7 +108,8 @@ class TelegramSender:
                     chat_id, r.image_url, caption=r.text if f else None, reply_markup=m if f else None))
                 if fits:
                     continue
-            parts = split_text(reply.text, TEXT_LIMIT)
+            body = reply_text(reply, self.text) if self.text else reply.text
+            parts = split_text(body, TEXT_LIMIT)
             for i, part in enumerate(parts):
                 last = i == len(parts) - 1
                 await self._text(call, chat_id, part, markup if last else None,

@@ -9,14 +9,15 @@ import json
 import sys
 from typing import TextIO
 
+from bot.channels.quiz import Text, reply_text
 from bot.core.conversation import Conversation
 from bot.core.types import Incoming, Reply
 
 CHANNEL = "terminal"
 
 
-def render_plain(reply: Reply) -> str:
-    lines = [reply.text]
+def render_plain(reply: Reply, text: Text | None = None) -> str:
+    lines = [reply_text(reply, text) if text else reply.text]
     for i, button in enumerate((b for b in reply.all_buttons() if b.payload), 1):
         lines.append(f"  [{i}] {button.label}")
     for button in reply.all_buttons():
@@ -25,23 +26,26 @@ def render_plain(reply: Reply) -> str:
     return "\n".join(lines)
 
 
-def render_json(reply: Reply) -> str:
-    return json.dumps(
-        {
-            "text": reply.text,
-            "buttons": [b.label for b in reply.all_buttons()],
-            "answer_id": reply.answer_id,
-            "score": reply.score,
-        },
-        ensure_ascii=False,
-    )
+def render_json(reply: Reply, text: Text | None = None) -> str:
+    line = {
+        "text": reply_text(reply, text) if text else reply.text,
+        "buttons": [b.label for b in reply.all_buttons()],
+        "answer_id": reply.answer_id,
+        "score": reply.score,
+    }
+    if reply.quiz:  # the options are numbered in the text; type the number to answer
+        line["quiz"] = {"options": reply.quiz.options, "seconds": reply.quiz.seconds}
+    return json.dumps(line, ensure_ascii=False)
 
 
 async def run_chat(conversation: Conversation, user: str, as_json: bool,
                    stdin: TextIO | None = None, stdout: TextIO | None = None) -> None:
     stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
     interactive = stdin.isatty() and not as_json
-    render = render_json if as_json else render_plain
+    as_text = conversation.services.content.text
+
+    def render(reply: Reply) -> str:
+        return (render_json if as_json else render_plain)(reply, as_text)
     if interactive:
         stdout.write("Gõ tin nhắn rồi nhấn Enter; gõ số để chọn nút; Ctrl-D để thoát.\n")
         for reply in await conversation.handle(Incoming(CHANNEL, user, text="/start")):

@@ -21,6 +21,7 @@ from importlib import resources
 from aiohttp import web
 from sqlalchemy import delete, select
 
+from bot.channels.quiz import quiz_text
 from bot.core.conversation import Conversation
 from bot.core.types import Incoming, Reply
 from bot.db.base import utcnow
@@ -105,7 +106,15 @@ class WebChat:
         else:
             incoming = Incoming(CHANNEL, session, "text", text=text or "", update_key=update_key)
         replies = await self.conversation.handle(incoming)
-        return web.json_response({"replies": [r.to_dict() for r in replies]})
+        return web.json_response({"replies": [self._render(r) for r in replies]})
+
+    def _render(self, reply: Reply) -> dict:
+        """The reply as JSON; a quiz question's text lists its numbered options (the page
+        puts one button per number under it)."""
+        out = reply.to_dict()
+        if reply.quiz:
+            out["text"] = quiz_text(reply, self.conversation.services.content.text)
+        return out
 
     async def inbox_page(self, request: web.Request) -> web.Response:
         session, after = request.query.get("session", ""), request.query.get("after", "0")

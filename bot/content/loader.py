@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from bot.content.quiz import QuizContent, load_quiz
 from bot.content.report import load_report
 from bot.content.schema import (
     OPERATOR_FILL,
@@ -59,6 +60,9 @@ class _Reader:
 
     def rel(self, path: Path) -> str:
         return str(path.relative_to(self.root))
+
+    def add(self, path: Path, field: str, message: str) -> None:
+        self.issues.append(ContentIssue(self.rel(path), field, message))
 
     def read(self, path: Path) -> Any:
         try:
@@ -212,6 +216,7 @@ def load(root: Path) -> LoadedPack:
         if guide:
             guides.append((guide, path, ""))
     abbreviations = r.mapping(root / "abbreviations.yaml", "abbreviations", optional=True)
+    quiz: QuizContent = load_quiz(r, root / "quiz", {u.id for u, _, _ in units})
     surveys = load_surveys(r, root)
     report = load_report(r, root)
     campaigns = [x for path in sorted((root / "campaigns").glob("*.yaml"))
@@ -251,6 +256,9 @@ def load(root: Path) -> LoadedPack:
         faq=[e for e, _, _ in faq],
         guides=[g for g, _, _ in guides],
         abbreviations={str(k): list(v) for k, v in abbreviations.items()},
+        banks=quiz.banks,
+        contests=quiz.contests,
+        practice=quiz.practice,
         surveys=surveys,
         report=report,
         campaigns=[c for c, _, _ in campaigns],

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from bot.channels.base import Sender
@@ -14,6 +16,7 @@ from bot.content.schema import ContentPack
 from bot.content.watch import ContentStamp, content_stamp, content_version
 from bot.core.answerer import QuestionAnswerer
 from bot.core.router import Router
+from bot.db.base import utcnow
 from bot.db.session import Database
 from bot.feedback.desk import StaffDesk
 
@@ -120,3 +123,6 @@ class Services:
     senders: dict[str, Sender] = field(default_factory=dict)
     # Where new feedback tickets are posted for staff (the Telegram staff group), if any.
     staff_desk: StaffDesk | None = None
+    # The server's clock (aware UTC). Timed features (quiz deadlines, contest windows) read
+    # it here, so tests can move time instead of sleeping.
+    clock: Callable[[], datetime] = utcnow

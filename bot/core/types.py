@@ -47,9 +47,10 @@ class QuizQuestion:
     question: str
     options: list[str]
     payloads: list[str]
-    seconds: int | None = None
+    seconds: int | None = None  # left to answer
     number: int | None = None
     total: int | None = None
+    until: str | None = None  # the clock time the answer must arrive by ("14:05:30", local time)
 
 
 @dataclass

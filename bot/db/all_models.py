@@ -3,6 +3,7 @@
 from bot.db import (  # noqa: F401
     models,
     models_campaigns,
+    models_contest,
     models_feedback,
     models_inbox,
     models_survey,

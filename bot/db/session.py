@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from pathlib import Path
 
 from sqlalchemy import event, text
@@ -39,14 +41,26 @@ class Database:
         kwargs: dict = {"hide_parameters": True}
         ensure_sqlite_dir(url)
         if not self.is_sqlite:
-            kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
+            # As many kept connections as updates handled at once (the Telegram adapter runs
+            # 32): connections above pool_size are closed when returned, and opening a new
+            # PostgreSQL connection for each turn under load costs more than the turn.
+            kwargs.update(pool_size=32, max_overflow=16, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite has one writer. Letting concurrent turns race for its lock makes them
+        # sleep in SQLite's busy handler (long tails, "database is locked" under load);
+        # queueing them here in order is faster and never times out.
+        self._writer = asyncio.Lock() if self.is_sqlite else None
 
     def session(self) -> AsyncSession:
         return self.sessions()
+
+    def serialised(self) -> contextlib.AbstractAsyncContextManager:
+        """Held around a unit of work that writes: a queue on SQLite, nothing on PostgreSQL
+        (where rows are locked instead)."""
+        return self._writer if self._writer is not None else contextlib.nullcontext()
 
     async def ping(self) -> bool:
         try:
