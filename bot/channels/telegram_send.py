@@ -33,6 +33,7 @@ from bot.channels.base import (
 from bot.channels.ratelimit import BROADCAST, REPLY, ChannelLimits, Lane, LaneLimiter
 from bot.channels.refs import MemoryRefs, MessageRefs
 from bot.channels.split import split_text
+from bot.channels.telegram_http import sent_nothing
 from bot.core.types import Reply
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,8 @@ TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 REPLY_429_RETRIES = 3  # a reply is retried after a 429 (it was not delivered), this often
 MAX_RETRY_WAIT = 60.0
-# httpx errors raised before the request left: the platform cannot have seen it.
+# httpx errors raised before the request left (PTB's default request; ours on aiohttp
+# says so with `sent_nothing`): the platform cannot have seen it.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
 
 
@@ -172,7 +174,8 @@ def translate(exc: TelegramError) -> DeliveryError:
         return Rejected(text)
     if isinstance(exc, TimedOut | NetworkError):
         cause = exc.__cause__
-        if isinstance(cause, _NOT_SENT) or (isinstance(exc, TimedOut) and "Pool timeout" in text):
+        if sent_nothing(exc) or isinstance(cause, _NOT_SENT) \
+                or (isinstance(exc, TimedOut) and "Pool timeout" in text):
             return DeliveryError(text)  # never left this machine: retry
         if cause is None and isinstance(exc, NetworkError) and not isinstance(exc, TimedOut):
             return DeliveryError(text)  # an HTTP 5xx answer: Telegram did not process it
