@@ -5,13 +5,14 @@ Exactly once, and what it costs. A row moves
     pending → claimed → sending → sent | failed | unreachable | pending (retry)
   * claimed: in this worker's batch, nothing sent. If the worker dies, the row goes back to
     pending (another worker may send it: nobody has).
-  * sending: committed to the database after the rate limiter admitted the message and
-    immediately before the platform call (the sender's `before_send` hook). If the worker
-    dies now, nobody knows whether the platform took the message, so the row becomes
+  * sending: committed to the database before the platform call (the sender's
+    `before_send` hook), when the message is next in line at the rate limiter: its slot
+    comes after the commit, so a slow commit does not bunch sends. If the worker dies
+    now, nobody knows whether the platform took the message, so the row becomes
     `uncertain` and is NEVER sent again automatically: at most once for the rows in flight
-    at the moment of a crash (at most `delivery_concurrency` rows), exactly once for all
-    others. An operator who prefers at-least-once for those few can resend them
-    (`cchc-bot campaign resend-uncertain`).
+    at the moment of a crash (at most `delivery_concurrency` rows: those in flight and the
+    one waiting for its slot), exactly once for all others. An operator who prefers
+    at-least-once for those few can resend them (`cchc-bot campaign resend-uncertain`).
   * every update after the claim is fenced by `worker = me` and the expected status, so a
     worker presumed dead (its rows handed on) cannot send or record them afterwards.
 Retries happen only with evidence that nothing was delivered: a 429, a connection that

@@ -31,6 +31,7 @@ async def build(settings: Settings, db: Database) -> tuple[dict[str, Sender], Ca
     closers = []
     if settings.telegram_bot_token:
         from telegram import Bot
+
         from bot.channels.refs import DatabaseRefs
         from bot.channels.telegram import telegram_limiter
         from bot.channels.telegram_http import AiohttpRequest

@@ -9,17 +9,25 @@ request of the bot while any one of them waits out a 429, which would freeze rep
 citizens behind a broadcast's retry-after.
 
 Pacing is a GCRA (a token bucket without burst): the next message may leave one interval
-after the previous one. Each chat also gets at most one message per `chat_interval`."""
+after the previous one, on a fixed cadence. Telegram counts about 30 messages in any
+one-second window; paced evenly at 29/s, 31 messages span 1.03 s, so the ~34 ms between
+our cadence and the platform's window is the whole margin for jitter on the way. Hence:
+a wake-up a few milliseconds late is made up (keeps the rate) but never more (keeps the
+margin), and whatever the sender must do before a send (the outbox's durable mark) is
+done before the slot, not between the slot and the request. Each chat also gets at most
+one message per `chat_interval`."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal
 
 Lane = Literal["reply", "broadcast"]
 REPLY: Lane = "reply"
 BROADCAST: Lane = "broadcast"
+Prepare = Callable[[], Awaitable[None]]
 
 CATCH_UP = 0.003  # seconds of a late wake-up the broadcast lane may make up
 _PRUNE_AT = 5000  # per-chat entries kept before expired ones are dropped (memory stays flat)
@@ -63,14 +71,33 @@ class LaneLimiter:
     def paused_for(self, lane: Lane) -> float:
         return max(0.0, self._paused_until[lane] - asyncio.get_running_loop().time())
 
-    async def acquire(self, lane: Lane, chat_id: str) -> None:
-        """Wait until a message to `chat_id` may leave on `lane`."""
+    async def acquire(self, lane: Lane, chat_id: str, prepare: Prepare | None = None) -> None:
+        """Wait until a message to `chat_id` may leave on `lane`.
+
+        `prepare` (the outbox's durable "sending" mark) is awaited once the message is next
+        in line, BEFORE its slot: the slot is then kept however long `prepare` took, so the
+        send leaves on the platform's cadence instead of a commit's latency later (sends
+        bunched by slow commits are what the platform's one-second window answers 429)."""
         await self._chat_turn(chat_id)
         if lane == REPLY:
+            if prepare is not None:
+                await prepare()
             await self._reply_slot()
+        elif not self._interval:  # unlimited: nothing to queue for
+            await self._pause_over(BROADCAST)
+            if prepare is not None:
+                await prepare()
         else:
             async with self._broadcast_turn:
+                await self._pause_over(BROADCAST)  # a row is not marked to wait out a 429
+                if prepare is not None:
+                    await prepare()
                 await self._broadcast_slot()
+
+    async def _pause_over(self, lane: Lane) -> None:
+        loop = asyncio.get_running_loop()
+        while (wait := self._paused_until[lane] - loop.time()) > 0:  # noqa: ASYNC110 (a deadline)
+            await asyncio.sleep(wait)
 
     async def _chat_turn(self, chat_id: str) -> None:
         if not self.chat_interval:
@@ -85,9 +112,8 @@ class LaneLimiter:
 
     async def _reply_slot(self) -> None:
         """A reply reserves the next slot at once: it waits behind other replies only."""
+        await self._pause_over(REPLY)
         loop = asyncio.get_running_loop()
-        while (wait := self._paused_until[REPLY] - loop.time()) > 0:  # noqa: ASYNC110 (a deadline)
-            await asyncio.sleep(wait)
         now = loop.time()
         at = max(self._tat, now)
         self._tat = at + self._interval

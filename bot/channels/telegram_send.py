@@ -131,10 +131,8 @@ class _Calls:
         limiter = self.sender.limiter
         retries = 0
         while True:
-            await limiter.acquire(self.lane, str(self.chat_id))
-            if self.before_send is not None:
-                hook, self.before_send = self.before_send, None
-                await hook()
+            hook, self.before_send = self.before_send, None
+            await limiter.acquire(self.lane, str(self.chat_id), prepare=hook)
             try:
                 result = await request()
                 self.delivered += 1
