@@ -11,7 +11,7 @@ Exactly once, and what it costs. A row moves
     now, nobody knows whether the platform took the message, so the row becomes
     `uncertain` and is NEVER sent again automatically: at most once for the rows in flight
     at the moment of a crash (at most `delivery_concurrency` rows: those in flight and the
-    one waiting for its slot), exactly once for all others. An operator who prefers
+    two waiting for their slot), exactly once for all others. An operator who prefers
     at-least-once for those few can resend them (`cchc-bot campaign resend-uncertain`).
   * every update after the claim is fenced by `worker = me` and the expected status, so a
     worker presumed dead (its rows handed on) cannot send or record them afterwards.
@@ -132,6 +132,7 @@ class Worker:
         self._marks = _MarkQueue(self)
         self._results: list[tuple[Claimed, Outcome]] = []
         self._flush_lock = asyncio.Lock()
+        self._prefetch: asyncio.Task | None = None  # the next batch, claimed ahead
         self.sent = 0  # this worker's successful sends, for benchmarks and logs
 
     # ------------------------------------------------------------------ the loop
@@ -157,26 +158,53 @@ class Worker:
             with contextlib.suppress(asyncio.CancelledError):
                 await beat
             await self._flush()
-            await self._release()
             await self.unregister()
             log.info("delivery worker stopped", extra={"worker": self.id, "sent": self.sent})
 
     async def run_once(self) -> int:
-        """Claim one batch and deliver it; returns how many rows it handled."""
-        rows = await self.claim()
-        if not rows:
+        """Deliver one batch (claimed now, or ahead by the previous call); returns how many
+        rows it handled. Near the end of the batch the next one is claimed in the
+        background, so sending does not stop at every batch boundary for the claim."""
+        claimed = await self._prefetched() or await self.claim()
+        if not claimed:
             return 0
-        rows = await self._screen(rows)
+        # Screened now, after the previous batch's results are written (the frequency cap
+        # counts them).
+        rows = await self._screen(claimed)
         gate = asyncio.Semaphore(self.concurrency)
+        waiting = len(rows)
 
         async def one(row: Claimed) -> None:
+            nonlocal waiting
             async with gate:
+                waiting -= 1
+                if waiting == 2 * self.concurrency:
+                    self._prefetch = asyncio.get_running_loop().create_task(self.claim())
                 await self._deliver(row)
 
         await asyncio.gather(*(one(row) for row in rows))
         await self._flush()
-        await self._release()
+        await self._release([row.id for row in claimed])
         return len(rows) or 1
+
+    async def _prefetched(self) -> list[Claimed] | None:
+        """The batch claimed ahead, if any."""
+        task, self._prefetch = self._prefetch, None
+        if task is None:
+            return None
+        try:
+            return await task
+        except Exception:
+            log.exception("claiming the next batch failed", extra={"worker": self.id})
+            return None
+
+    async def _drop_prefetched(self) -> None:
+        """Stop claiming ahead; rows already claimed ahead are released with the rest."""
+        task, self._prefetch = self._prefetch, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
 
     # ------------------------------------------------------------------ claiming
 
@@ -393,15 +421,15 @@ class Worker:
         if not changed.rowcount:
             await conn.execute(insert(RecipientStatus).values(user_id=user_id, **values))
 
-    async def _release(self) -> None:
-        """Rows still claimed by this worker and not sent go back to the queue."""
+    async def _release(self, ids: list[int] | None = None) -> None:
+        """Rows still claimed by this worker and not sent (of batch `ids`, or all) go back
+        to the queue."""
+        where = [OutboxMessage.worker == self.id, OutboxMessage.status == S.CLAIMED]
+        if ids is not None:
+            where.append(OutboxMessage.id.in_(ids))
         with contextlib.suppress(Exception):
-            async with self.db.session() as session:
-                await session.execute(
-                    update(OutboxMessage)
-                    .where(OutboxMessage.worker == self.id, OutboxMessage.status == S.CLAIMED)
-                    .values(status=S.PENDING, worker=None))
-                await session.commit()
+            async with self.db.engine.begin() as conn:
+                await conn.execute(update(OutboxMessage).where(*where).values(status=S.PENDING, worker=None))
 
     # ------------------------------------------------------------------ liveness
 
@@ -414,6 +442,9 @@ class Worker:
         await self._share()
 
     async def unregister(self) -> None:
+        """Leave: rows claimed ahead go back to the queue, then the worker's entry goes."""
+        await self._drop_prefetched()
+        await self._release()
         with contextlib.suppress(Exception):
             async with self.db.session() as session:
                 await session.execute(delete(DeliveryWorker).where(DeliveryWorker.id == self.id))

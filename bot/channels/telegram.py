@@ -34,9 +34,12 @@ log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 
 
+PLATFORM_PER_SECOND = 30  # what Telegram takes from one bot in any second ("about 30")
+
+
 def telegram_limiter(settings: Settings) -> LaneLimiter:
     return LaneLimiter(ChannelLimits(settings.telegram_rate_per_second,
-                                     settings.telegram_chat_interval_seconds))
+                                     settings.telegram_chat_interval_seconds, PLATFORM_PER_SECOND))
 
 
 def to_incoming(update: Update) -> Incoming | None:

@@ -132,9 +132,12 @@ class _Calls:
         retries = 0
         while True:
             hook, self.before_send = self.before_send, None
-            await limiter.acquire(self.lane, str(self.chat_id), prepare=hook)
+            send = await limiter.acquire(self.lane, str(self.chat_id), prepare=hook)
             try:
-                result = await request()
+                try:
+                    result = await request()
+                finally:
+                    send.answered()
                 self.delivered += 1
                 return result
             except RetryAfter as exc:
