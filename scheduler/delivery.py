@@ -5,13 +5,14 @@ Exactly once, and what it costs. A row moves
     pending → claimed → sending → sent | failed | unreachable | pending (retry)
   * claimed: in this worker's batch, nothing sent. If the worker dies, the row goes back to
     pending (another worker may send it: nobody has).
-  * sending: committed to the database after the rate limiter admitted the message and
-    immediately before the platform call (the sender's `before_send` hook). If the worker
-    dies now, nobody knows whether the platform took the message, so the row becomes
+  * sending: committed to the database before the platform call (the sender's
+    `before_send` hook), when the message is next in line at the rate limiter: its slot
+    comes after the commit, so a slow commit does not bunch sends. If the worker dies
+    now, nobody knows whether the platform took the message, so the row becomes
     `uncertain` and is NEVER sent again automatically: at most once for the rows in flight
-    at the moment of a crash (at most `delivery_concurrency` rows), exactly once for all
-    others. An operator who prefers at-least-once for those few can resend them
-    (`cchc-bot campaign resend-uncertain`).
+    at the moment of a crash (at most `delivery_concurrency` rows: those in flight and the
+    two waiting for their slot), exactly once for all others. An operator who prefers
+    at-least-once for those few can resend them (`cchc-bot campaign resend-uncertain`).
   * every update after the claim is fenced by `worker = me` and the expected status, so a
     worker presumed dead (its rows handed on) cannot send or record them afterwards.
 Retries happen only with evidence that nothing was delivered: a 429, a connection that
@@ -39,7 +40,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 
 from bot.channels.base import (
     ChannelUnavailable,
@@ -150,6 +151,7 @@ class Worker:
         self._marks = _MarkQueue(self)
         self._results: list[tuple[Claimed, Outcome]] = []
         self._flush_lock = asyncio.Lock()
+        self._prefetch: asyncio.Task | None = None  # the next batch, claimed ahead
         self.sent = 0  # this worker's successful sends, for benchmarks and logs
 
     # ------------------------------------------------------------------ the loop
@@ -175,26 +177,53 @@ class Worker:
             with contextlib.suppress(asyncio.CancelledError):
                 await beat
             await self._flush()
-            await self._release()
             await self.unregister()
             log.info("delivery worker stopped", extra={"worker": self.id, "sent": self.sent})
 
     async def run_once(self) -> int:
-        """Claim one batch and deliver it; returns how many rows it handled."""
-        rows = await self.claim()
-        if not rows:
+        """Deliver one batch (claimed now, or ahead by the previous call); returns how many
+        rows it handled. Near the end of the batch the next one is claimed in the
+        background, so sending does not stop at every batch boundary for the claim."""
+        claimed = await self._prefetched() or await self.claim()
+        if not claimed:
             return 0
-        rows = await self._screen(rows)
+        # Screened now, after the previous batch's results are written (the frequency cap
+        # counts them).
+        rows = await self._screen(claimed)
         gate = asyncio.Semaphore(self.concurrency)
+        waiting = len(rows)
 
         async def one(row: Claimed) -> None:
+            nonlocal waiting
             async with gate:
+                waiting -= 1
+                if waiting == 2 * self.concurrency:
+                    self._prefetch = asyncio.get_running_loop().create_task(self.claim())
                 await self._deliver(row)
 
         await asyncio.gather(*(one(row) for row in rows))
         await self._flush()
-        await self._release()
+        await self._release([row.id for row in claimed])
         return len(rows) or 1
+
+    async def _prefetched(self) -> list[Claimed] | None:
+        """The batch claimed ahead, if any."""
+        task, self._prefetch = self._prefetch, None
+        if task is None:
+            return None
+        try:
+            return await task
+        except Exception:
+            log.exception("claiming the next batch failed", extra={"worker": self.id})
+            return None
+
+    async def _drop_prefetched(self) -> None:
+        """Stop claiming ahead; rows already claimed ahead are released with the rest."""
+        task, self._prefetch = self._prefetch, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
 
     # ------------------------------------------------------------------ claiming
 
@@ -411,17 +440,10 @@ class Worker:
 
     async def _mark(self, ids: list[int]) -> set[int]:
         """Durably mark rows "sending"; only rows still claimed by this worker, of a
-        broadcast still sending, are marked."""
-        active = select(Broadcast.id).where(Broadcast.status == BroadcastStatus.SENDING)
-        statement = (update(OutboxMessage)
-                     .where(OutboxMessage.id.in_(ids), OutboxMessage.status == S.CLAIMED,
-                            OutboxMessage.worker == self.id, OutboxMessage.broadcast_id.in_(active))
-                     .values(status=S.SENDING, attempts=OutboxMessage.attempts + 1)
-                     .returning(OutboxMessage.id))
-        async with self.db.session() as session:
-            marked = set((await session.execute(statement)).scalars())
-            await session.commit()
-        return marked
+        broadcast still sending, are marked. (Core on a connection, with one statement
+        built once: this runs in front of every send.)"""
+        async with self.db.engine.begin() as conn:
+            return set((await conn.execute(_MARK, {"ids": ids, "me": self.id})).scalars())
 
     # ------------------------------------------------------------------ recording
 
@@ -443,16 +465,19 @@ class Worker:
                 log.exception("could not record delivery results", extra={"rows": len(results)})
 
     async def _write(self, results: list[tuple[Claimed, Outcome]]) -> None:
+        """One transaction for a batch of results: one UPDATE per kind of outcome, one
+        multi-row INSERT of their engagement events (Core: no ORM work per row)."""
         now = utcnow()
         mine = (OutboxMessage.worker == self.id,
                 OutboxMessage.status.in_([S.CLAIMED, S.SENDING, S.UNCERTAIN]))
         final: dict[tuple[str, str | None], list[int]] = defaultdict(list)
         salt = self.settings.pseudonym_salt
         event_rows = []
-        async with self.db.session() as session:
+        unreachable: dict[int, str | None] = {}
+        async with self.db.engine.begin() as conn:
             for row, outcome in results:
                 if outcome.status == S.PENDING:
-                    await session.execute(
+                    await conn.execute(
                         update(OutboxMessage).where(OutboxMessage.id == row.id, *mine)
                         .values(status=S.PENDING, worker=None, not_before=outcome.retry_at or now,
                                 attempts=outcome.attempts if outcome.attempts is not None
@@ -460,7 +485,7 @@ class Worker:
                     continue
                 final[(outcome.status, outcome.detail)].append(row.id)
                 if outcome.status == S.UNREACHABLE:
-                    await self._unreachable(session, row.user_id, outcome.detail, now)
+                    unreachable[row.user_id] = outcome.detail
                 kind = {S.SENT: EventKind.BROADCAST_DELIVERED, S.ARTICLE: EventKind.BROADCAST_DELIVERED,
                         S.UNREACHABLE: EventKind.BROADCAST_FAILED, S.FAILED: EventKind.BROADCAST_FAILED,
                         S.UNCERTAIN: EventKind.BROADCAST_FAILED, S.NO_WINDOW: EventKind.BROADCAST_FAILED,
@@ -475,32 +500,31 @@ class Worker:
                         "outcome": None if outcome.status == S.SENT else _event_outcome(outcome),
                     })
             for (status, detail), ids in final.items():
-                await session.execute(
+                await conn.execute(
                     update(OutboxMessage).where(OutboxMessage.id.in_(ids), *mine)
                     .values(status=status, sent_at=now, detail=detail))
+            for user_id, reason in unreachable.items():
+                await self._unreachable(conn, user_id, reason, now)
             if event_rows:
-                await session.execute(insert(EngagementEvent), event_rows)
-            await session.commit()
+                await conn.execute(insert(EngagementEvent), event_rows)
 
     @staticmethod
-    async def _unreachable(session, user_id: int, reason: str | None, now: datetime) -> None:
-        status = await session.get(RecipientStatus, user_id)
-        if status is None:
-            session.add(RecipientStatus(user_id=user_id, unreachable_since=now,
-                                        unreachable_reason=(reason or "")[:80]))
-        else:
-            status.unreachable_since, status.unreachable_reason = now, (reason or "")[:80]
-        await session.flush()
+    async def _unreachable(conn, user_id: int, reason: str | None, now: datetime) -> None:
+        values = {"unreachable_since": now, "unreachable_reason": (reason or "")[:80]}
+        changed = await conn.execute(
+            update(RecipientStatus).where(RecipientStatus.user_id == user_id).values(**values))
+        if not changed.rowcount:
+            await conn.execute(insert(RecipientStatus).values(user_id=user_id, **values))
 
-    async def _release(self) -> None:
-        """Rows still claimed by this worker and not sent go back to the queue."""
+    async def _release(self, ids: list[int] | None = None) -> None:
+        """Rows still claimed by this worker and not sent (of batch `ids`, or all) go back
+        to the queue."""
+        where = [OutboxMessage.worker == self.id, OutboxMessage.status == S.CLAIMED]
+        if ids is not None:
+            where.append(OutboxMessage.id.in_(ids))
         with contextlib.suppress(Exception):
-            async with self.db.session() as session:
-                await session.execute(
-                    update(OutboxMessage)
-                    .where(OutboxMessage.worker == self.id, OutboxMessage.status == S.CLAIMED)
-                    .values(status=S.PENDING, worker=None))
-                await session.commit()
+            async with self.db.engine.begin() as conn:
+                await conn.execute(update(OutboxMessage).where(*where).values(status=S.PENDING, worker=None))
 
     # ------------------------------------------------------------------ liveness
 
@@ -513,6 +537,9 @@ class Worker:
         await self._share()
 
     async def unregister(self) -> None:
+        """Leave: rows claimed ahead go back to the queue, then the worker's entry goes."""
+        await self._drop_prefetched()
+        await self._release()
         with contextlib.suppress(Exception):
             async with self.db.session() as session:
                 await session.execute(delete(DeliveryWorker).where(DeliveryWorker.id == self.id))
@@ -545,6 +572,16 @@ class Worker:
             limiter = getattr(sender, "limiter", None)
             if limiter is not None:
                 limiter.share(max(1, int(live)))
+
+
+# The "sending" mark, built once (it runs in front of every send).
+_MARK = (update(OutboxMessage)
+         .where(OutboxMessage.id.in_(bindparam("ids", expanding=True)),
+                OutboxMessage.status == S.CLAIMED, OutboxMessage.worker == bindparam("me"),
+                OutboxMessage.broadcast_id.in_(
+                    select(Broadcast.id).where(Broadcast.status == BroadcastStatus.SENDING)))
+         .values(status=S.SENDING, attempts=OutboxMessage.attempts + 1)
+         .returning(OutboxMessage.id))
 
 
 def _event_outcome(outcome: Outcome) -> str:

@@ -44,15 +44,15 @@ async def build(services: Services) -> tuple[dict[str, Sender], Callable]:
     closers = []
     if settings.telegram_bot_token:
         from telegram import Bot
-        from telegram.request import HTTPXRequest
 
         from bot.channels.refs import DatabaseRefs
         from bot.channels.telegram import telegram_limiter
+        from bot.channels.telegram_http import AiohttpRequest
         from bot.channels.telegram_send import TelegramSender
 
         bot = Bot(settings.telegram_bot_token, base_url=settings.telegram_api_base_url,
                   base_file_url=settings.telegram_api_base_file_url,
-                  request=HTTPXRequest(connection_pool_size=settings.delivery_concurrency + 4))
+                  request=AiohttpRequest(connection_pool_size=settings.delivery_concurrency + 4))
         await bot.initialize()
         senders["telegram"] = TelegramSender(bot, telegram_limiter(settings), DatabaseRefs(db))
         closers.append(bot.shutdown)

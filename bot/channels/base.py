@@ -4,9 +4,10 @@ broadcasts): `send(user_id, replies)`, with platform failures turned into these 
 Broadcast delivery (scheduler/delivery.py) relies on two more things from a sender:
   * `lane`: "reply" for answers to someone in a conversation, "broadcast" for campaign
     pushes; the sender paces both through its channel's `LaneLimiter`, replies first.
-  * `before_send`: awaited once, after the rate limiter admitted the message and right
-    before the first platform call. The outbox marks the row "sending" there, durably, so
-    a crash can never lead to a second send. If it raises, nothing is sent.
+  * `before_send`: awaited once before the first platform call, when the message is next
+    in line at the rate limiter (its slot follows; see `LaneLimiter.acquire`). The outbox
+    marks the row "sending" there, durably, so a crash can never lead to a second send.
+    If it raises, nothing is sent.
 And on the errors: `RateLimited` and a transient `DeliveryError` promise the platform did
 NOT take the message (safe to retry); `Uncertain` says it may have (never retried)."""
 

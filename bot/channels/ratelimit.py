@@ -8,27 +8,60 @@ This replaces python-telegram-bot's `AIORateLimiter` on purpose: that limiter pa
 request of the bot while any one of them waits out a 429, which would freeze replies to
 citizens behind a broadcast's retry-after.
 
-Pacing is a GCRA (a token bucket without burst): the next message may leave one interval
-after the previous one. Each chat also gets at most one message per `chat_interval`."""
+Pacing is a GCRA (a token bucket without burst): messages leave one interval apart, on a
+fixed cadence; a wake-up up to one interval late is made up, so timer and loop jitter do
+not eat into the rate. Whatever the sender must do before a send (the outbox's durable
+"sending" mark) is done before the slot, never between the slot and the request.
+
+The platform counts differently: Telegram takes about 30 messages in any one second, as
+they reach it. Paced at 29/s, 31 messages span 1.03 s, so a message held up ~35 ms on the
+way (a busy machine, a slow hop) is enough for the platform to see 31 in one second and
+answer 429, whose retry-after then costs a whole second. So when `ChannelLimits.platform
+_per_second` is set, the limiter also keeps the platform's own count: the message
+`platform_per_second` sends after another leaves only one second after that other one was
+ANSWERED. An answer proves the platform had counted the message by then, so no second, as
+the platform sees it, can hold more than its limit, however the messages were delayed on
+the way; at an even pace the answers come back long before that matters, and the rule
+costs nothing. Each chat also gets at most one message per `chat_interval`."""
 
 from __future__ import annotations
 
 import asyncio
+from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal
 
 Lane = Literal["reply", "broadcast"]
 REPLY: Lane = "reply"
 BROADCAST: Lane = "broadcast"
+Prepare = Callable[[], Awaitable[None]]
 
-CATCH_UP = 0.003  # seconds of a late wake-up the broadcast lane may make up
+PREPARED_AHEAD = 2  # broadcast messages prepared (marked) before their slot: at the gate and next
+WINDOW = 1.0  # seconds: the platform counts sends per second
+IN_FLIGHT_MAX = 30.0  # seconds: a send unanswered this long no longer holds the window up
 _PRUNE_AT = 5000  # per-chat entries kept before expired ones are dropped (memory stays flat)
 
 
 @dataclass(frozen=True)
 class ChannelLimits:
-    per_second: float  # messages a second for the whole bot; 0 = unlimited
+    per_second: float  # our pace: messages a second for the whole bot; 0 = unlimited
     chat_interval: float = 0.0  # seconds between two messages to one chat; 0 = none
+    platform_per_second: int = 0  # the platform's own limit, kept as it counts (0 = not kept)
+
+
+class Send:
+    """One admitted send; `answered()` when the platform's answer (or error) is back."""
+
+    __slots__ = ("at", "answered_at")
+
+    def __init__(self, at: float) -> None:
+        self.at = at
+        self.answered_at: float | None = None
+
+    def answered(self) -> None:
+        if self.answered_at is None:
+            self.answered_at = asyncio.get_running_loop().time()
 
 
 class LaneLimiter:
@@ -40,6 +73,10 @@ class LaneLimiter:
         self._chat_next: dict[str, float] = {}
         self._paused_until: dict[str, float] = {REPLY: 0.0, BROADCAST: 0.0}
         self._broadcast_turn = asyncio.Lock()  # broadcast senders queue here, one at the gate
+        self._preparing = asyncio.Semaphore(PREPARED_AHEAD)
+        self._window_cap = limits.platform_per_second
+        self._sends: deque[Send] = deque()  # the last `_window_cap` sends, oldest first
+        self._replies_at_window = 0
 
     @property
     def per_second(self) -> float:
@@ -54,6 +91,8 @@ class LaneLimiter:
         same channel split its platform limit between them."""
         if self.limits.per_second:
             self.set_rate(self.limits.per_second / max(1, workers))
+        if self.limits.platform_per_second:
+            self._window_cap = max(1, self.limits.platform_per_second // max(1, workers))
 
     def pause(self, lane: Lane, seconds: float) -> None:
         """Hold `lane` for `seconds` (a 429's retry-after); the other lane is not held."""
@@ -63,14 +102,70 @@ class LaneLimiter:
     def paused_for(self, lane: Lane) -> float:
         return max(0.0, self._paused_until[lane] - asyncio.get_running_loop().time())
 
-    async def acquire(self, lane: Lane, chat_id: str) -> None:
-        """Wait until a message to `chat_id` may leave on `lane`."""
+    async def acquire(self, lane: Lane, chat_id: str, prepare: Prepare | None = None) -> Send:
+        """Wait until a message to `chat_id` may leave on `lane`; call `answered()` on the
+        returned `Send` when the platform's answer is back.
+
+        `prepare` (the outbox's durable "sending" mark) is awaited once the message is next
+        in line, BEFORE its slot: the slot is then kept however long `prepare` took, so the
+        send leaves on the cadence instead of a commit's latency later."""
         await self._chat_turn(chat_id)
         if lane == REPLY:
+            if prepare is not None:
+                await prepare()
             await self._reply_slot()
-        else:
+            return await self._window_turn(REPLY)
+        if not self._interval:  # unlimited: nothing to queue for
+            await self._pause_over(BROADCAST)
+            if prepare is not None:
+                await prepare()
+            return Send(asyncio.get_running_loop().time())
+        # The message after the one at the gate prepares meanwhile: a commit that takes
+        # longer than one interval still does not cost a slot.
+        async with self._preparing:
+            await self._pause_over(BROADCAST)  # a row is not marked to wait out a 429
+            if prepare is not None:
+                await prepare()
             async with self._broadcast_turn:
                 await self._broadcast_slot()
+                return await self._window_turn(BROADCAST)
+
+    async def _window_turn(self, lane: Lane) -> Send:
+        """Hold the send while the platform may still count `_window_cap` sends in the
+        second before it (see the module's doc); replies waiting here go first."""
+        loop = asyncio.get_running_loop()
+        cap = self._window_cap if self._interval else 0
+        if lane == REPLY:
+            self._replies_at_window += 1
+        try:
+            while cap and len(self._sends) >= cap:
+                now = loop.time()
+                oldest = self._sends[-cap]
+                if oldest.answered_at is not None:
+                    wait = oldest.answered_at + WINDOW - now
+                elif now - oldest.at > IN_FLIGHT_MAX:
+                    wait = 0.0
+                else:
+                    wait = min(self._interval, 0.005)  # still on its way: look again soon
+                if lane == BROADCAST and self._replies_at_window:
+                    wait = max(wait, 0.001)
+                if wait <= 0:
+                    break
+                await asyncio.sleep(wait)
+        finally:
+            if lane == REPLY:
+                self._replies_at_window -= 1
+        send = Send(loop.time())
+        if cap:
+            self._sends.append(send)
+            while len(self._sends) > cap:
+                self._sends.popleft()
+        return send
+
+    async def _pause_over(self, lane: Lane) -> None:
+        loop = asyncio.get_running_loop()
+        while (wait := self._paused_until[lane] - loop.time()) > 0:  # noqa: ASYNC110 (a deadline)
+            await asyncio.sleep(wait)
 
     async def _chat_turn(self, chat_id: str) -> None:
         if not self.chat_interval:
@@ -85,9 +180,8 @@ class LaneLimiter:
 
     async def _reply_slot(self) -> None:
         """A reply reserves the next slot at once: it waits behind other replies only."""
+        await self._pause_over(REPLY)
         loop = asyncio.get_running_loop()
-        while (wait := self._paused_until[REPLY] - loop.time()) > 0:  # noqa: ASYNC110 (a deadline)
-            await asyncio.sleep(wait)
         now = loop.time()
         at = max(self._tat, now)
         self._tat = at + self._interval
@@ -104,9 +198,9 @@ class LaneLimiter:
             if wait > 0:
                 await asyncio.sleep(wait)
                 continue  # a reply may have taken the slot meanwhile
-            # Keep the cadence when the wake-up came a few milliseconds late (timer and loop
-            # jitter) instead of losing that on every message; never more, or sends bunch
-            # up and the platform's one-second window answers 429.
-            base = self._tat if now - self._tat < min(self._interval, CATCH_UP) else now
+            # Keep the cadence when the wake-up came late by up to one interval (timer and
+            # loop jitter) instead of losing that on every message; the platform's count
+            # is kept by `_window_turn`.
+            base = self._tat if now - self._tat < self._interval else now
             self._tat = base + self._interval
             return

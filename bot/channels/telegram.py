@@ -23,6 +23,7 @@ from telegram.ext import (
 from bot.channels.base import DeliveryError, Unreachable
 from bot.channels.ratelimit import REPLY, ChannelLimits, Lane, LaneLimiter
 from bot.channels.refs import MessageRefs
+from bot.channels.telegram_http import AiohttpRequest
 from bot.channels.telegram_send import TelegramSender, keyboard  # noqa: F401  (keyboard: re-export)
 from bot.config import Settings
 from bot.core.conversation import Conversation
@@ -33,9 +34,12 @@ log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 
 
+PLATFORM_PER_SECOND = 30  # what Telegram takes from one bot in any second ("about 30")
+
+
 def telegram_limiter(settings: Settings) -> LaneLimiter:
     return LaneLimiter(ChannelLimits(settings.telegram_rate_per_second,
-                                     settings.telegram_chat_interval_seconds))
+                                     settings.telegram_chat_interval_seconds, PLATFORM_PER_SECOND))
 
 
 def to_incoming(update: Update) -> Incoming | None:
@@ -97,6 +101,9 @@ class TelegramChannel:
             .base_url(settings.telegram_api_base_url)
             .base_file_url(settings.telegram_api_base_file_url)
             .concurrent_updates(32)
+            # aiohttp under PTB, as in push-only workers (see telegram_http)
+            .request(AiohttpRequest(connection_pool_size=256))
+            .get_updates_request(AiohttpRequest(connection_pool_size=1))
         )
         if self.webhook_url:
             builder = builder.updater(None)

@@ -34,6 +34,7 @@ from bot.channels.quiz import Text, reply_text
 from bot.channels.ratelimit import BROADCAST, REPLY, ChannelLimits, Lane, LaneLimiter
 from bot.channels.refs import MemoryRefs, MessageRefs
 from bot.channels.split import split_text
+from bot.channels.telegram_http import sent_nothing
 from bot.core.types import Reply
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,8 @@ TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 REPLY_429_RETRIES = 3  # a reply is retried after a 429 (it was not delivered), this often
 MAX_RETRY_WAIT = 60.0
-# httpx errors raised before the request left: the platform cannot have seen it.
+# httpx errors raised before the request left (PTB's default request; ours on aiohttp
+# says so with `sent_nothing`): the platform cannot have seen it.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
 
 
@@ -145,12 +147,13 @@ class _Calls:
         limiter = self.sender.limiter
         retries = 0
         while True:
-            await limiter.acquire(self.lane, str(self.chat_id))
-            if self.before_send is not None:
-                hook, self.before_send = self.before_send, None
-                await hook()
+            hook, self.before_send = self.before_send, None
+            send = await limiter.acquire(self.lane, str(self.chat_id), prepare=hook)
             try:
-                result = await request()
+                try:
+                    result = await request()
+                finally:
+                    send.answered()
                 self.delivered += 1
                 return result
             except RetryAfter as exc:
@@ -188,7 +191,8 @@ def translate(exc: TelegramError) -> DeliveryError:
         return Rejected(text)
     if isinstance(exc, TimedOut | NetworkError):
         cause = exc.__cause__
-        if isinstance(cause, _NOT_SENT) or (isinstance(exc, TimedOut) and "Pool timeout" in text):
+        if sent_nothing(exc) or isinstance(cause, _NOT_SENT) \
+                or (isinstance(exc, TimedOut) and "Pool timeout" in text):
             return DeliveryError(text)  # never left this machine: retry
         if cause is None and isinstance(exc, NetworkError) and not isinstance(exc, TimedOut):
             return DeliveryError(text)  # an HTTP 5xx answer: Telegram did not process it

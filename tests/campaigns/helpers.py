@@ -7,9 +7,9 @@ from collections import Counter
 
 from sqlalchemy import insert, select
 from telegram import Bot
-from telegram.request import HTTPXRequest
 
 from bot.channels.ratelimit import ChannelLimits, LaneLimiter
+from bot.channels.telegram_http import AiohttpRequest
 from bot.channels.telegram_send import TelegramSender
 from bot.db.base import utcnow
 from bot.db.models import Subscription, User
@@ -44,7 +44,7 @@ async def seed_subscribers(db, n: int, *, channel: str = "telegram", start: int 
 
 async def telegram_sender(fake, *, rate: float = 0.0, chat_interval: float = 0.0) -> TelegramSender:
     bot = Bot(fake.token, base_url=fake.base_url, base_file_url=fake.base_file_url,
-              request=HTTPXRequest(connection_pool_size=64))
+              request=AiohttpRequest(connection_pool_size=64))
     await bot.initialize()
     return TelegramSender(bot, LaneLimiter(ChannelLimits(rate, chat_interval)))
 

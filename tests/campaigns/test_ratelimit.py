@@ -67,3 +67,45 @@ async def test_share_splits_the_budget_between_workers():
     assert round(limiter.per_second, 6) == 10
     limiter.share(1)
     assert round(limiter.per_second, 6) == 30
+
+
+async def test_a_slow_prepare_does_not_bunch_or_slow_the_cadence():
+    """The outbox's mark runs before the slot: commits of 5 or 70 ms at a 50 ms pace still
+    leave the messages 50 ms apart."""
+    limiter = LaneLimiter(ChannelLimits(per_second=20))
+    left: list[float] = []
+
+    async def broadcast(i: int) -> None:
+        async def prepare() -> None:
+            await asyncio.sleep(0.07 if i % 2 else 0.005)
+
+        await limiter.acquire(BROADCAST, str(i), prepare=prepare)
+        left.append(now())
+
+    start = now()
+    await asyncio.gather(*(broadcast(i) for i in range(11)))
+    gaps = [b - a for a, b in zip(left, left[1:], strict=False)]
+    assert min(gaps) >= 0.045  # never two at once
+    assert left[-1] - start < 0.07 + 10 * 0.05 + 0.08  # no slot lost to the commits
+
+
+async def test_the_platform_count_waits_for_a_send_answered_late():
+    """At most `platform_per_second` sends in any second as the platform counts them: the
+    next waits one second after the answer of the send that many before it."""
+    limiter = LaneLimiter(ChannelLimits(per_second=50, platform_per_second=5))
+    start = now()
+    first = await limiter.acquire(BROADCAST, "0")
+    for i in range(1, 5):
+        (await limiter.acquire(BROADCAST, str(i))).answered()
+    await asyncio.sleep(0.25 - (now() - start))
+    first.answered()  # its answer came back late: the platform may have counted it late
+    await limiter.acquire(BROADCAST, "5")
+    assert 1.24 <= now() - start < 1.4
+
+
+async def test_the_platform_count_costs_nothing_at_an_even_pace():
+    limiter = LaneLimiter(ChannelLimits(per_second=29, platform_per_second=30))
+    start = now()
+    for i in range(41):
+        (await limiter.acquire(BROADCAST if i % 3 else REPLY, str(i))).answered()
+    assert 40 / 29 - 0.02 <= now() - start < 40 / 29 + 0.1
