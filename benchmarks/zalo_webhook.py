@@ -52,6 +52,7 @@ async def main(users: int, database_url: str) -> None:
         zalo_refresh_token=refresh,
         zalo_api_base_url=fake.base_url,
         zalo_oauth_base_url=fake.base_url,
+        zalo_rate_per_second=0,  # the bot's own speed, not the pace it keeps for a real OA
         log_level="WARNING",
     )
     await asyncio.to_thread(migrate.upgrade, database_url)

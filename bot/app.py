@@ -9,7 +9,7 @@ import signal
 
 from aiohttp import web
 
-from bot.channels.webchat import WebChat
+from bot.channels.webchat import WebChat, WebInbox
 from bot.config import Settings
 from bot.content.watch import ContentWatcher
 from bot.core.conversation import Conversation
@@ -17,6 +17,7 @@ from bot.core.features import build_router
 from bot.core.services import ContentStore, Services
 from bot.db import migrate
 from bot.db.session import Database
+from bot.feedback.delivery import FeedbackWorker
 from bot.web import health
 
 log = logging.getLogger(__name__)
@@ -35,15 +36,21 @@ class BotApp:
         self.conversation = Conversation(services)
         self.web = web.Application(client_max_size=1024 * 1024)
         self.channels: dict[str, object] = {}
-        WebChat(self.conversation).install(self.web)
+        inbox = WebInbox(services.db)
+        services.senders["web"] = inbox
+        WebChat(self.conversation, inbox).install(self.web)
         settings = services.settings
         if settings.telegram_bot_token:
+            from bot.channels.refs import DatabaseRefs
             from bot.channels.telegram import TelegramChannel
+            from bot.channels.telegram_desk import TelegramStaffDesk
 
-            self.telegram = TelegramChannel(settings, self.conversation)
+            self.telegram = TelegramChannel(settings, self.conversation, DatabaseRefs(services.db))
             self.telegram.install(self.web)
             self.channels["telegram"] = self.telegram
             services.senders["telegram"] = self.telegram
+            if settings.feedback_staff_chat_id:
+                services.staff_desk = TelegramStaffDesk(self.telegram, settings.feedback_staff_chat_id)
         if settings.zalo_enabled:
             from bot.channels.zalo import ZaloChannel
 
@@ -52,8 +59,14 @@ class BotApp:
             self.channels["zalo"] = self.zalo
             services.senders["zalo"] = self.zalo.sender
         health.install(self.web, services.db, self.channel_status, self.content_status)
+        self.feedback_worker = FeedbackWorker(services)
         self._runner: web.AppRunner | None = None
         self._watch: asyncio.Task | None = None
+        self.campaigns = None
+        if settings.scheduler_embedded:
+            from scheduler.service import Embedded
+
+            self.campaigns = Embedded(services)
 
     def channel_status(self) -> dict[str, str]:
         status = {"web": "ok"}  # answering this request proves it
@@ -72,12 +85,18 @@ class BotApp:
         await web.TCPSite(self._runner, host, port).start()
         for channel in self.channels.values():
             await channel.start()
+        self.feedback_worker.start()
         poll = self.services.settings.content_poll_seconds
         if poll > 0:
             self._watch = asyncio.create_task(ContentWatcher(self.services.content, poll).run())
+        if self.campaigns:
+            await self.campaigns.start()
         log.info("bot started", extra={"url": f"http://{host}:{port}/", "channels": list(self.channel_status())})
 
     async def stop(self) -> None:
+        if self.campaigns:
+            await self.campaigns.stop()  # sends in flight finish and are recorded
+        await self.feedback_worker.stop()
         if self._watch:
             self._watch.cancel()
             self._watch = None

@@ -83,7 +83,7 @@ def cmd_content_validate(args) -> int:
         f"{sum(len(t.messages) for t in pack.topics)} tin, {len(pack.units)} đơn vị, "
         f"{len(pack.hotlines)} đường dây nóng, {len(pack.faq)} câu hỏi, {len(pack.guides)} hướng dẫn, "
         f"{len(pack.banks)} ngân hàng câu hỏi thi ({sum(len(b.questions) for b in pack.banks)} câu), "
-        f"{len(pack.contests)} cuộc thi."
+        f"{len(pack.contests)} cuộc thi, {len(pack.campaigns)} chiến dịch trong lịch."
     )
     if loaded.operator_fields:
         print(f"Các trường người vận hành cần điền ({len(loaded.operator_fields)}):")
@@ -230,6 +230,75 @@ def cmd_report_bench(args) -> int:
         for key, seconds in t.reports:
             print(f"  báo cáo {key} (kèm kỳ trước, .docx + .xlsx + biểu đồ): {seconds:.2f} s")
     return 0
+
+
+def cmd_feedback(args) -> int:
+    from bot.core.services import ContentStore
+    from bot.db import migrate
+    from bot.db.session import Database
+    from bot.feedback import codes, tickets, views
+
+    settings = _settings(args)
+    migrate.upgrade(settings.database_url)
+    content = ContentStore(settings.content_dir)
+
+    async def main() -> int:
+        db = Database(settings.database_url)
+        try:
+            async with db.session() as session:
+                if args.action == "list":
+                    found = await (tickets.all_tickets(session) if args.all else tickets.open_tickets(session, 500))
+                    for t in found:
+                        print("\t".join([t.code, views.status(content, t), views.category(content, t.category),
+                                         views.when(t.created_at), views.place(content, t.unit_id, t.place)]))
+                    return 0
+                code = codes.find_code(args.code)
+                ticket = await tickets.by_code(session, code) if code else None
+                if ticket is None:
+                    print(f"Không tìm thấy phản ánh {args.code}.", file=sys.stderr)
+                    return 1
+                if args.action == "answer":
+                    text = " ".join(args.text).strip()
+                    notice = content.text("fb_notice_answer", code=ticket.code, text=text)
+                    outcome = await tickets.answer(session, ticket, None, notice)
+                else:
+                    notice = content.text("fb_notice_resolved", code=ticket.code)
+                    outcome = await tickets.resolve(session, ticket, None, notice)
+                await session.commit()
+                messages = {
+                    "done": f"Đã ghi nhận cho {ticket.code}; trợ lý đang chạy sẽ gửi đến người phản ánh.",
+                    "already": f"{ticket.code} đã được giải quyết trước đó.",
+                    "erased": f"Người gửi {ticket.code} đã yêu cầu xoá dữ liệu; không thể gửi trả lời.",
+                }
+                print(messages[outcome.value] if outcome.value in messages else outcome.value)
+                return 0 if outcome.value == "done" else 1
+        finally:
+            await db.dispose()
+
+    return asyncio.run(main())
+
+
+def cmd_campaign(args) -> int:
+    from bot.app import build_services
+    from bot.db import migrate
+
+    settings = _settings(args)
+    if args.action == "bench":
+        from scheduler import bench
+
+        return bench.main(args, settings)
+    migrate.upgrade(settings.database_url)
+
+    async def main() -> int:
+        from scheduler import cli_ops
+
+        services = build_services(settings)
+        try:
+            return await cli_ops.run(services, args)
+        finally:
+            await services.db.dispose()
+
+    return asyncio.run(main())
 
 
 def _served_version(url: str) -> str | None:
@@ -497,6 +566,61 @@ def cmd_zalo_token(args) -> int:
     return asyncio.run(main())
 
 
+def cmd_scheduler(args) -> int:
+    from scheduler.processes import run_process
+
+    settings = _settings(args)
+    return asyncio.run(run_process(settings, scheduler=True, workers=args.workers))
+
+
+def cmd_worker(args) -> int:
+    from scheduler.processes import run_process
+
+    settings = _settings(args)
+    return asyncio.run(run_process(settings, scheduler=False, workers=args.workers))
+
+
+def _campaign_parser(sub) -> None:
+    campaign = sub.add_parser("campaign", help="chiến dịch truyền thông: soạn, lên lịch, theo dõi")
+    actions = campaign.add_subparsers(dest="action", required=True)
+    create = actions.add_parser("create", help="tạo chiến dịch (mặc định: gửi ngay sau khi tạo)")
+    create.add_argument("--title", required=True, help="tiêu đề")
+    text = create.add_mutually_exclusive_group(required=True)
+    text.add_argument("--text", help="nội dung tin")
+    text.add_argument("--text-file", help="đọc nội dung từ tệp (UTF-8)")
+    create.add_argument("--image", help="ảnh kèm theo (địa chỉ http(s) hoặc mã tệp của kênh)")
+    create.add_argument("--link", help="đường dẫn cho nút «Xem chi tiết»")
+    create.add_argument("--link-label", help="nhãn nút đường dẫn")
+    create.add_argument("--audience", default="all",
+                        help="all | topic:<mã chủ đề> | units:<mã>,<mã> | channel:<kênh> (mặc định all)")
+    create.add_argument("--channel", help="chỉ gửi trên kênh này (telegram, zalo)")
+    when = create.add_mutually_exclusive_group()
+    when.add_argument("--at", help="thời điểm gửi, giờ Việt Nam: \"25/12/2026 08:00\"")
+    when.add_argument("--cron", help="lịch định kỳ, giờ Việt Nam: \"0 8 * * mon\"")
+    create.add_argument("--urgent", action="store_true", help="khẩn: gửi cả trong giờ yên tĩnh")
+    create.add_argument("--draft", action="store_true", help="chỉ lưu bản nháp, chưa lên lịch")
+    actions.add_parser("list", help="các chiến dịch gần đây")
+    for name, help_text in (("show", "tiến độ và số liệu"), ("preview", "xem trước như người nhận thấy"),
+                            ("confirm", "xác nhận bản nháp"), ("pause", "tạm dừng"), ("resume", "tiếp tục"),
+                            ("cancel", "hủy"),
+                            ("resend-uncertain", "gửi lại các tin chưa rõ đã tới chưa (có thể trùng)")):
+        action = actions.add_parser(name, help=help_text)
+        action.add_argument("id", type=int)
+    bench = actions.add_parser("bench", help="đo hiệu năng gửi với máy chủ Telegram giả lập")
+    bench.add_argument("--only", default="abcd", help="các phép đo: a, b, c, d (mặc định abcd)")
+    bench.add_argument("--recipients", type=int, default=100_000, help="số người nhận cho (c) và (d)")
+    bench.add_argument("--seconds", type=float, default=60.0, help="cửa sổ đo cho (b)")
+    bench.add_argument("--postgres", help="URL PostgreSQL để đo thêm trên PostgreSQL")
+    campaign.set_defaults(func=cmd_campaign)
+
+    sched = sub.add_parser("scheduler", help="chạy bộ lập lịch chiến dịch (một tiến trình cho cả hệ thống)")
+    sched.add_argument("--workers", type=int, default=1, help="số tiến trình gửi chạy kèm (mặc định 1)")
+    sched.set_defaults(func=cmd_scheduler)
+    worker = sub.add_parser("worker", help="chạy thêm tiến trình gửi tin (PostgreSQL)")
+    worker.add_argument("--workers", type=int, default=1, help="số bộ gửi trong tiến trình này")
+    worker.set_defaults(func=cmd_worker)
+
+
 def _contest_command(args, work) -> int:
     """Run `work(session, pack, contest, now)` for the contest named on the command line."""
     from bot.content.loader import ContentError, load
@@ -693,6 +817,17 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--no-postgres", action="store_true", help="không đo trên PostgreSQL")
     bench.set_defaults(func=cmd_report_bench)
 
+    feedback = sub.add_parser("feedback", help="phản ánh, kiến nghị của người dân").add_subparsers(
+        dest="action", required=True)
+    listing = feedback.add_parser("list", help="liệt kê phản ánh chưa giải quyết (mã, tình trạng, lĩnh vực…)")
+    listing.add_argument("--all", action="store_true", help="cả những phản ánh đã giải quyết")
+    answer = feedback.add_parser("answer", help="trả lời người phản ánh: feedback answer PA-2026-000001 nội dung")
+    answer.add_argument("code")
+    answer.add_argument("text", nargs="+")
+    resolve = feedback.add_parser("resolve", help="đánh dấu đã giải quyết và báo người phản ánh")
+    resolve.add_argument("code")
+    for p in (listing, answer, resolve):
+        p.set_defaults(func=cmd_feedback)
     zalo = sub.add_parser("zalo", help="kênh Zalo OA").add_subparsers(dest="action", required=True)
     token = zalo.add_parser("token", help="cặp token truy cập của OA").add_subparsers(
         dest="token_action", required=True)
@@ -703,7 +838,7 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_parser("refresh", help="làm mới access token ngay")
     for p in token.choices.values():
         p.set_defaults(func=cmd_zalo_token)
-
+    _campaign_parser(sub)
     contest = sub.add_parser("contest", help="cuộc thi trực tuyến").add_subparsers(dest="action", required=True)
     export = contest.add_parser("export", help="xuất kết quả ra tệp .xlsx cho Ban Tổ chức")
     export.add_argument("contest", help="mã cuộc thi")

@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     telegram_api_base_file_url: str = "https://api.telegram.org/file/bot"
 
+    # Feedback (phản ánh, kiến nghị): the Telegram group where staff receive new tickets
+    # (a negative chat id such as -1001234567890), and how many tickets one person may
+    # file a day.
+    feedback_staff_chat_id: str | None = None
+    feedback_daily_limit: int = Field(default=3, ge=1)
     # Zalo Official Account (see README "Connecting the Zalo OA"). The channel is on when
     # the app id, the app secret key and the OA secret key are set.
     zalo_app_id: str | None = None
@@ -46,10 +51,24 @@ class Settings(BaseSettings):
     zalo_token_refresh_margin: int = 1800  # refresh the access token this long before expiry
     zalo_reply_window_days: int = 7
     zalo_rate_limit_backoff: float = 60.0  # seconds to wait after Zalo's -32 rate limit
+    # Our pace for OA API messages, replies and broadcasts together, split between delivery
+    # workers (Zalo answers -32 past the OA's limit; lower this if that shows in the log).
+    zalo_rate_per_second: float = 10.0
     # Broadcast to followers outside the 7-day reply window: none, or an OA article broadcast.
     zalo_broadcast_fallback: Literal["none", "article"] = "none"
     zalo_article_cover_url: str | None = None
     zalo_broadcast_cities: str | None = None  # Zalo city codes, comma-separated (empty: all)
+    # Campaigns and broadcasts (see README "Campaigns and broadcasts").
+    scheduler_embedded: bool = True  # `cchc-bot run` also schedules and delivers broadcasts
+    telegram_rate_per_second: float = 29.0  # all workers together; Telegram allows about 30
+    telegram_chat_interval_seconds: float = 1.0  # Telegram: about one message a second per chat
+    quiet_hours: str = "21:00-07:00"  # Asia/Ho_Chi_Minh; no non-urgent pushes then ("" = none)
+    broadcast_max_per_day: int = 3  # per person, broadcasts in 24 hours (0 = no cap)
+    delivery_batch_size: int = 200  # outbox rows a worker claims at once
+    delivery_concurrency: int = 16  # sends a worker keeps in flight
+    delivery_max_attempts: int = 5  # transient failures before a row is given up
+    delivery_lease_seconds: float = 30.0  # a worker silent this long is dead: its rows recovered
+    delivery_poll_seconds: float = 1.0  # idle worker: how often to look for work
 
     # Secret mixed into the pseudonymous user key of engagement events.
     pseudonym_salt: str = "change-me"

@@ -55,3 +55,29 @@ def test_invite_code_from_cli_works_in_chat(cli, capsys):
     cli("chat", "--json", "--user", "new-admin", stdin=f"/kichhoat {code}\n/thongke\n")
     texts = [json.loads(line)["text"] for line in capsys.readouterr().out.splitlines()]
     assert "quản trị viên" in texts[0] and "Hôm nay" in texts[1]
+
+
+def test_feedback_list_answer_resolve(cli, capsys):
+    from bot.feedback.codes import VN
+
+    year = __import__("datetime").datetime.now(VN).year
+    script = "/phananh\n1\n" + "\n".join([
+        "Bộ phận một cửa xã",  # typed place
+        "Hồ sơ chứng thực của tôi bị trả lại mà không có phiếu hướng dẫn.", "1",  # text, then Xong
+        "2", "1",  # no contact, then send
+    ]) + "\n"
+    cli("chat", "--json", "--user", "citizen-cli", stdin=script)
+    assert f"PA-{year}-000001" in capsys.readouterr().out
+    assert cli("feedback", "list") == 0
+    line = capsys.readouterr().out.strip()
+    assert line.startswith(f"PA-{year}-000001\t") and "Bộ phận một cửa xã" in line
+    assert cli("feedback", "answer", f"pa-{year}-1", "Xã", "đã", "hướng", "dẫn", "lại.") == 0
+    assert cli("feedback", "resolve", f"PA-{year}-000001") == 0
+    assert cli("feedback", "resolve", f"PA-{year}-000001") == 1
+    assert cli("feedback", "answer", "PA-1999-000009", "x") == 1
+    capsys.readouterr()
+    assert cli("feedback", "list") == 0 and capsys.readouterr().out == ""
+    cli("feedback", "list", "--all")
+    assert "đã giải quyết xong" in capsys.readouterr().out
+    cli("chat", "--json", "--user", "citizen-cli", stdin=f"PA-{year}-000001\n")
+    assert "Xã đã hướng dẫn lại." in capsys.readouterr().out

@@ -87,6 +87,7 @@ async def test_guide_opens_from_menu(chat: Chat, content_store):
 
 async def test_hotline_never_shows_operator_markers(chat: Chat, content_store):
     await chat.press("hotline")
+    await chat.tap("Tất cả đường dây nóng")
     assert content_store.pack.hotlines[0].name in chat.text
     assert OPERATOR_FILL not in chat.text
 

@@ -67,3 +67,29 @@ async def test_healthz_reports_database_and_channels(client, content_store):
     body = await resp.json()
     assert body.pop("content") == {"version": content_store.version, "refused": []}
     assert body == {"status": "ok", "database": "ok", "channels": {"web": "ok"}}
+
+
+
+async def test_inbox_delivers_pushed_messages_in_order_once_per_cursor(client, services):
+    inbox = services.senders["web"]
+    from bot.core.types import Button, Reply
+
+    view = [[Button("Xem", payload="fbt:PA-2026-000001")]]
+    await inbox.send("browser-0001", [Reply("Trả lời phản ánh PA-2026-000001", buttons=view)])
+    await inbox.send("browser-0001", [Reply("Đã giải quyết xong")])
+    await inbox.send("browser-0002", [Reply("của người khác")])
+    resp = await client.get("/api/inbox", params={"session": "browser-0001", "after": "0"})
+    assert resp.status == 200
+    messages = (await resp.json())["messages"]
+    assert [m["replies"][0]["text"] for m in messages] == ["Trả lời phản ánh PA-2026-000001", "Đã giải quyết xong"]
+    assert messages[0]["replies"][0]["buttons"] == [[{"label": "Xem", "payload": "fbt:PA-2026-000001"}]]
+    later = await client.get("/api/inbox", params={"session": "browser-0001", "after": str(messages[-1]["id"])})
+    assert (await later.json())["messages"] == []
+    for bad in ({"session": "x", "after": "0"}, {"session": "browser-0001", "after": "-1"},
+                {"session": "browser-0001", "after": "9" * 40}, {}):
+        assert (await client.get("/api/inbox", params=bad)).status == 400
+
+
+async def test_page_polls_the_inbox(client):
+    html = await (await client.get("/")).text()
+    assert "api/inbox?session=" in html and "tel:" in html

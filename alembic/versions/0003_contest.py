@@ -1,7 +1,7 @@
 """contest: registrations, window overrides, quiz attempts, drawn questions and answers
 
 Revision ID: 0003
-Revises: 0007
+Revises: 0004
 Create Date: 2026-11-24
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0003'
-down_revision = '0007'
+down_revision = '0004'  # chained: 0001 → 0006 → 0008 → 0007 → 0005 → 0004 → 0003
 branch_labels = None
 depends_on = None
 

@@ -9,8 +9,8 @@ import logging
 from urllib.parse import urlsplit
 
 from aiohttp import web
-from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram import BotCommand, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -20,9 +20,10 @@ from telegram.ext import (
     filters,
 )
 
-from bot.channels.base import RateLimited, Rejected, Unreachable
-from bot.channels.quiz import reply_text
-from bot.channels.split import split_text
+from bot.channels.base import DeliveryError, Unreachable
+from bot.channels.ratelimit import REPLY, ChannelLimits, Lane, LaneLimiter
+from bot.channels.refs import MessageRefs
+from bot.channels.telegram_send import TelegramSender, keyboard  # noqa: F401  (keyboard: re-export)
 from bot.config import Settings
 from bot.core.conversation import Conversation
 from bot.core.types import Incoming, Reply
@@ -30,17 +31,33 @@ from bot.core.types import Incoming, Reply
 log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
-LIMIT = 4096
+
+
+def telegram_limiter(settings: Settings) -> LaneLimiter:
+    return LaneLimiter(ChannelLimits(settings.telegram_rate_per_second,
+                                     settings.telegram_chat_interval_seconds))
 
 
 def to_incoming(update: Update) -> Incoming | None:
-    """The neutral form of a Telegram update, or None for updates the bot ignores."""
+    """The neutral form of a Telegram update, or None for updates the bot ignores.
+
+    Private chats are conversations with a person. In groups (the staff group) the person
+    is the sender, `chat_id` the group, and only button taps and text count; a reply to
+    one of the bot's messages carries that message's text as `quoted`."""
     key = str(update.update_id)
-    if update.callback_query and update.callback_query.message:
-        chat = update.callback_query.message.chat
-        return Incoming.button(CHANNEL, str(chat.id), update.callback_query.data or "", update_key=key)
+    query = update.callback_query
+    if query and query.message:
+        chat = query.message.chat
+        if chat.type == "private":
+            return Incoming.button(CHANNEL, str(chat.id), query.data or "", update_key=key)
+        return Incoming.button(CHANNEL, str(query.from_user.id), query.data or "", update_key=key,
+                               chat_id=str(chat.id), display_name=query.from_user.first_name)
     message = update.message
-    if message is None or message.chat.type != "private":
+    if message is None:
+        return None
+    if message.chat.type in ("group", "supergroup"):
+        return _group_incoming(message, key)
+    if message.chat.type != "private":
         return None
     chat_id = str(message.chat.id)
     if message.text is not None:
@@ -53,38 +70,24 @@ def to_incoming(update: Update) -> Incoming | None:
     return Incoming(CHANNEL, chat_id, "other", text=message.caption, update_key=key)
 
 
-def _quiz_rows(reply: Reply) -> list[list[InlineKeyboardButton]]:
-    """A quiz question's options as numbered inline buttons. The numbered options are in
-    the message text (option texts are too long for button labels on a phone); the time
-    limit is in the text too, and the server decides what was on time. Telegram's native
-    quiz polls are not used: they send the correct answer to Telegram up front, time out
-    on Telegram's clock and cannot tell a replayed answer from a new one."""
-    quiz = reply.quiz
-    buttons = [InlineKeyboardButton(str(i), callback_data=payload)
-               for i, payload in enumerate(quiz.payloads, 1) if len(payload.encode()) <= 64]
-    per_row = 4 if len(buttons) <= 4 else 3
-    return [buttons[i:i + per_row] for i in range(0, len(buttons), per_row)]
-
-
-def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
-    rows = _quiz_rows(reply) if reply.quiz else []
-    for row in reply.buttons:
-        # Telegram inline buttons cannot dial: phone numbers stay in the text, where
-        # Telegram makes them tappable.
-        buttons = [
-            InlineKeyboardButton(b.label, url=b.url) if b.url
-            else InlineKeyboardButton(b.label, callback_data=b.payload)
-            for b in row if b.url or (b.payload and len(b.payload.encode()) <= 64)
-        ]
-        if buttons:
-            rows.append(buttons)
-    return InlineKeyboardMarkup(rows) if rows else None
+def _group_incoming(message, key: str) -> Incoming | None:
+    sender = message.from_user
+    if message.text is None or sender is None or sender.is_bot:
+        return None
+    replied = message.reply_to_message
+    quoted = None
+    if replied is not None and replied.from_user is not None and replied.from_user.is_bot:
+        quoted = replied.text or replied.caption
+    return Incoming(CHANNEL, str(sender.id), "text", text=message.text, update_key=key,
+                    chat_id=str(message.chat.id), quoted=quoted, display_name=sender.first_name)
 
 
 class TelegramChannel:
     channel = CHANNEL
+    edits_in_place = True
 
-    def __init__(self, settings: Settings, conversation: Conversation) -> None:
+    def __init__(self, settings: Settings, conversation: Conversation,
+                 refs: MessageRefs | None = None) -> None:
         self.settings = settings
         self.conversation = conversation
         self.webhook_url = settings.telegram_webhook_url
@@ -102,7 +105,11 @@ class TelegramChannel:
         self.app.add_handler(MessageHandler(filters.ALL, self._on_update))
         self.app.add_error_handler(self._on_error)
         self.status = "off"
-        self._edits: dict[tuple[str, str], int] = {}
+        # Replies and (in the embedded default) broadcasts share one sender and one limiter,
+        # so replies go ahead of broadcast messages.
+        self.sender = TelegramSender(self.app.bot, telegram_limiter(settings), refs,
+                                     conversation.services.content.text)
+        self.limiter = self.sender.limiter
 
     @property
     def secret(self) -> str:
@@ -170,39 +177,16 @@ class TelegramChannel:
             return
         replies = await self.conversation.handle(incoming)
         try:
-            await self.send(incoming.user_id, replies)
+            await self.send(incoming.chat_id or incoming.user_id, replies)
         except Unreachable:
             log.info("telegram user unreachable (blocked the bot)")
+        except DeliveryError as exc:
+            log.warning("telegram reply not delivered", extra={"error": type(exc).__name__})
 
-    async def send(self, user_id: str, replies: list[Reply]) -> None:
-        """Send replies to a chat; raises Unreachable, RateLimited or Rejected."""
-        chat_id = int(user_id)
-        text = self.conversation.services.content.text
-        for reply in replies:
-            markup = keyboard(reply)
-            parts = split_text(reply_text(reply, text), LIMIT)
-            for i, part in enumerate(parts):
-                last = i == len(parts) - 1
-                await self._send_part(chat_id, part, markup if last else None, reply.edit_key if last else None)
-
-    async def _send_part(self, chat_id: int, text: str, markup, edit_key: str | None) -> None:
-        bot = self.app.bot
-        try:
-            previous = self._edits.get((str(chat_id), edit_key)) if edit_key else None
-            if previous:
-                await bot.edit_message_text(text, chat_id=chat_id, message_id=previous, reply_markup=markup)
-                return
-            sent = await bot.send_message(chat_id, text, reply_markup=markup)
-            if edit_key:
-                self._edits[(str(chat_id), edit_key)] = sent.message_id
-        except RetryAfter as exc:
-            delay = exc.retry_after
-            raise RateLimited(delay if isinstance(delay, int | float) else delay.total_seconds()) from exc
-        except Forbidden as exc:
-            raise Unreachable(str(exc)) from exc
-        except BadRequest as exc:
-            if "not modified" not in str(exc).lower():
-                raise Rejected(str(exc)) from exc
+    async def send(self, user_id: str, replies: list[Reply], *, lane: Lane = REPLY,
+                   before_send=None) -> None:
+        """Send replies to a chat; raises the errors of `bot.channels.base`."""
+        await self.sender.send(user_id, replies, lane=lane, before_send=before_send)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("telegram update failed", exc_info=context.error)

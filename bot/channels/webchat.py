@@ -3,6 +3,11 @@
 POST /api/chat  {"session": "<browser id>", "id": "<message id>", "text": "…"}
              or {"session": …, "id": …, "payload": "<button payload>"}
   → 200 {"replies": [{"text", "buttons": [[{label, payload|url|phone}]], "answer_id", "score"}]}
+
+A browser cannot be pushed to, so messages sent outside a turn (an answer to feedback)
+wait in an inbox the page polls:
+GET /api/inbox?session=<browser id>&after=<last id seen>
+  → 200 {"messages": [{"id", "replies": [...]}]}   (oldest first, at most 20)
 """
 
 from __future__ import annotations
@@ -10,13 +15,18 @@ from __future__ import annotations
 import json
 import logging
 import re
+from datetime import timedelta
 from importlib import resources
 
 from aiohttp import web
+from sqlalchemy import delete, select
 
 from bot.channels.quiz import quiz_text
 from bot.core.conversation import Conversation
 from bot.core.types import Incoming, Reply
+from bot.db.base import utcnow
+from bot.db.models_feedback import WebInboxMessage
+from bot.db.session import Database
 
 log = logging.getLogger(__name__)
 
@@ -31,13 +41,41 @@ def _error(status: int, key: str, conversation: Conversation) -> web.Response:
     return web.json_response({"error": text}, status=status)
 
 
+class WebInbox:
+    """The web chat's sender (`services.senders["web"]`): stores the replies for the page
+    to fetch. Messages older than `KEEP` are dropped as new ones arrive."""
+
+    channel = CHANNEL
+    KEEP = timedelta(days=30)
+    PAGE = 20
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def send(self, user_id: str, replies: list[Reply]) -> None:
+        async with self.db.session() as session:
+            await session.execute(delete(WebInboxMessage).where(
+                WebInboxMessage.session == user_id, WebInboxMessage.created_at < utcnow() - self.KEEP))
+            session.add(WebInboxMessage(session=user_id, replies=[r.to_dict() for r in replies]))
+            await session.commit()
+
+    async def fetch(self, session_id: str, after: int) -> list[dict]:
+        async with self.db.session() as session:
+            rows = await session.execute(
+                select(WebInboxMessage).where(WebInboxMessage.session == session_id, WebInboxMessage.id > after)
+                .order_by(WebInboxMessage.id).limit(self.PAGE))
+            return [{"id": m.id, "replies": m.replies} for m in rows.scalars()]
+
+
 class WebChat:
-    def __init__(self, conversation: Conversation) -> None:
+    def __init__(self, conversation: Conversation, inbox: WebInbox | None = None) -> None:
         self.conversation = conversation
+        self.inbox = inbox or WebInbox(conversation.services.db)
 
     def install(self, app: web.Application) -> None:
         app.router.add_get("/", self.page)
         app.router.add_post("/api/chat", self.chat)
+        app.router.add_get("/api/inbox", self.inbox_page)
 
     async def page(self, _: web.Request) -> web.Response:
         html = resources.files("bot.web.static").joinpath("chat.html").read_text(encoding="utf-8")
@@ -77,3 +115,9 @@ class WebChat:
         if reply.quiz:
             out["text"] = quiz_text(reply, self.conversation.services.content.text)
         return out
+
+    async def inbox_page(self, request: web.Request) -> web.Response:
+        session, after = request.query.get("session", ""), request.query.get("after", "0")
+        if not _SESSION.match(session) or not after.isdigit() or len(after) > 18:
+            return _error(400, "web_bad_request", self.conversation)
+        return web.json_response({"messages": await self.inbox.fetch(session, int(after))})

@@ -22,6 +22,8 @@ from aiohttp import web
 from sqlalchemy.exc import IntegrityError
 
 from bot.channels import inbox
+from bot.channels.base import BeforeSend
+from bot.channels.ratelimit import REPLY, Lane
 from bot.core import events
 from bot.core.conversation import Conversation
 from bot.core.events import EventKind
@@ -220,5 +222,6 @@ class ZaloChannel:
                 log.error("zalo token check failed", extra={"error": str(exc)})
             await asyncio.sleep(TOKEN_CHECK_EVERY)
 
-    async def send(self, user_id: str, replies) -> None:
-        await self.sender.send(user_id, replies)
+    async def send(self, user_id: str, replies, *, lane: Lane = REPLY,
+                   before_send: BeforeSend | None = None) -> None:
+        await self.sender.send(user_id, replies, lane=lane, before_send=before_send)

@@ -17,6 +17,8 @@ from bot.content.quiz import QuizContent, load_quiz
 from bot.content.report import load_report
 from bot.content.schema import (
     OPERATOR_FILL,
+    SUBJECTS,
+    CalendarCampaign,
     ContentPack,
     FaqEntry,
     Guide,
@@ -133,6 +135,56 @@ def _as_str_dict(reader: _Reader, file: Path, raw: dict, key: str) -> dict[str, 
     return out
 
 
+def _check_calendar(r: _Reader, campaigns, topics, units) -> None:
+    """Cross-checks of the campaign calendar: what it names exists, times parse, the
+    message fits one platform message."""
+    from scheduler.message import MAX_CAPTION, MAX_TEXT, is_url
+    from scheduler.timing import cron_trigger, parse_at
+
+    topic_ids = {t.id for t, _, _ in topics}
+    message_ids = {m.id for t, _, _ in topics for m in t.messages}
+    messages = {m.id: m for t, _, _ in topics for m in t.messages}
+    unit_ids = {u.id for u, _, _ in units}
+    for c, path, field in campaigns:
+        file = r.rel(path)
+
+        def issue(name: str, text: str, c=c, file=file, field=field) -> None:
+            r.issues.append(ContentIssue(file, f"{field}.{name}", text))
+
+        if (c.text is None) == (c.message is None):
+            issue("text", "cần đúng một trong hai: text (nội dung) hoặc message (mã tin có sẵn)")
+        if c.message and c.message not in message_ids:
+            issue("message", f"không có tin '{c.message}' trong các chủ đề")
+        if (c.at is None) == (c.cron is None):
+            issue("at", "cần đúng một trong hai: at (một lần) hoặc cron (định kỳ)")
+        if c.at:
+            try:
+                parse_at(c.at)
+            except ValueError as exc:
+                issue("at", str(exc))
+        if c.cron:
+            try:
+                cron_trigger(c.cron)
+            except ValueError as exc:
+                issue("cron", str(exc))
+        a = c.audience
+        if a.kind == "topic" and (not a.topic or (a.topic != "all" and a.topic not in topic_ids)):
+            issue("audience.topic", f"không có chủ đề '{a.topic}'" if a.topic else "thiếu chủ đề")
+        if a.kind == "units" and not a.units:
+            issue("audience.units", "cần ít nhất một đơn vị")
+        for i, unit in enumerate(a.units):
+            if unit not in unit_ids:
+                issue(f"audience.units[{i}]", f"không có đơn vị '{unit}'")
+        if a.kind == "channel" and not a.channel:
+            issue("audience.channel", "cần chọn kênh")
+        if c.link and not is_url(c.link.url) and c.link.url.strip() != OPERATOR_FILL:
+            issue("link.url", "phải là địa chỉ http(s)://")
+        text = c.text or (messages[c.message].text if c.message in messages else "")
+        limit = MAX_CAPTION if c.image else MAX_TEXT
+        if len(text) + len(c.title) + 8 > limit:
+            issue("text", f"dài {len(text)} ký tự, quá giới hạn {limit} của một tin (kể cả tiêu đề)")
+
+
 def load(root: Path) -> LoadedPack:
     """Load and validate the pack in `root`; raise ContentError listing every problem."""
     root = Path(root).resolve()
@@ -167,6 +219,8 @@ def load(root: Path) -> LoadedPack:
     quiz: QuizContent = load_quiz(r, root / "quiz", {u.id for u, _, _ in units})
     surveys = load_surveys(r, root)
     report = load_report(r, root)
+    campaigns = [x for path in sorted((root / "campaigns").glob("*.yaml"))
+                 for x in r.listed(CalendarCampaign, path, "campaigns")]
 
     _duplicates(r, topics, "mã chủ đề")
     _duplicates(r, [(m, p, f"messages[{i}]") for t, p, _ in topics for i, m in enumerate(t.messages)], "mã tin")
@@ -181,6 +235,12 @@ def load(root: Path) -> LoadedPack:
     for e, p, field in faq:
         if e.guide and e.guide not in guide_ids:
             r.issues.append(ContentIssue(r.rel(p), f"{field}.guide", f"không có hướng dẫn '{e.guide}'"))
+    # Hotline subjects (also the feedback categories) and unit kinds are shown by label.
+    for key in [f"subject_{s}" for s in SUBJECTS] + [f"unit_kind_{u.kind}" for u, _, _ in units]:
+        if messages and key not in messages:
+            r.issues.append(ContentIssue("messages.yaml", f"messages.{key}", "thiếu nhãn hiển thị"))
+    _duplicates(r, campaigns, "mã chiến dịch")
+    _check_calendar(r, campaigns, topics, units)
     for token, expansions in abbreviations.items():
         if not isinstance(expansions, list) or not all(isinstance(x, str) and x for x in expansions):
             r.issues.append(ContentIssue("abbreviations.yaml", f"abbreviations.{token}", "phải là danh sách chuỗi"))
@@ -201,6 +261,7 @@ def load(root: Path) -> LoadedPack:
         practice=quiz.practice,
         surveys=surveys,
         report=report,
+        campaigns=[c for c, _, _ in campaigns],
     )
     return LoadedPack(pack=pack, operator_fields=r.operator_fields)
 

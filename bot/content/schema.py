@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import (
     AwareDatetime,
@@ -78,13 +78,17 @@ class Unit(Strict):
     contest_group: Literal["dvc", "khong-dvc"] | None = None
 
 
+# What a hotline covers, and what a citizen's feedback is about (the same list): labels
+# are the catalogue keys `subject_<id>` in messages.yaml.
+Subject = Literal["thu-tuc-hanh-chinh", "dich-vu-cong-truc-tuyen", "thai-do-can-bo", "cuoc-thi", "chung"]
+SUBJECTS: tuple[str, ...] = get_args(Subject)
+
+
 class Hotline(Strict):
     id: Slug
     name: Text
     agency: Text
-    subjects: list[
-        Literal["thu-tuc-hanh-chinh", "dich-vu-cong-truc-tuyen", "thai-do-can-bo", "cuoc-thi", "chung"]
-    ] = Field(min_length=1)
+    subjects: list[Subject] = Field(min_length=1)
     phone: Text
     email: Text | None = None
     hours: Text
@@ -294,6 +298,35 @@ class ReportTemplate(Strict):
     texts: dict[str, Text]
 
 
+class CalendarAudience(Strict):
+    kind: Literal["all", "topic", "units", "channel"] = "all"
+    topic: Slug | None = None
+    units: list[Slug] = []
+    channel: Literal["telegram", "zalo"] | None = None
+
+
+class CalendarLink(Strict):
+    label: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+    url: Text
+
+
+class CalendarCampaign(Strict):
+    """A campaign of the content calendar (content/campaigns/*.yaml), loaded into the
+    scheduler; its text is `text`, or the curated topic message named by `message`."""
+
+    id: Slug
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)] | None = None
+    message: Slug | None = None
+    image: Text | None = None
+    link: CalendarLink | None = None
+    audience: CalendarAudience = CalendarAudience()
+    at: Text | None = None  # "dd/mm/yyyy hh:mm", Vietnam time
+    cron: Text | None = None  # "phút giờ ngày tháng thứ", Vietnam time
+    urgent: bool = False
+    enabled: bool = True
+
+
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
@@ -313,6 +346,10 @@ class ContentPack(Strict):
     practice: Practice | None = None
     surveys: list[Survey] = []
     report: ReportTemplate | None = None
+    campaigns: list[CalendarCampaign] = []
+
+    def message_by_id(self, message_id: str) -> TopicMessage | None:
+        return next((m for t in self.topics for m in t.messages if m.id == message_id), None)
 
     def topic(self, topic_id: str) -> Topic | None:
         return next((t for t in self.topics if t.id == topic_id), None)

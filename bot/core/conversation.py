@@ -32,7 +32,8 @@ class Conversation:
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         """Handle one update in one database transaction. A redelivered update (same
-        `update_key`) returns no replies, so it is never answered twice."""
+        `update_key`) returns no replies, so it is never answered twice. Work a handler
+        deferred with `turn.after_commit` runs once the transaction is committed."""
         db = self.services.db
         async with self._slots, db.serialised(), db.session() as session:
             if incoming.update_key and not await self._first_delivery(session, incoming):
@@ -41,18 +42,25 @@ class Conversation:
             user = await get_or_create_user(session, incoming.channel, incoming.user_id)
             state = await load_state(session, user, lock=not db.is_sqlite)
             key = events.user_key(self.services.settings.pseudonym_salt, incoming.channel, incoming.user_id)
-            turn = Turn(incoming, session, user, state, self.services, key)
-            turn.log(EventKind.MESSAGE_IN, outcome=incoming.kind)
+            turn = Turn(incoming, session, user, state, self.services, key, step_at_start=state.step)
+            if incoming.chat_id is None:  # group traffic (staff) is not citizen engagement
+                turn.log(EventKind.MESSAGE_IN, outcome=incoming.kind)
             try:
-                replies = await self._route(turn)
+                replies = await (self._route_group(turn) if turn.in_group else self._route(turn))
             except Exception:
                 log.exception("handler failed", extra={"channel": incoming.channel})
                 await session.rollback()
-                return [Reply(self.services.content.text("error_generic"))]
-            replies = await self._after_turn(turn, replies)
-            self._remember_options(turn, replies)
+                return [] if turn.in_group else [Reply(self.services.content.text("error_generic"))]
+            if not turn.in_group:
+                replies = await self._after_turn(turn, replies)
+                self._remember_options(turn, replies)
             await session.commit()
-            return replies
+        for task in turn.after_commit:
+            try:
+                await task()
+            except Exception:
+                log.exception("after-commit task failed", extra={"channel": incoming.channel})
+        return replies
 
     async def _after_turn(self, turn: Turn, replies: list[Reply]) -> list[Reply]:
         for hook in self.router.after_turn_hooks:
@@ -90,7 +98,28 @@ class Conversation:
             return await self._payload(turn, turn.state.options[int(text) - 1])
         if step in router.steps:
             return await router.steps[step](turn, text)
+        pattern = router.for_pattern(text)
+        if pattern is not None:
+            return await pattern(turn, text)
         return await router.fallback(turn, text)
+
+    async def _route_group(self, turn: Turn) -> list[Reply]:
+        """A group chat: only handlers marked for groups run, and anything else is ignored
+        silently (a group is not a conversation with the bot)."""
+        incoming, router = turn.incoming, self.router
+        if incoming.payload is not None:
+            handler, arg = router.for_payload(incoming.payload, in_group=True)
+            return await handler(turn, arg) if handler else []
+        text = (incoming.text or "").strip()[:MAX_TEXT]
+        if incoming.kind != "text" or not text:
+            return []
+        command = _COMMAND.match(text)
+        if command:
+            found = router.commands.get(command.group(1).lower())
+            if found is None or not found.in_groups:
+                return []
+            return await found.handler(turn, command.group(2).strip())
+        return await router.group_text(turn, text) if router.group_text else []
 
     async def _payload(self, turn: Turn, payload: str) -> list[Reply]:
         handler, arg = self.router.for_payload(payload)

@@ -35,6 +35,18 @@ class EventKind(StrEnum):
     UNSUBSCRIBED = "unsubscribed"
     STAFF_JOINED = "staff_joined"
     BAD_INPUT = "bad_input"
+    # Feedback (phản ánh, kiến nghị). `topic` is the category; FEEDBACK_ANSWERED (first
+    # answer) and FEEDBACK_RESOLVED carry the hours since filing in `value`.
+    FEEDBACK_STARTED = "feedback_started"
+    FEEDBACK_FILED = "feedback_filed"
+    FEEDBACK_CANCELLED = "feedback_cancelled"
+    FEEDBACK_LIMITED = "feedback_limited"
+    FEEDBACK_TAKEN = "feedback_taken"
+    FEEDBACK_FORWARDED = "feedback_forwarded"
+    FEEDBACK_ANSWERED = "feedback_answered"
+    FEEDBACK_RESOLVED = "feedback_resolved"
+    FEEDBACK_LOOKUP = "feedback_lookup"
+    DATA_ERASED = "data_erased"
     # Zalo (bot/channels/zalo.py)
     FOLLOWED = "followed"  # followed the Zalo OA
     UNFOLLOWED = "unfollowed"
@@ -47,10 +59,6 @@ class EventKind(StrEnum):
     BROADCAST_DELIVERED = "broadcast_delivered"
     BROADCAST_FAILED = "broadcast_failed"
     BROADCAST_CLICKED = "broadcast_clicked"
-    # Feedback tickets
-    FEEDBACK_FILED = "feedback_filed"
-    FEEDBACK_ANSWERED = "feedback_answered"
-    FEEDBACK_RESOLVED = "feedback_resolved"
     # Surveys (bot/core/handlers/survey.py): the survey id goes in `topic`
     SURVEY_OFFERED = "survey_offered"
     SURVEY_STARTED = "survey_started"
@@ -93,33 +101,10 @@ def _row(
     }
 
 
-def record(
-    session: AsyncSession,
-    *,
-    user_key: str,
-    channel: str,
-    kind: str,
-    topic: str | None = None,
-    item: str | None = None,
-    outcome: str | None = None,
-    value: float | None = None,
-    at: datetime | None = None,
-) -> None:
-    """Add one event to the session; it is written with the turn's commit."""
-    session.add(
-        EngagementEvent(
-            **_row(
-                user_key=user_key,
-                channel=channel,
-                kind=kind,
-                topic=topic,
-                item=item,
-                outcome=outcome,
-                value=value,
-                at=at,
-            )
-        )
-    )
+def record(session: AsyncSession, **fields) -> None:
+    """Add one event to the session; it is written with the turn's commit. Fields are
+    those of `_row`: user_key, channel, kind, and optionally topic, item, outcome, value, at."""
+    session.add(EngagementEvent(**_row(**fields)))
 
 
 async def record_many(session: AsyncSession, events: Iterable[Mapping]) -> int:

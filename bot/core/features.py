@@ -3,10 +3,28 @@
 
 from __future__ import annotations
 
-from bot.core.handlers import ask, contest, guides, hotline, menu, staff, subscribe, survey, topics
+from bot.core.handlers import (
+    ask,
+    broadcasts,
+    campaigns,
+    contest,
+    feedback,
+    feedback_staff,
+    guides,
+    hotline,
+    menu,
+    privacy,
+    staff,
+    subscribe,
+    survey,
+    topics,
+)
 from bot.core.router import Router
 
-FEATURES = [menu, topics, ask, guides, hotline, subscribe, contest, staff, survey]
+FEATURES = [
+    menu, topics, ask, guides, hotline, subscribe, contest, staff, feedback, feedback_staff, privacy, survey,
+    campaigns, broadcasts,
+]
 
 
 def build_router() -> Router:

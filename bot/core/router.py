@@ -6,6 +6,7 @@ never needs to know what features exist."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -23,6 +24,7 @@ class Command:
     handler: Handler
     staff_only: bool = False
     description_key: str | None = None  # catalogue key; shown in the channel's command menu
+    in_groups: bool = False  # also runs in group chats (the handler checks who may use it)
 
 
 @dataclass
@@ -32,15 +34,29 @@ class Router:
     steps: dict[str, Handler] = field(default_factory=dict)
     # Steps that accept images (e.g. a feedback description); others politely refuse them.
     image_steps: set[str] = field(default_factory=set)
+    # Whole-message patterns (e.g. a tracking code typed on its own), tried after the
+    # current step and before the catch-all.
+    patterns: list[tuple[re.Pattern, Handler]] = field(default_factory=list)
+    # Payload prefixes that also work in group chats.
+    group_payloads: set[str] = field(default_factory=set)
+    # Plain text in a group chat (a reply to one of the bot's messages); None: ignored.
+    group_text: Handler | None = None
     fallback: Handler | None = None
     after_turn_hooks: list[AfterTurn] = field(default_factory=list)
 
-    def command(self, name: str, handler: Handler, *, staff_only=False, description_key=None):
-        self.commands[name.lstrip("/").lower()] = Command(handler, staff_only, description_key)
+    def command(self, name: str, handler: Handler, *, staff_only=False, description_key=None,
+                in_groups=False):
+        self.commands[name.lstrip("/").lower()] = Command(handler, staff_only, description_key, in_groups)
 
-    def payload(self, prefix: str, handler: Handler) -> None:
+    def payload(self, prefix: str, handler: Handler, *, in_groups: bool = False) -> None:
         """Handle payloads `prefix` and `prefix:arg`."""
         self.payloads[prefix] = handler
+        if in_groups:
+            self.group_payloads.add(prefix)
+
+    def pattern(self, regex: str, handler: Handler) -> None:
+        """Handle a message that matches `regex` as a whole (case-insensitive)."""
+        self.patterns.append((re.compile(regex, re.I), handler))
 
     def step(self, name: str, handler: Handler, *, accepts_images: bool = False) -> None:
         self.steps[name] = handler
@@ -50,6 +66,11 @@ class Router:
     def after_turn(self, hook: AfterTurn) -> None:
         self.after_turn_hooks.append(hook)
 
-    def for_payload(self, payload: str) -> tuple[Handler | None, str]:
+    def for_payload(self, payload: str, *, in_group: bool = False) -> tuple[Handler | None, str]:
         prefix, _, arg = payload.partition(":")
+        if in_group and prefix not in self.group_payloads:
+            return None, arg
         return self.payloads.get(prefix), arg
+
+    def for_pattern(self, text: str) -> Handler | None:
+        return next((h for regex, h in self.patterns if regex.fullmatch(text)), None)

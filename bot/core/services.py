@@ -18,6 +18,7 @@ from bot.core.answerer import QuestionAnswerer
 from bot.core.router import Router
 from bot.db.base import utcnow
 from bot.db.session import Database
+from bot.feedback.desk import StaffDesk
 
 log = logging.getLogger(__name__)
 
@@ -123,3 +124,5 @@ class Services:
     # The server's clock (aware UTC). Timed features (quiz deadlines, contest windows) read
     # it here, so tests can move time instead of sleeping.
     clock: Callable[[], datetime] = utcnow
+    # Where new feedback tickets are posted for staff (the Telegram staff group), if any.
+    staff_desk: StaffDesk | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -24,10 +25,19 @@ class Turn:
     services: Services
     user_key: str
     replies: list[Reply] = field(default_factory=list)
+    # The step the person was in when this turn began (None: not in a flow).
+    step_at_start: str | None = None
+    # Work to do once the turn is committed (push to other people, post to the staff group):
+    # never before, so nothing is sent for a turn that was rolled back.
+    after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     @property
     def content(self):
         return self.services.content.pack
+
+    @property
+    def in_group(self) -> bool:
+        return self.incoming.chat_id is not None
 
     @property
     def role(self) -> Role:

@@ -18,6 +18,11 @@ class Incoming:
     locale: str = "vi"
     update_key: str | None = None  # the platform's id of this update, for de-duplication
     attachments: tuple[str, ...] = ()  # file ids / URLs of images the user sent
+    # Set when the message came from a group chat (e.g. the staff group): replies go to
+    # that chat, not to the person, and only handlers marked for groups run.
+    chat_id: str | None = None
+    quoted: str | None = None  # text of the bot message this one replies to, if any
+    display_name: str | None = None  # first name shown in group chats (not stored)
 
     @staticmethod
     def button(channel: str, user_id: str, payload: str, **kw) -> Incoming:

@@ -37,7 +37,8 @@ class Database:
         self.url = url
         parsed = make_url(url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
-        kwargs: dict = {}
+        # Error messages and SQL logs never carry bound values (contact details, texts).
+        kwargs: dict = {"hide_parameters": True}
         ensure_sqlite_dir(url)
         if not self.is_sqlite:
             # As many kept connections as updates handled at once (the Telegram adapter runs

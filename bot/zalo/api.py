@@ -9,7 +9,14 @@ from collections.abc import Awaitable, Callable
 
 import aiohttp
 
-from bot.channels.base import DeliveryError, OutsideReplyWindow, RateLimited, Rejected, Unreachable
+from bot.channels.base import (
+    DeliveryError,
+    OutsideReplyWindow,
+    RateLimited,
+    Rejected,
+    Uncertain,
+    Unreachable,
+)
 from bot.config import Settings
 from bot.zalo.tokens import TokenManager
 
@@ -26,6 +33,7 @@ OUTSIDE_WINDOW = {-230, -232}
 RATE_LIMITED = -32
 QUOTA_EXCEEDED = -211
 QUOTA_BACKOFF = 3600.0
+_NOT_SENT = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
 
 
 class NotFollower(Unreachable):
@@ -81,8 +89,12 @@ class ZaloClient:
                 if resp.status >= 500:
                     raise DeliveryError(f"zalo HTTP {resp.status}")
                 answer = await resp.json(content_type=None)
-        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+        except _NOT_SENT as exc:  # the request never left this machine: safe to retry
             raise DeliveryError(f"zalo unreachable: {type(exc).__name__}") from exc
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            # Lost after the request left (timeout, disconnect, unreadable answer): Zalo may
+            # have taken it, and it has no idempotency key.
+            raise Uncertain(f"zalo answer lost: {type(exc).__name__}") from exc
         if not isinstance(answer, dict):
             raise DeliveryError("zalo answer not an object")
         try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -82,3 +82,23 @@ async def mark_unfollowed(session: AsyncSession, zalo_user_id: str, at: datetime
         index_elements=["user_id"], set_={"following": False, "unfollowed_at": at}
     )
     await session.execute(statement)
+
+
+async def outside_window(session: AsyncSession, zalo_user_ids: list[str], now: datetime, days: int) -> set[str]:
+    """Which of these people the bot knows to be outside the reply window (and not known
+    to have unfollowed): one query on the indexed last interaction, for a whole batch of
+    broadcast recipients. People without a record are not in it (Zalo decides for them)."""
+    if not zalo_user_ids:
+        return set()
+    query = (
+        select(User.channel_user_id)
+        .join(ZaloContact, ZaloContact.user_id == User.id)
+        .where(
+            User.channel == CHANNEL,
+            User.channel_user_id.in_(zalo_user_ids),
+            ZaloContact.following.is_not(False),
+            or_(ZaloContact.last_interaction_at.is_(None),
+                ZaloContact.last_interaction_at < now - timedelta(days=days)),
+        )
+    )
+    return set((await session.execute(query)).scalars())

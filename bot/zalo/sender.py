@@ -3,7 +3,10 @@
 A push (a broadcast, a staff answer to feedback) is a reply ("tư vấn") message, which
 Zalo allows only within 7 days of the person's last interaction: outside it `send`
 raises OutsideReplyWindow, and a campaign can fall back to `fallback` (an article
-broadcast, if the settings choose one)."""
+broadcast, if the settings choose one).
+
+Answers and pushes share one `LaneLimiter` (in the bot process the delivery worker uses
+this very sender), so answers to people in a conversation go ahead of broadcasts."""
 
 from __future__ import annotations
 
@@ -14,20 +17,36 @@ from datetime import datetime
 
 import aiohttp
 
-from bot.channels.base import DeliveryError, OutsideReplyWindow, RateLimited, Rejected, Unreachable
+from bot.channels.base import (
+    BeforeSend,
+    ChannelUnavailable,
+    DeliveryError,
+    OutsideReplyWindow,
+    RateLimited,
+    Rejected,
+    Uncertain,
+    Unreachable,
+)
+from bot.channels.ratelimit import BROADCAST, REPLY, ChannelLimits, Lane, LaneLimiter
+from bot.config import Settings
 from bot.core.types import Reply
 from bot.db.base import utcnow
 from bot.zalo import contacts
 from bot.zalo.api import CS_MESSAGE, QUOTA_BACKOFF, NotFollower, ZaloClient
 from bot.zalo.broadcast import Article, ArticleBroadcast, FallbackResult
 from bot.zalo.render import Renderer
-from bot.zalo.tokens import TokenManager
+from bot.zalo.tokens import TokenError, TokenManager
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "zalo"
 REPLY_ATTEMPTS = 3
 REPLY_MAX_WAIT = 30.0  # longest single wait of an answer held up by a rate limit
+TOKEN_RETRY = 60.0  # seconds a broadcast waits when no usable token is at hand
+
+
+def zalo_limiter(settings: Settings) -> LaneLimiter:
+    return LaneLimiter(ChannelLimits(settings.zalo_rate_per_second))
 
 
 class ZaloSender:
@@ -36,8 +55,10 @@ class ZaloSender:
 
     channel = CHANNEL
 
-    def __init__(self, services, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(self, services, clock: Callable[[], datetime] = utcnow,
+                 limiter: LaneLimiter | None = None) -> None:
         self.services, self.settings, self.clock = services, services.settings, clock
+        self.limiter = limiter or zalo_limiter(self.settings)
         self._session: aiohttp.ClientSession | None = None
         self.tokens = TokenManager(services.db, self.settings, self.http, clock)
         self.client = ZaloClient(self.settings, self.tokens, self.http)
@@ -54,9 +75,13 @@ class ZaloSender:
             await self._session.close()
             self._session = None
 
-    async def send(self, user_id: str, replies: list[Reply]) -> None:
+    async def send(self, user_id: str, replies: list[Reply], *, lane: Lane = REPLY,
+                   before_send: BeforeSend | None = None) -> None:
         """Push replies outside a turn. Raises OutsideReplyWindow when Zalo's reply window
-        is closed, Unreachable when the person does not follow the OA, RateLimited, Rejected."""
+        is closed, Unreachable when the person does not follow the OA, RateLimited,
+        Rejected, Uncertain (part of it, or maybe all, went out); on the broadcast lane
+        ChannelUnavailable when the OA cannot send at all now (no token, quota used up).
+        `before_send` is awaited once, right before the first call to Zalo."""
         async with self.services.db.session() as session:
             contact = await contacts.lookup(session, user_id)
         if contact is not None:  # no record: let Zalo say (its errors map the same way)
@@ -64,8 +89,14 @@ class ZaloSender:
                 raise NotFollower("the person unfollowed the OA")
             if contact.window(self.clock(), self.settings.zalo_reply_window_days) == "closed":
                 raise OutsideReplyWindow("no interaction within the reply window")
+        if lane == BROADCAST:
+            try:  # fail before the hook marks the row: nothing can go out without a token
+                await self.tokens.access_token()
+            except TokenError as exc:
+                raise ChannelUnavailable(str(exc), TOKEN_RETRY) from exc
+        call = _Calls(self, user_id, lane, before_send)
         for message in self.renderer.render(replies, numbered=False):
-            await self._deliver(user_id, message)
+            await call(message)
 
     async def reply(self, user_id: str, replies: list[Reply]) -> bool:
         """Answer a turn. Waits out short rate limits and network trouble a few times;
@@ -73,6 +104,7 @@ class ZaloSender:
         for message in self.renderer.render(replies, numbered=True):
             for attempt in range(REPLY_ATTEMPTS):
                 try:
+                    await self.limiter.acquire(REPLY, user_id)
                     await self._deliver(user_id, message)
                     break
                 except Unreachable as exc:
@@ -91,6 +123,13 @@ class ZaloSender:
                     await asyncio.sleep(wait)
         return True
 
+    async def outside_window(self, user_ids: list[str]) -> set[str]:
+        """Of a batch of broadcast recipients, those whose reply window is known to be
+        closed: a delivery worker sends them nothing and goes to `fallback` directly."""
+        async with self.services.db.session() as session:
+            return await contacts.outside_window(
+                session, user_ids, self.clock(), self.settings.zalo_reply_window_days)
+
     async def fallback(self, campaign_key: str, title: str, text: str, image_url: str | None = None) -> FallbackResult:
         """For a campaign recipient whose `send` raised OutsideReplyWindow: reached by the
         campaign's article broadcast, or not reachable on Zalo (see bot/zalo/broadcast.py)."""
@@ -104,3 +143,53 @@ class ZaloSender:
                 await contacts.mark_unfollowed(session, user_id, self.clock())
                 await session.commit()
             raise
+
+
+class _Calls:
+    """The Zalo calls of one push: paced on its lane, the before-send hook run before the
+    first, a rate limit met halfway through a message waited out; a failure after a part
+    went out is `Uncertain`."""
+
+    RETRIES = 3
+    MAX_WAIT = 60.0
+
+    def __init__(self, sender: ZaloSender, user_id: str, lane: Lane, before_send: BeforeSend | None) -> None:
+        self.sender, self.user_id, self.lane, self.before_send = sender, user_id, lane, before_send
+        self.delivered = 0
+
+    async def __call__(self, message: dict) -> None:
+        limiter = self.sender.limiter
+        retries = 0
+        while True:
+            await limiter.acquire(self.lane, self.user_id)
+            if self.before_send is not None:
+                hook, self.before_send = self.before_send, None
+                await hook()
+            try:
+                await self.sender._deliver(self.user_id, message)
+                self.delivered += 1
+                return
+            except RateLimited as exc:
+                if self.lane == BROADCAST and exc.retry_after >= QUOTA_BACKOFF:
+                    # The OA's quota is used up: the whole channel waits, not one row.
+                    raise self._partial(ChannelUnavailable(str(exc), exc.retry_after)) from exc
+                if self.lane == BROADCAST:
+                    limiter.pause(BROADCAST, exc.retry_after)
+                # Not delivered. With nothing out yet the caller tries again later (a
+                # broadcast row goes back to the outbox); the rest of a message already
+                # begun waits, or it would be cut in two.
+                if not self.delivered or retries >= self.RETRIES or exc.retry_after > self.MAX_WAIT:
+                    raise self._partial(exc) from exc
+                retries += 1
+                await asyncio.sleep(exc.retry_after)
+            except TokenError as exc:  # refused the token and could not refresh: nothing sent
+                if self.lane == BROADCAST:
+                    raise self._partial(ChannelUnavailable(str(exc), TOKEN_RETRY)) from exc
+                raise self._partial(exc) from exc
+            except DeliveryError as exc:
+                raise self._partial(exc) from exc
+
+    def _partial(self, error: DeliveryError) -> DeliveryError:
+        if self.delivered and error.transient:
+            return Uncertain(f"part of the message was delivered, then: {error}")
+        return error

@@ -83,7 +83,8 @@ async def test_guide_opens_from_the_menu(zalo_chat: ZaloChat, content_store):
 
 
 async def test_hotline_offers_a_call_button(zalo_chat: ZaloChat, content_store):
-    await zalo_chat.send("/duongdaynong")
+    await zalo_chat.send("/duongdaynong")  # the hotline menu: by subject, by agency, all
+    await zalo_chat.tap("Tất cả đường dây nóng")
     assert content_store.pack.hotlines[0].name in zalo_chat.text
     assert OPERATOR_FILL not in zalo_chat.text
     calls = [b for b in zalo_chat.buttons() if b["type"] == "oa.open.phone"]

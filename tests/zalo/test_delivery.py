@@ -95,9 +95,14 @@ async def test_unfollowed_person_is_unreachable(zalo_chat: ZaloChat, zalo_bot, z
 async def test_rate_limit_is_raised_to_pushes_and_waited_out_in_answers(zalo_chat: ZaloChat, zalo_fake, sender):
     zalo_fake._interacted(zalo_chat.user_id)
     zalo_fake.max_requests_per_second = 1
-    with pytest.raises(RateLimited) as raised:
-        await sender.send(zalo_chat.user_id, [Reply("Một."), Reply("Hai.")])
+    await sender.send(zalo_chat.user_id, [Reply("Một.")])
+    with pytest.raises(RateLimited) as raised:  # nothing went out: the caller tries later
+        await sender.send(zalo_chat.user_id, [Reply("Hai.")])
     assert raised.value.retry_after == pytest.approx(0.4)  # the setting (Zalo gives none)
+    await asyncio.sleep(1.0)
+    # A message in two parts is not cut in two: its second part waits for the limit.
+    await sender.send(zalo_chat.user_id, [Reply("Ba."), Reply("Bốn.")])
+    assert [s.text for s in zalo_fake.messages_to(zalo_chat.user_id)] == ["Một.", "Ba.", "Bốn."]
     await asyncio.sleep(1.0)
     await zalo_chat.send("/start")  # two messages: the second waits for the limit, then goes
     assert [s.text[:8] for s in zalo_chat.last] == ["Xin chào", "Bạn muốn"]

@@ -1,20 +1,35 @@
-"""Hotline numbers from the content pack."""
+"""Hotline numbers from the content pack: by subject or by agency, with working hours and a
+call button where the channel can dial; and the way into filing feedback in the chat."""
 
 from __future__ import annotations
 
-from bot.content.schema import filled
+from bot.content.schema import SUBJECTS, Hotline, filled
 from bot.core.events import EventKind
 from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.core.types import Button, Reply
 
 
-async def show_hotlines(turn: Turn, _: str) -> list[Reply]:
+def _subject_label(turn: Turn, subject: str) -> str:
+    return turn.t(f"subject_{subject}")
+
+
+async def hotline_menu(turn: Turn, _: str) -> list[Reply]:
     turn.set_step(None)
-    turn.log(EventKind.HOTLINE_VIEWED)
+    turn.log(EventKind.HOTLINE_VIEWED, outcome="menu")
+    covered = {s for h in turn.content.hotlines for s in h.subjects}
+    # The two main actions first: channels that show only a few buttons (Zalo) keep them.
+    rows = [[turn.button("btn_feedback_new", "fb")], [turn.button("btn_hotline_all", "hll")]]
+    rows += [[Button(_subject_label(turn, s), payload=f"hls:{s}")] for s in SUBJECTS if s in covered]
+    rows += [[turn.button("btn_hotline_by_agency", "hla")], [turn.button("btn_feedback_track", "fbtrack")],
+             [turn.button("btn_menu", "menu")]]
+    return [Reply(turn.t("hotline_menu"), buttons=rows)]
+
+
+def _render(turn: Turn, title: str, hotlines: list[Hotline], subject: str = "") -> list[Reply]:
     unfilled = turn.t("hotline_unfilled")
-    blocks, calls = [turn.t("hotline_title")], []
-    for h in turn.content.hotlines:
+    blocks, calls = [title], []
+    for h in hotlines:
         phone = filled(h.phone)
         block = turn.t("hotline_entry", name=h.name, agency=h.agency, phone=phone or unfilled,
                        hours=filled(h.hours) or unfilled)
@@ -23,11 +38,57 @@ async def show_hotlines(turn: Turn, _: str) -> list[Reply]:
         if h.note:
             block += "\n" + h.note
         blocks.append(block.strip())
-        if phone:
+        if phone:  # a call button where the channel can dial (the web chat: a tel: link)
             calls.append([Button(turn.t("btn_call", name=h.name), phone=phone)])
-    return [Reply("\n\n".join(blocks), buttons=calls + [[turn.button("btn_menu", "menu")]])]
+    rows = calls + [[turn.button("btn_feedback_new", f"fb:{subject}" if subject else "fb")],
+                    [turn.button("btn_hotline_short", "hotline"), turn.button("btn_menu", "menu")]]
+    return [Reply("\n\n".join(blocks), buttons=rows)]
+
+
+async def by_subject(turn: Turn, subject: str) -> list[Reply]:
+    if subject not in SUBJECTS:
+        return await hotline_menu(turn, "")
+    turn.set_step(None)
+    turn.log(EventKind.HOTLINE_VIEWED, topic=subject, outcome="subject")
+    found = [h for h in turn.content.hotlines if subject in h.subjects]
+    title = turn.t("hotline_by_subject_title", subject=_subject_label(turn, subject))
+    if not found:  # fall back to the general lines
+        found = [h for h in turn.content.hotlines if "chung" in h.subjects]
+        title = turn.t("hotline_none")
+    return _render(turn, title, found, subject)
+
+
+async def agencies(turn: Turn, _: str) -> list[Reply]:
+    turn.set_step(None)
+    first_of: dict[str, Hotline] = {}
+    for h in turn.content.hotlines:
+        first_of.setdefault(h.agency, h)
+    rows = [[Button(agency, payload=f"hlg:{h.id}")] for agency, h in first_of.items()]
+    rows.append([turn.button("btn_hotline_short", "hotline"), turn.button("btn_menu", "menu")])
+    return [Reply(turn.t("hotline_pick_agency"), buttons=rows)]
+
+
+async def by_agency(turn: Turn, hotline_id: str) -> list[Reply]:
+    """One agency's lines; the payload names one of its hotlines (ids are stable)."""
+    anchor = next((h for h in turn.content.hotlines if h.id == hotline_id), None)
+    if anchor is None:
+        return await agencies(turn, "")
+    turn.set_step(None)
+    turn.log(EventKind.HOTLINE_VIEWED, item=anchor.id, outcome="agency")
+    found = [h for h in turn.content.hotlines if h.agency == anchor.agency]
+    return _render(turn, turn.t("hotline_by_agency_title", agency=anchor.agency), found)
+
+
+async def show_all(turn: Turn, _: str) -> list[Reply]:
+    turn.set_step(None)
+    turn.log(EventKind.HOTLINE_VIEWED, outcome="all")
+    return _render(turn, turn.t("hotline_title"), list(turn.content.hotlines))
 
 
 def register(router: Router) -> None:
-    router.payload("hotline", show_hotlines)
-    router.command("duongdaynong", show_hotlines)
+    router.payload("hotline", hotline_menu)
+    router.command("duongdaynong", hotline_menu)
+    router.payload("hls", by_subject)
+    router.payload("hla", agencies)
+    router.payload("hlg", by_agency)
+    router.payload("hll", show_all)

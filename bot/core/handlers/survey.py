@@ -41,7 +41,10 @@ def question_reply(turn: Turn, survey: Survey, response: SurveyResponse) -> Repl
 async def offer(turn: Turn, replies: list[Reply]) -> list[Reply]:
     """After-turn hook: offer the survey once per period, after enough interactions, when
     the person is not in the middle of something else."""
-    if not replies or turn.state.step is not None or any(r.quiz for r in replies):
+    # Not in the middle of a flow, nor on the turn that just finished one (a filed ticket's
+    # confirmation, a quiz result): the person's attention belongs to that answer.
+    in_flow = turn.state.step is not None or turn.step_at_start is not None
+    if not replies or in_flow or any(r.quiz for r in replies):
         return replies
     if (
         turn.incoming.channel == "terminal"

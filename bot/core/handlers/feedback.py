@@ -1,0 +1,376 @@
+"""Filing a petition (phản ánh, kiến nghị): category, agency or place, description with
+photos, optional contact with explicit consent, a summary to confirm, then a tracking
+code. "Hủy" (a button, /huy, or typing it) cancels at any step. Also: looking a ticket
+up by its code (/tracuu, or typing the code), for its owner only."""
+
+from __future__ import annotations
+
+import secrets
+
+from bot.content.schema import SUBJECTS
+from bot.core.events import EventKind
+from bot.core.router import Router
+from bot.core.text import fold
+from bot.core.turn import Turn
+from bot.core.types import Button, Reply
+from bot.feedback import codes, publish, tickets, views
+from bot.feedback.access import is_staff_desk
+from bot.feedback.contact import mask_phone, parse_contact
+from bot.feedback.tickets import MAX_DESCRIPTION, MAX_PHOTOS, MIN_DESCRIPTION, Draft
+
+CATEGORY, PLACE, TEXT, CONSENT, CONTACT, CONFIRM = (
+    "fb:category", "fb:place", "fb:text", "fb:consent", "fb:contact", "fb:confirm")
+MAX_PLACE = 200
+_CANCEL_WORDS = {"huy", "huy bo", "thoi", "dung lai", "cancel"}
+_DONE_WORDS = {"xong", "da xong", "tiep", "tiep tuc"}
+_YES_WORDS = {"co", "dong y", "ok", "u", "vang", "gui", "gui di", "gui phan anh"}
+_NO_WORDS = {"khong", "ko", "k", "bo qua"}
+
+
+def _cancel_row(turn: Turn) -> list[Button]:
+    return [turn.button("btn_fb_cancel", "fbx")]
+
+
+def _menu(turn: Turn) -> list[list[Button]]:
+    return [[turn.button("btn_menu", "menu")]]
+
+
+def _save(turn: Turn, step: str, draft: Draft) -> None:
+    turn.set_step(step, **draft.to_state())
+
+
+def _draft(turn: Turn, step: str | None = None) -> Draft | None:
+    if step is not None and turn.state.step != step:
+        return None
+    if not (turn.state.step or "").startswith("fb:"):
+        return None
+    return Draft.from_state(turn.state.data or {})
+
+
+async def _over_limit(turn: Turn) -> list[Reply] | None:
+    limit = turn.services.settings.feedback_daily_limit
+    count = await tickets.filed_today(turn.session, turn.user.id)
+    if count < limit:
+        return None
+    turn.log(EventKind.FEEDBACK_LIMITED, value=count)
+    turn.set_step(None)
+    rows = [[turn.button("btn_hotline_short", "hotline")], *_menu(turn)]
+    return [Reply(turn.t("fb_limited", count=count), buttons=rows)]
+
+
+async def start(turn: Turn, subject: str) -> list[Reply]:
+    turn.set_step(None)
+    if limited := await _over_limit(turn):
+        return limited
+    turn.log(EventKind.FEEDBACK_STARTED, topic=subject or None)
+    draft = Draft(key=secrets.token_hex(16))
+    if subject in SUBJECTS:
+        draft.category = subject
+        return _ask_place(turn, draft)
+    return _ask_category(turn, draft)
+
+
+def _ask_category(turn: Turn, draft: Draft, key: str = "fb_ask_category") -> list[Reply]:
+    _save(turn, CATEGORY, draft)
+    rows = [[Button(views.category(turn.services.content, s), payload=f"fbc:{s}")] for s in SUBJECTS]
+    return [Reply(turn.t(key), buttons=rows + [_cancel_row(turn)])]
+
+
+async def choose_category(turn: Turn, subject: str) -> list[Reply]:
+    draft = _draft(turn, CATEGORY)
+    if draft is None:
+        return _expired(turn)
+    if subject not in SUBJECTS:
+        return _ask_category(turn, draft, "fb_ask_category_again")
+    draft.category = subject
+    return _ask_place(turn, draft)
+
+
+async def category_typed(turn: Turn, text: str) -> list[Reply]:
+    draft = _draft(turn, CATEGORY)
+    if draft is None or _is_cancel(text):
+        return await cancel(turn, "")
+    typed = fold(text)
+    for subject in SUBJECTS:
+        if typed and typed in fold(views.category(turn.services.content, subject)):
+            draft.category = subject
+            return _ask_place(turn, draft)
+    return _ask_category(turn, draft, "fb_ask_category_again")
+
+
+def _unit_kinds(turn: Turn) -> list[str]:
+    return list(dict.fromkeys(u.kind for u in turn.content.units))
+
+
+def _ask_place(turn: Turn, draft: Draft) -> list[Reply]:
+    _save(turn, PLACE, draft)
+    rows = [[turn.button(f"unit_kind_{k}", f"fbk:{k}")] for k in _unit_kinds(turn)]
+    rows += [[turn.button("btn_fb_place_unknown", "fbu:")], _cancel_row(turn)]
+    return [Reply(turn.t("fb_ask_place"), buttons=rows)]
+
+
+async def choose_kind(turn: Turn, kind: str) -> list[Reply]:
+    draft = _draft(turn, PLACE)
+    if draft is None:
+        return _expired(turn)
+    units = [u for u in turn.content.units if u.kind == kind]
+    if not units:
+        return _ask_place(turn, draft)
+    rows = [[Button(u.name, payload=f"fbu:{u.id}")] for u in units]
+    rows += [[turn.button("btn_fb_back", "fbp")], _cancel_row(turn)]
+    return [Reply(turn.t("fb_pick_unit", kind=turn.t(f"unit_kind_{kind}")), buttons=rows)]
+
+
+async def back_to_place(turn: Turn, _: str) -> list[Reply]:
+    draft = _draft(turn, PLACE)
+    return _ask_place(turn, draft) if draft else _expired(turn)
+
+
+async def choose_unit(turn: Turn, unit_id: str) -> list[Reply]:
+    draft = _draft(turn, PLACE)
+    if draft is None:
+        return _expired(turn)
+    if unit_id and turn.content.unit(unit_id) is None:
+        return _ask_place(turn, draft)
+    draft.unit_id, draft.place = unit_id or None, None
+    return _ask_text(turn, draft)
+
+
+async def place_typed(turn: Turn, text: str) -> list[Reply]:
+    draft = _draft(turn, PLACE)
+    if draft is None or _is_cancel(text):
+        return await cancel(turn, "")
+    draft.unit_id, draft.place = None, " ".join(text.split())[:MAX_PLACE]
+    note = [Reply(turn.t("fb_place_too_long", max=MAX_PLACE))] if len(text.strip()) > MAX_PLACE else []
+    return note + _ask_text(turn, draft)
+
+
+def _text_buttons(turn: Turn) -> list[list[Button]]:
+    return [[turn.button("btn_fb_done", "fbd")], _cancel_row(turn)]
+
+
+def _ask_text(turn: Turn, draft: Draft) -> list[Reply]:
+    _save(turn, TEXT, draft)
+    return [Reply(turn.t("fb_ask_text", max=f"{MAX_DESCRIPTION:,}".replace(",", "."), photos=MAX_PHOTOS),
+                  buttons=_text_buttons(turn))]
+
+
+async def text_added(turn: Turn, _: str) -> list[Reply]:
+    """Each message of the description: text (the whole message, not the cut the router
+    applies to questions) and photos accumulate until "Xong"."""
+    draft = _draft(turn, TEXT)
+    if draft is None:
+        return _expired(turn)
+    added = (turn.incoming.text or "").strip()
+    if not turn.incoming.attachments:
+        if _is_cancel(added):
+            return await cancel(turn, "")
+        if fold(added) in _DONE_WORDS:
+            return await text_done(turn, "")
+    notes = []
+    for photo in turn.incoming.attachments:
+        if len(draft.photos) >= MAX_PHOTOS:
+            notes.append(turn.t("fb_photos_too_many", max=MAX_PHOTOS))
+            break
+        draft.photos.append(photo)
+    if added:
+        room = MAX_DESCRIPTION - len(draft.text) - (2 if draft.text else 0)
+        if room > 0:
+            draft.text = (draft.text + "\n\n" + added[:room]).strip() if draft.text else added[:room]
+        if len(added) > room:
+            notes.append(turn.t("fb_text_too_long", max=MAX_DESCRIPTION))
+    draft.short_warned = False
+    _save(turn, TEXT, draft)
+    text = turn.t("fb_text_received", chars=len(draft.text), photos=len(draft.photos))
+    return [Reply("\n".join([*notes, text]), buttons=_text_buttons(turn))]
+
+
+async def text_done(turn: Turn, _: str) -> list[Reply]:
+    draft = _draft(turn, TEXT)
+    if draft is None:
+        return _expired(turn)
+    if not draft.text and not draft.photos:
+        return [Reply(turn.t("fb_text_empty"), buttons=_text_buttons(turn))]
+    if len(draft.text) < MIN_DESCRIPTION and not draft.photos and not draft.short_warned:
+        draft.short_warned = True
+        _save(turn, TEXT, draft)
+        return [Reply(turn.t("fb_text_short"), buttons=_text_buttons(turn))]
+    return _ask_consent(turn, draft)
+
+
+def _ask_consent(turn: Turn, draft: Draft, key: str = "fb_ask_consent") -> list[Reply]:
+    _save(turn, CONSENT, draft)
+    rows = [[turn.button("btn_fb_consent_yes", "fbo:yes")], [turn.button("btn_fb_consent_no", "fbo:no")],
+            _cancel_row(turn)]
+    return [Reply(turn.t(key), buttons=rows)]
+
+
+async def consent(turn: Turn, answer: str) -> list[Reply]:
+    draft = _draft(turn, CONSENT) or _draft(turn, CONTACT)
+    if draft is None:
+        return _expired(turn)
+    if answer == "yes":
+        draft.consent = True
+        _save(turn, CONTACT, draft)
+        return [Reply(turn.t("fb_ask_contact"), buttons=[_skip_contact(turn), _cancel_row(turn)])]
+    draft.consent, draft.contact_name, draft.contact_phone = False, None, None
+    return _confirm(turn, draft)
+
+
+async def consent_typed(turn: Turn, text: str) -> list[Reply]:
+    if _is_cancel(text):
+        return await cancel(turn, "")
+    word = fold(text)
+    if word in _YES_WORDS:
+        return await consent(turn, "yes")
+    if word in _NO_WORDS:
+        return await consent(turn, "no")
+    draft = _draft(turn, CONSENT)
+    return _ask_consent(turn, draft, "fb_ask_consent_again") if draft else _expired(turn)
+
+
+def _skip_contact(turn: Turn) -> list[Button]:
+    return [turn.button("btn_fb_skip_contact", "fbo:no")]
+
+
+async def contact_typed(turn: Turn, text: str) -> list[Reply]:
+    draft = _draft(turn, CONTACT)
+    if draft is None or _is_cancel(text):
+        return await cancel(turn, "")
+    contact = parse_contact(text)
+    if contact is None:
+        return [Reply(turn.t("fb_contact_invalid"), buttons=[_skip_contact(turn), _cancel_row(turn)])]
+    draft.contact_name, draft.contact_phone = contact.name, contact.phone
+    return _confirm(turn, draft)
+
+
+def _summary(turn: Turn, draft: Draft) -> str:
+    content = turn.services.content
+    preview = draft.text if len(draft.text) <= 300 else draft.text[:300].rstrip() + "…"
+    contact = turn.t("fb_summary_no_contact")
+    if draft.consent and draft.contact_phone:
+        contact = " ".join(x for x in (draft.contact_name, mask_phone(draft.contact_phone)) if x)
+    return turn.t("fb_summary", category=views.category(content, draft.category),
+                  place=views.place(content, draft.unit_id, draft.place), text=preview or "—",
+                  photos=len(draft.photos), contact=contact)
+
+
+def _confirm(turn: Turn, draft: Draft, extra: str | None = None) -> list[Reply]:
+    _save(turn, CONFIRM, draft)
+    text = _summary(turn, draft) + (f"\n\n{extra}" if extra else "")
+    return [Reply(text, buttons=[[turn.button("btn_fb_send", "fbs")], _cancel_row(turn)])]
+
+
+async def confirm_typed(turn: Turn, text: str) -> list[Reply]:
+    if _is_cancel(text):
+        return await cancel(turn, "")
+    if fold(text) in _YES_WORDS:
+        return await submit(turn, "")
+    draft = _draft(turn, CONFIRM)
+    return _confirm(turn, draft, turn.t("fb_confirm_again")) if draft else _expired(turn)
+
+
+async def submit(turn: Turn, _: str) -> list[Reply]:
+    draft = _draft(turn, CONFIRM)
+    if draft is None:  # already sent (a double tap), or the flow was left
+        return [Reply(turn.t("fb_nothing_to_send"), buttons=_menu(turn))]
+    if limited := await _over_limit(turn):
+        return limited
+    ticket, created = await tickets.create(turn.session, draft, user=turn.user, user_key=turn.user_key,
+                                           channel=turn.incoming.channel)
+    turn.set_step(None)
+    if created:
+        services, ticket_id = turn.services, ticket.id
+
+        async def post_to_staff() -> None:
+            await publish.publish(services, ticket_id)
+
+        turn.after_commit.append(post_to_staff)
+    rows = [[views.view_button(turn.services.content, ticket.code)], *_menu(turn)]
+    return [Reply(turn.t("fb_filed", code=ticket.code), buttons=rows)]
+
+
+def _is_cancel(text: str) -> bool:
+    return fold(text) in _CANCEL_WORDS
+
+
+async def cancel(turn: Turn, _: str) -> list[Reply]:
+    step = turn.state.step
+    turn.set_step(None)
+    if step and step.startswith("fb:"):
+        turn.log(EventKind.FEEDBACK_CANCELLED, outcome=step.removeprefix("fb:"))
+        return [Reply(turn.t("fb_cancelled"), buttons=_menu(turn))]
+    if step:
+        return [Reply(turn.t("cancel_done"), buttons=_menu(turn))]
+    return [Reply(turn.t("fb_nothing_to_cancel"), buttons=_menu(turn))]
+
+
+def _expired(turn: Turn) -> list[Reply]:
+    rows = [[turn.button("btn_feedback_new", "fb")], *_menu(turn)]
+    return [Reply(turn.t("button_expired"), buttons=rows)]
+
+
+# Looking tickets up
+
+
+async def show_ticket(turn: Turn, code_text: str) -> list[Reply]:
+    code = codes.find_code(code_text)
+    if code is None:
+        return [Reply(turn.t("fb_lookup_usage"), buttons=_menu(turn))]
+    if turn.in_group and not is_staff_desk(turn):
+        return []
+    ticket = await tickets.by_code(turn.session, code)
+    owner = ticket is not None and ticket.user_id == turn.user.id
+    staff = ticket is not None and is_staff_desk(turn)
+    if not owner and not staff:  # the same answer whether it exists or not: no probing
+        if turn.in_group:
+            return []
+        return [Reply(turn.t("fb_lookup_not_found", code=code), buttons=_menu(turn))]
+    turn.log(EventKind.FEEDBACK_LOOKUP, topic=ticket.category, outcome="owner" if owner else "staff")
+    content = turn.services.content
+    if not owner:
+        return [views.staff_card(content, ticket)]
+    answers = await tickets.answers(turn.session, ticket.id)
+    return [Reply(views.citizen_status(content, ticket, answers), buttons=_menu(turn))]
+
+
+async def track(turn: Turn, args: str) -> list[Reply]:
+    if args:
+        return await show_ticket(turn, args)
+    if turn.in_group:
+        return []
+    mine = await tickets.of_user(turn.session, turn.user.id)
+    if not mine:
+        rows = [[turn.button("btn_feedback_new", "fb")], *_menu(turn)]
+        return [Reply(turn.t("fb_lookup_none"), buttons=rows)]
+    rows = [[Button(f"{t.code} · {views.status(turn.services.content, t)}"[:60], payload=f"fbt:{t.code}")]
+            for t in mine]
+    return [Reply(turn.t("fb_lookup_mine"), buttons=rows + _menu(turn))]
+
+
+async def code_typed(turn: Turn, text: str) -> list[Reply]:
+    return await show_ticket(turn, text)
+
+
+def register(router: Router) -> None:
+    router.payload("fb", start)
+    router.command("phananh", start, description_key="cmd_feedback")
+    router.payload("fbc", choose_category)
+    router.payload("fbk", choose_kind)
+    router.payload("fbp", back_to_place)
+    router.payload("fbu", choose_unit)
+    router.payload("fbd", text_done)
+    router.payload("fbo", consent)
+    router.payload("fbs", submit)
+    router.payload("fbx", cancel)
+    router.command("huy", cancel)
+    router.step(CATEGORY, category_typed)
+    router.step(PLACE, place_typed)
+    router.step(TEXT, text_added, accepts_images=True)
+    router.step(CONSENT, consent_typed)
+    router.step(CONTACT, contact_typed)
+    router.step(CONFIRM, confirm_typed)
+    router.payload("fbt", show_ticket, in_groups=True)
+    router.payload("fbtrack", track)
+    router.command("tracuu", track, description_key="cmd_track", in_groups=True)
+    router.pattern(rf"\s*{codes.CODE_PATTERN}\s*", code_typed)

@@ -1,0 +1,98 @@
+"""The `cchc-bot campaign …` actions: the same lifecycle functions chat uses, printed."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+from bot.core.services import Services
+from bot.db.models_campaigns import CampaignStatus
+from scheduler import audience as audiences
+from scheduler import campaigns, message, progress
+from scheduler.audience import Audience
+from scheduler.senders import push_channels
+from scheduler.timing import parse_at
+
+
+def _err(text: str) -> int:
+    print(text, file=sys.stderr)
+    return 2
+
+
+def _print_preview(services: Services, campaign, count: int) -> None:
+    content = services.content
+    for reply in message.render(content, message.snapshot(campaign), None):
+        print("──── xem trước ────")
+        if reply.image_url:
+            print(f"[ảnh: {reply.image_url}]")
+        print(reply.text)
+        for row in reply.buttons:
+            print("  " + "  ".join(f"[{b.label}]" for b in row))
+        print("───────────────────")
+    print(f"Chiến dịch #{campaign.id} «{campaign.title}» — {content.text(f'campaign_status_{campaign.status}')}")
+    print(f"Thời gian: {progress.schedule_text(content, campaign)}; khẩn: {'có' if campaign.urgent else 'không'}")
+    print(f"Số người nhận hiện tại: {progress.number(count)}")
+    if not push_channels(services.settings):
+        print(content.text("campaign_no_channels"))
+
+
+async def run(services: Services, args) -> int:
+    content = services.content
+    async with services.db.session() as session:
+        if args.action == "create":
+            try:
+                text = (await asyncio.to_thread(Path(args.text_file).read_text, encoding="utf-8")
+                        if args.text_file else args.text)
+                who = Audience.parse(args.audience, args.channel)
+                at = parse_at(args.at) if args.at else None
+            except (OSError, ValueError) as exc:
+                return _err(str(exc))
+            draft = campaigns.Draft(
+                title=args.title, text=text, audience=who,
+                schedule="at" if at else "cron" if args.cron else "now", send_at=at, cron=args.cron,
+                image=args.image, link_url=args.link, link_label=args.link_label, urgent=args.urgent)
+            found = campaigns.problems(content, draft)
+            if found:
+                return _err("Chưa tạo được chiến dịch:\n  " + "\n  ".join(found))
+            campaign = await campaigns.create(session, draft)
+            if not args.draft:
+                await campaigns.confirm(session, campaign)
+            count = await audiences.count(session, who, push_channels(services.settings))
+            await session.commit()
+            _print_preview(services, campaign, count)
+            return 0
+        if args.action == "list":
+            for c in await campaigns.recent(session, 50):
+                fig = await progress.figures(session, c.id)
+                print(f"#{c.id}\t{content.text(f'campaign_status_{c.status}')}\t"
+                      f"{progress.number(fig.delivered)}/{progress.number(fig.total)}\t{c.title}")
+            return 0
+        campaign = await campaigns.get(session, args.id, lock=True)
+        if campaign is None:
+            return _err(content.text("campaign_unknown"))
+        if args.action == "show":
+            print(progress.progress_text(content, campaign, await progress.figures(session, campaign.id)))
+            print(f"Thời gian: {progress.schedule_text(content, campaign)}")
+            return 0
+        if args.action == "preview":
+            count = await audiences.count(session, Audience.of(campaign), push_channels(services.settings))
+            _print_preview(services, campaign, count)
+            return 0
+        if args.action == "resend-uncertain":
+            queued = await campaigns.resend_uncertain(session, campaign)
+            await session.commit()
+            print(f"Đã xếp lại {queued} tin chưa rõ kết quả của chiến dịch #{campaign.id}.")
+            return 0
+        action = {"confirm": campaigns.confirm, "pause": campaigns.pause, "resume": campaigns.resume,
+                  "cancel": campaigns.cancel}[args.action]
+        if campaign.status == CampaignStatus.DRAFT and args.action == "confirm":
+            found = campaigns.problems(content, campaigns.draft_of(campaign))
+            if found:
+                return _err("Chưa xác nhận được:\n  " + "\n  ".join(found))
+        if not await action(session, campaign):
+            return _err(content.text("campaign_cannot", id=campaign.id,
+                                     status=content.text(f"campaign_status_{campaign.status}")))
+        await session.commit()
+        print(progress.progress_text(content, campaign, await progress.figures(session, campaign.id)))
+        return 0

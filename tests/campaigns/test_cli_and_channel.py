@@ -1,0 +1,71 @@
+"""The campaign CLI through `bot.cli.main`, and the Telegram channel answering a citizen at
+once while its broadcast lane waits out a 429."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.app import BotApp
+from bot.channels.ratelimit import BROADCAST
+from bot.cli import main
+from tests.campaigns.helpers import seed_subscribers
+from tests.fakes.telegram_api import FakeTelegramAPI
+
+
+async def test_campaign_commands(db_url, capsys, services, monkeypatch):
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "1:x")
+    monkeypatch.setenv("CONTENT_DIR", str(services.settings.content_dir))
+    from bot.config import get_settings
+    get_settings.cache_clear()
+    await seed_subscribers(services.db, 4)
+    base = ["--database-url", db_url, "campaign"]
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main([*base, *args])
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    code, _, err = await asyncio.to_thread(run, "create", "--title", "T", "--text", "Nội dung",
+                                           "--audience", "topic:khong-co")
+    assert code == 2 and "không có chủ đề «khong-co»" in err
+    code, _, err = await asyncio.to_thread(run, "create", "--title", "T", "--text", "x" * 3000)
+    assert code == 2 and "quá giới hạn 2000" in err
+    code, out, _ = await asyncio.to_thread(run, "create", "--title", "Thông báo", "--text", "Nội dung thông báo.",
+                                           "--cron", "0 8 * * mon", "--urgent")
+    assert code == 0 and "📢 Thông báo" in out and "Số người nhận hiện tại: 4" in out
+    assert "định kỳ theo lịch «0 8 * * mon»" in out and "khẩn: có" in out
+    code, out, _ = await asyncio.to_thread(run, "list")
+    assert "#1\tđã lên lịch\t0/0\tThông báo" in out
+    assert (await asyncio.to_thread(run, "pause", "1"))[0] == 0
+    code, _, err = await asyncio.to_thread(run, "pause", "1")
+    assert code == 2 and "tạm dừng" in err
+    code, out, _ = await asyncio.to_thread(run, "cancel", "1")
+    assert code == 0 and "đã hủy" in out
+    assert (await asyncio.to_thread(run, "show", "99"))[0] == 2
+    get_settings.cache_clear()
+
+
+async def test_replies_flow_while_the_broadcast_lane_waits_out_a_429(services):
+    async with FakeTelegramAPI() as fake:
+        services.settings = services.settings.model_copy(update={
+            "telegram_bot_token": fake.token, "telegram_api_base_url": fake.base_url,
+            "telegram_api_base_file_url": fake.base_file_url})
+        app = BotApp(services)
+        await app.telegram.start()
+        try:
+            app.telegram.limiter.pause(BROADCAST, 30)  # as after a broadcast's 429
+            started = asyncio.get_running_loop().time()
+            fake.push_text(6012345678, "/start")
+            await fake.wait_for_messages(6012345678, 2, timeout=5)
+            assert asyncio.get_running_loop().time() - started < 2
+            assert app.telegram.limiter.paused_for(BROADCAST) > 25
+        finally:
+            await app.telegram.stop()
+
+
+@pytest.mark.parametrize("spec", ["all", "topic:x", "units:a,b", "channel:telegram"])
+def test_audience_spec_parses(spec):
+    from scheduler.audience import Audience
+    assert Audience.parse(spec).kind == spec.split(":")[0]

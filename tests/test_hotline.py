@@ -1,0 +1,65 @@
+"""Hotlines by subject and by agency, with working hours, and a call button where a
+phone number is filled in (the shipped pack still waits for the operator's numbers)."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+import yaml
+
+from bot.content.schema import OPERATOR_FILL, SUBJECTS
+from bot.core.conversation import Conversation
+from bot.core.services import ContentStore
+from tests.conftest import CONTENT_DIR, Chat
+
+
+async def test_menu_offers_subjects_agencies_filing_and_tracking(chat: Chat, content_store):
+    await chat.send("/duongdaynong")
+    labels = chat.labels()
+    covered = {s for h in content_store.pack.hotlines for s in h.subjects}
+    by_subject = [b for b in chat.last[0].all_buttons() if b.payload.startswith("hls:")]
+    assert len(by_subject) == len(covered)
+    for part in ("Thủ tục hành chính", "Thái độ, tác phong", "Xem theo cơ quan", "Gửi phản ánh", "Tra cứu phản ánh"):
+        assert any(part in label for label in labels), part
+
+
+@pytest.mark.parametrize("subject", SUBJECTS)
+async def test_by_subject_lists_exactly_the_matching_lines(chat: Chat, content_store, subject):
+    await chat.press(f"hls:{subject}")
+    expected = [h for h in content_store.pack.hotlines if subject in h.subjects]
+    for h in content_store.pack.hotlines:
+        assert (h.name in chat.text) == (h in expected), h.id
+    assert "Thời gian: đang cập nhật" in chat.text and OPERATOR_FILL not in chat.text
+    await chat.tap("Gửi phản ánh")  # files under the same subject
+    assert "Bước 2/4" in chat.text
+
+
+async def test_by_agency(chat: Chat, content_store):
+    await chat.press("hla")
+    agencies = list(dict.fromkeys(h.agency for h in content_store.pack.hotlines))
+    assert all(any(a == label for label in chat.labels()) for a in agencies)
+    agency = "Sở Nội vụ tỉnh Sóc Trăng"
+    await chat.tap(agency)
+    names = [h.name for h in content_store.pack.hotlines if h.agency == agency]
+    assert len(names) == 2 and all(n in chat.text for n in names)
+    assert not any(h.name in chat.text for h in content_store.pack.hotlines if h.agency != agency)
+
+
+@pytest.fixture
+def pack_with_numbers(tmp_path) -> ContentStore:
+    directory = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, directory)
+    data = yaml.safe_load((directory / "hotlines.yaml").read_text(encoding="utf-8"))
+    data["hotlines"][1].update(phone="0299 3 123 456", hours="Giờ hành chính các ngày làm việc")
+    (directory / "hotlines.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return ContentStore(directory)
+
+
+async def test_filled_number_is_a_call_button_with_hours(services, pack_with_numbers):
+    services.content = pack_with_numbers
+    chat = Chat(Conversation(services))
+    await chat.press("hls:dich-vu-cong-truc-tuyen")
+    assert "0299 3 123 456" in chat.text and "Giờ hành chính các ngày làm việc" in chat.text
+    calls = [b for b in chat.last[0].all_buttons() if b.phone]
+    assert [b.phone for b in calls] == ["0299 3 123 456"] and calls[0].payload is None
