@@ -82,8 +82,9 @@ def cmd_content_validate(args) -> int:
         f"Nội dung hợp lệ ({settings.content_dir}): {len(pack.topics)} chủ đề, "
         f"{sum(len(t.messages) for t in pack.topics)} tin, {len(pack.units)} đơn vị, "
         f"{len(pack.hotlines)} đường dây nóng, {len(pack.faq)} câu hỏi, {len(pack.guides)} hướng dẫn, "
+        f"{len(pack.campaigns)} chiến dịch trong lịch, "
         f"{len(pack.banks)} ngân hàng câu hỏi thi ({sum(len(b.questions) for b in pack.banks)} câu), "
-        f"{len(pack.contests)} cuộc thi, {len(pack.campaigns)} chiến dịch trong lịch."
+        f"{len(pack.contests)} cuộc thi."
     )
     if loaded.operator_fields:
         print(f"Các trường người vận hành cần điền ({len(loaded.operator_fields)}):")
@@ -839,6 +840,7 @@ def build_parser() -> argparse.ArgumentParser:
     for p in token.choices.values():
         p.set_defaults(func=cmd_zalo_token)
     _campaign_parser(sub)
+
     contest = sub.add_parser("contest", help="cuộc thi trực tuyến").add_subparsers(dest="action", required=True)
     export = contest.add_parser("export", help="xuất kết quả ra tệp .xlsx cho Ban Tổ chức")
     export.add_argument("contest", help="mã cuộc thi")

@@ -108,7 +108,7 @@ class TelegramChannel:
         # Replies and (in the embedded default) broadcasts share one sender and one limiter,
         # so replies go ahead of broadcast messages.
         self.sender = TelegramSender(self.app.bot, telegram_limiter(settings), refs,
-                                     conversation.services.content.text)
+                                     text=conversation.services.content.text)
         self.limiter = self.sender.limiter
 
     @property

@@ -86,11 +86,11 @@ class TelegramSender:
     edits_in_place = True  # a Reply's edit_key edits the earlier message (progress figures)
 
     def __init__(self, bot: Bot, limiter: LaneLimiter | None = None,
-                 refs: MessageRefs | None = None, texts: Text | None = None) -> None:
+                 refs: MessageRefs | None = None, text: Text | None = None) -> None:
         self.bot = bot
+        self.text = text  # the message catalogue, to write out quiz questions
         self.limiter = limiter or LaneLimiter(ChannelLimits(0))
         self.refs = refs or MemoryRefs()
-        self.texts = texts  # the message catalogue, for the wording around quiz questions
 
     async def send(self, user_id: str, replies: list[Reply], *, lane: Lane = REPLY,
                    before_send: BeforeSend | None = None) -> None:
@@ -108,8 +108,8 @@ class TelegramSender:
                     chat_id, r.image_url, caption=r.text if f else None, reply_markup=m if f else None))
                 if fits:
                     continue
-            text = reply_text(reply, self.texts) if self.texts else reply.text
-            parts = split_text(text, TEXT_LIMIT)
+            body = reply_text(reply, self.text) if self.text else reply.text
+            parts = split_text(body, TEXT_LIMIT)
             for i, part in enumerate(parts):
                 last = i == len(parts) - 1
                 await self._text(call, chat_id, part, markup if last else None,

@@ -121,8 +121,8 @@ class Services:
     router: Router
     # Channels that can push messages outside a turn, by channel name (filled by BotApp).
     senders: dict[str, Sender] = field(default_factory=dict)
+    # Where new feedback tickets are posted for staff (the Telegram staff group), if any.
+    staff_desk: StaffDesk | None = None
     # The server's clock (aware UTC). Timed features (quiz deadlines, contest windows) read
     # it here, so tests can move time instead of sleeping.
     clock: Callable[[], datetime] = utcnow
-    # Where new feedback tickets are posted for staff (the Telegram staff group), if any.
-    staff_desk: StaffDesk | None = None

@@ -27,6 +27,9 @@ class Turn:
     replies: list[Reply] = field(default_factory=list)
     # The step the person was in when this turn began (None: not in a flow).
     step_at_start: str | None = None
+    # Set by a handler whose reply must stand alone (a quiz answer and its result): nothing,
+    # such as a survey offer, is appended after it.
+    quiet: bool = False
     # Work to do once the turn is committed (push to other people, post to the staff group):
     # never before, so nothing is sent for a turn that was rolled back.
     after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.contest import registration as contest_registration
 from bot.core.events import EventKind
 from bot.db.base import utcnow
 from bot.db.models import ConversationState, EngagementEvent, ProcessedUpdate, Role, Subscription, User
@@ -108,14 +107,16 @@ async def _message_refs(e: Erasure) -> None:
         MessageRef.channel == e.channel, MessageRef.chat_id == e.channel_user_id))
 
 
+async def _contest_registrations(e: Erasure) -> None:
+    # Name and position go; results and unit figures stay on the anonymised user.
+    from bot.contest import registration
+
+    await registration.erase(e.session, e.user.id, utcnow())
+
+
 async def _zalo_contacts(e: Erasure) -> None:
     # Follow state and last interaction; follower counts come from the event log.
     await e.session.execute(delete(ZaloContact).where(ZaloContact.user_id == e.user.id))
-
-
-async def _contest_registrations(e: Erasure) -> None:
-    # Name and position; a registration with attempts keeps its unit and scores (unit figures).
-    await contest_registration.erase(e.session, e.user.id, utcnow())
 
 
 async def _user(e: Erasure) -> None:
@@ -145,14 +146,14 @@ TABLES: dict[str, Eraser | None] = {
     "campaign_watchers": _campaign_watchers,
     "message_refs": _message_refs,
     "apscheduler_jobs": None,
+    "contest_registrations": _contest_registrations,
+    "contest_controls": None,  # staff opening/closing a contest early
+    "quiz_attempts": None,  # scores and times, on the anonymised user
+    "quiz_attempt_questions": None,
+    "quiz_answers": None,
     "zalo_contacts": _zalo_contacts,
     "zalo_tokens": None,  # the OA's own credentials
     "zalo_broadcasts": None,  # per campaign, not per person
-    "contest_registrations": _contest_registrations,
-    "contest_controls": None,  # staff opening/closing a contest; `updated_by` points to the user row
-    "quiz_attempts": None,  # scores and times, on the anonymised user row
-    "quiz_attempt_questions": None,
-    "quiz_answers": None,
     "users": _user,  # keep last
 }
 

@@ -44,7 +44,7 @@ async def offer(turn: Turn, replies: list[Reply]) -> list[Reply]:
     # Not in the middle of a flow, nor on the turn that just finished one (a filed ticket's
     # confirmation, a quiz result): the person's attention belongs to that answer.
     in_flow = turn.state.step is not None or turn.step_at_start is not None
-    if not replies or in_flow or any(r.quiz for r in replies):
+    if not replies or in_flow or turn.quiet or any(r.quiz for r in replies):
         return replies
     if (
         turn.incoming.channel == "terminal"

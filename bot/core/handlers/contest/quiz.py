@@ -165,6 +165,7 @@ def _feedback(turn: Turn, attempt: QuizAttempt, result: attempts.AnswerResult, n
 
 
 async def take_answer(turn: Turn, arg: str) -> list[Reply]:
+    turn.quiet = True
     parts = arg.split(":")
     if len(parts) != 3 or not all(p.isdigit() for p in parts):
         return expired_reply(turn)
