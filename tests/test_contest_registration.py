@@ -212,3 +212,20 @@ async def test_erase_before_and_after_attempts(contest_services, contest_store, 
     await late.send("/xoadangky")
     await late.tap("Đồng ý xóa")
     assert "không có thông tin nào" in late.text
+
+
+async def test_xoadulieu_erases_the_registration_and_keeps_the_unit_figures(contest_services, contest_store, clock):
+    from tests.test_privacy import dump_database
+
+    cadre = person(contest_services, "cadre-erase-all")
+    await register(cadre, name="Lý Thường Kiệt", unit="Sở Nội vụ", position="Trưởng phòng Cải cách")
+    await cadre.press("ctgo:thi-mo")
+    await answer_rest(cadre, contest_store, clock)
+    assert "Lý Thường Kiệt" in await dump_database(contest_services)
+    await cadre.send("/xoadulieu")
+    await cadre.tap("Xoá dữ liệu của tôi")
+    dump = await dump_database(contest_services)
+    assert "Lý Thường Kiệt" not in dump and "Trưởng phòng Cải cách" not in dump
+    viewer = person(contest_services, "cadre-viewer")
+    await viewer.press("ctu:thi-mo")
+    assert "Sở Nội vụ: 1/1 người dự thi" in viewer.text

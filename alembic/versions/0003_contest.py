@@ -1,7 +1,7 @@
 """contest: registrations, window overrides, quiz attempts, drawn questions and answers
 
 Revision ID: 0003
-Revises: 0007
+Revises: 0004
 Create Date: 2026-11-24
 """
 
