@@ -33,8 +33,12 @@ def _print_preview(services: Services, campaign, count: int) -> None:
     print(f"Chiến dịch #{campaign.id} «{campaign.title}» — {content.text(f'campaign_status_{campaign.status}')}")
     print(f"Thời gian: {progress.schedule_text(content, campaign)}; khẩn: {'có' if campaign.urgent else 'không'}")
     print(f"Số người nhận hiện tại: {progress.number(count)}")
-    if not push_channels(services.settings):
+    channels = push_channels(services.settings)
+    if not channels:
         print(content.text("campaign_no_channels"))
+    who = Audience.of(campaign)
+    for note in message.notes(content, message.snapshot(campaign), [who.channel] if who.channel else channels):
+        print(note)
 
 
 async def run(services: Services, args) -> int:

@@ -6,10 +6,9 @@ to the bot first (so the click is counted) and then opens the link."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from bot.core.services import ContentStore
 from bot.core.types import Button, Reply
+from bot.core.types import is_web_url as is_url
 
 # One platform call per recipient on every channel: Zalo takes 2,000 characters of text,
 # Telegram 1,024 of caption under an image.
@@ -57,6 +56,15 @@ def article(content: ContentStore, message: dict) -> tuple[str, str, str | None]
     return message["title"], text, image if image and is_url(image) else None
 
 
+def notes(content: ContentStore, message: dict, channels: list[str]) -> list[str]:
+    """What some recipients will see differently, for the preview: an image sent as a
+    photo in Telegram is Telegram's file id, which Zalo cannot show (it needs a URL)."""
+    image = message.get("image")
+    if image and not is_url(image) and "zalo" in channels:
+        return [content.text("campaign_note_image_telegram_only")]
+    return []
+
+
 def problems(content: ContentStore, message: dict) -> list[str]:
     """What keeps this message from going out as one message on every channel."""
     found = []
@@ -78,7 +86,3 @@ def problems(content: ContentStore, message: dict) -> list[str]:
         found.append(content.text("campaign_err_link"))
     return found
 
-
-def is_url(value: str) -> bool:
-    parts = urlsplit(value.strip())
-    return parts.scheme in ("http", "https") and bool(parts.netloc) and " " not in value.strip()

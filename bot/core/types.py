@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Literal
+from urllib.parse import urlsplit
 
 IncomingKind = Literal["text", "button", "image", "sticker", "other"]
 
@@ -78,3 +79,9 @@ class Reply:
         out["answer_id"] = self.answer_id
         out["score"] = self.score
         return out
+
+
+def is_web_url(value: str) -> bool:
+    """An http(s) address, as opposed to a channel's own file id (a photo sent on Telegram)."""
+    parts = urlsplit(value.strip())
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and " " not in value.strip()

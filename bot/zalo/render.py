@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 
 from bot.channels.split import split_text
-from bot.core.types import Button, Reply
+from bot.core.types import Button, Reply, is_web_url
 from bot.zalo.webhook import BUTTON_MARK
 
 log = logging.getLogger(__name__)
@@ -89,7 +89,9 @@ class Renderer:
         options = options_of(replies) if numbered else []
         messages: list[dict] = []
         for reply in replies:
-            if reply.image_url:
+            # Zalo shows an image by URL only; a Telegram file id (a campaign photo
+            # composed in Telegram) is left out and the text goes alone.
+            if reply.image_url and is_web_url(reply.image_url):
                 messages.append(
                     {
                         "attachment": {

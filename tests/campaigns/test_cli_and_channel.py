@@ -44,6 +44,18 @@ async def test_campaign_commands(db_url, capsys, services, monkeypatch):
     code, out, _ = await asyncio.to_thread(run, "cancel", "1")
     assert code == 0 and "đã hủy" in out
     assert (await asyncio.to_thread(run, "show", "99"))[0] == 2
+
+    # With Zalo on too, the preview warns that a Telegram file id shows on Telegram only.
+    for name in ("ZALO_APP_ID", "ZALO_APP_SECRET", "ZALO_OA_SECRET_KEY"):
+        monkeypatch.setenv(name, "x")
+    get_settings.cache_clear()
+    note = "người nhận trên Zalo nhận tin không kèm ảnh"
+    code, out, _ = await asyncio.to_thread(run, "create", "--title", "Ảnh", "--text", "Có ảnh.", "--draft",
+                                           "--image", "AgACAgIAAxkBAAIBp2")
+    assert code == 0 and "[ảnh: AgACAgIAAxkBAAIBp2]" in out and note in out
+    code, out, _ = await asyncio.to_thread(run, "create", "--title", "Ảnh", "--text", "Có ảnh.", "--draft",
+                                           "--image", "https://example.org/anh.png")
+    assert code == 0 and note not in out
     get_settings.cache_clear()
 
 

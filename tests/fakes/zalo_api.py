@@ -21,6 +21,7 @@ import asyncio
 import hashlib
 import itertools
 import json
+import re
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -212,8 +213,10 @@ class FakeZaloOA:
             return "unsupported attachment"
         if payload.get("template_type") == "media":
             elements = payload.get("elements") or []
-            ok = len(elements) == 1 and elements[0].get("media_type") == "image" and elements[0].get("url")
-            return None if ok else "media template needs one image"
+            # Zalo fetches the image itself: only an http(s) address will do.
+            ok = (len(elements) == 1 and elements[0].get("media_type") == "image"
+                  and re.match(r"https?://\S+$", str(elements[0].get("url") or "")))
+            return None if ok else "media template needs one image URL"
         buttons = payload.get("buttons")
         if not isinstance(buttons, list) or not 1 <= len(buttons) <= MAX_BUTTONS:
             return f"a template takes 1 to {MAX_BUTTONS} buttons"

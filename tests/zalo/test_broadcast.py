@@ -19,17 +19,22 @@ from sqlalchemy import select
 from bot.app import BotApp
 from bot.channels.ratelimit import BROADCAST
 from bot.cli import main
+from bot.core import staff
+from bot.core.conversation import Conversation
 from bot.core.events import EventKind
+from bot.core.types import Incoming
 from bot.db.base import utcnow
-from bot.db.models import EngagementEvent, User
+from bot.db.models import EngagementEvent, Role, User
 from bot.db.models_campaigns import Campaign, CampaignWatcher, OutboxMessage, RecipientStatus
 from bot.db.models_zalo import ZaloContact
 from bot.zalo import contacts
-from scheduler import campaigns, progress
+from scheduler import campaigns, firing, progress
+from scheduler import senders as registry
 from scheduler.audience import Audience
 from scheduler.delivery import Worker
 from scheduler.senders import push_channels
 from tests.campaigns.helpers import deliveries, seed_subscribers, start_campaign, statuses
+from tests.conftest import Chat
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.fakes.zalo_api import FakeZaloOA, ZaloChat
 from tests.zalo.conftest import free_port
@@ -363,7 +368,6 @@ async def test_embedded_default_delivers_to_zalo_with_the_channels_sender(tuned,
 
 async def test_a_worker_process_builds_its_own_zalo_sender(tuned, zalo_fake, tg_fake):
     """`cchc-bot worker`: no webhook, no conversation; the registry builds the senders."""
-    from scheduler import senders as registry
     from scheduler.senders import PUSH_CHANNELS
 
     assert PUSH_CHANNELS["zalo"](tuned.settings) and not PUSH_CHANNELS["zalo"](
@@ -386,3 +390,46 @@ async def test_a_worker_process_builds_its_own_zalo_sender(tuned, zalo_fake, tg_
     assert {uid: got_campaign(zalo_fake, uid) for uid in people} == dict.fromkeys(people, 1)
     assert set(deliveries(tg_fake, TEXT)) == set(chats)
     assert built["zalo"]._session is None  # closed at exit
+
+
+
+async def test_a_photo_composed_in_telegram_goes_to_zalo_as_text_alone(tuned, zalo_fake, tg_fake):
+    """A photo an editor sends in Telegram is Telegram's file id: Telegram recipients get the
+    photo; Zalo shows an image only by URL (its API refuses anything else), so Zalo
+    followers get the text alone, and the preview says so before the editor confirms."""
+    photo = tg_fake.push_photo(950_000_001)["message"]["photo"][-1]["file_id"]
+    chats = await seed_subscribers(tuned.db, 3)
+    people = await zalo_people(tuned, zalo_fake, 896_000_001, 3, days_ago=2)
+    async with tuned.db.session() as s:
+        await staff.grant(s, "telegram", "950000001", Role.EDITOR)
+        await s.commit()
+    editor = Chat(Conversation(tuned), channel="telegram", user_id="950000001")
+    await editor.send("/chiendich")
+    await editor.tap("Soạn chiến dịch mới")
+    await editor.send(TITLE)
+    await editor._handle(Incoming("telegram", "950000001", "image", text=TEXT, attachments=(photo,)))
+    await editor.tap("Tất cả người đăng ký")
+    preview, summary = await editor.tap("Gửi ngay")
+    assert preview.image_url == photo
+    assert "người nhận trên Zalo nhận tin không kèm ảnh" in summary.text
+    await editor.tap("Xác nhận")
+
+    async with tuned.db.session() as s:
+        (campaign_id,) = (await s.execute(select(Campaign.id))).scalars()
+    broadcast_id = await firing.fire(tuned.db, campaign_id)
+    await firing.expand(tuned.db, broadcast_id, push_channels(tuned.settings))
+    built, close = await registry.build(tuned)
+    try:
+        worker = Worker(tuned.db, tuned.content, tuned.settings, built)
+        await worker.register()
+        await drain(worker)
+    finally:
+        await close()
+
+    assert await statuses(tuned.db, broadcast_id) == {"sent": 6}
+    photos = [c for c in tg_fake.calls(ok=True) if c.method == "sendPhoto"]
+    assert sorted(int(c.params["chat_id"]) for c in photos) == sorted(chats)
+    assert {c.params["photo"] for c in photos} == {photo}
+    assert {uid: [TEXT in m.text for m in zalo_fake.messages_to(uid)] for uid in people} == \
+        dict.fromkeys(people, [True])
+    assert zalo_fake.refused == []
