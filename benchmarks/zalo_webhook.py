@@ -70,7 +70,7 @@ async def main(users: int, database_url: str) -> None:
     await app.stop()
     await fake.close()
     turns = users * len(script)
-    q = statistics.quantiles(latencies, n=100)
+    q = statistics.quantiles(latencies, n=100, method="inclusive")
     expected = users * sum(a for _, a in script)
     print(
         f"{database_url.split('+')[0]}: {users} people × {len(script)} turns = {turns} turns in {elapsed:.1f} s "

@@ -14,6 +14,7 @@ PTB's `TimedOut` / `NetworkError` with the aiohttp error as cause, i.e. "maybe d
 from __future__ import annotations
 
 import asyncio
+import json
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
@@ -91,7 +92,9 @@ class AiohttpRequest(BaseRequest):
                            "Request was *not* sent to Telegram.") from NotSent("pool")
         try:
             body = _body(request_data, files)
-            async with self._session.request(method, url, data=body, timeout=timeout) as response:
+            headers = _JSON if isinstance(body, bytes) else None
+            async with self._session.request(method, url, data=body, headers=headers,
+                                             timeout=timeout) as response:
                 return response.status, await response.read()
         except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
             error = TimedOut if isinstance(exc, aiohttp.ConnectionTimeoutError) else NetworkError
@@ -104,13 +107,17 @@ class AiohttpRequest(BaseRequest):
             self._pool.release()
 
 
-def _body(request_data: RequestData | None, files) -> aiohttp.FormData | dict | None:
-    """Parameters as a urlencoded form (what PTB's httpx request sends), or a multipart
-    form when there are files to upload."""
+_JSON = {"Content-Type": "application/json"}
+
+
+def _body(request_data: RequestData | None, files) -> aiohttp.FormData | bytes | None:
+    """Parameters as one JSON object (the Bot API takes JSON bodies; encoding them once is
+    far cheaper than a urlencoded form, field by field), or a multipart form when there
+    are files to upload."""
     if request_data is None:
         return None
     if not files:
-        return request_data.json_parameters
+        return json.dumps(request_data.parameters, ensure_ascii=False).encode()
     form = aiohttp.FormData()
     for name, value in request_data.json_parameters.items():
         form.add_field(name, value)

@@ -143,6 +143,28 @@ async def test_transient_5xx_is_retried_with_backoff_then_given_up(tuned, fake):
     assert sum(deliveries(fake, TEXT).values()) == 1 and len(chats) == 2
 
 
+async def test_a_revoked_token_holds_the_channel_and_loses_no_row(tuned, fake):
+    chats = await seed_subscribers(tuned.db, 5)
+    _, broadcast_id = await start_campaign(tuned)
+    worker = await make_worker(tuned, fake)
+    real, fake.token = fake.token, "123456:REVOKED"  # the operator revoked it in BotFather
+    await worker.run_once()
+    assert await statuses(tuned.db, broadcast_id) == {"pending": 5}
+    async with tuned.db.session() as s:
+        rows = (await s.execute(select(OutboxMessage.attempts, OutboxMessage.detail))).all()
+    assert {detail for _, detail in rows} == {"channel unavailable"}
+    assert not await worker.claim()  # the channel waits; nothing else is tried meanwhile
+    fake.token = real
+    worker._channel_wait.clear()  # as when the wait is over
+    async with tuned.db.session() as s:
+        await s.execute(update(OutboxMessage).values(not_before=utcnow()))
+        await s.commit()
+    await drain(worker)
+    assert await statuses(tuned.db, broadcast_id) == {"sent": 5}
+    got = deliveries(fake, TEXT)
+    assert set(got) == set(chats) and set(got.values()) == {1}
+
+
 async def test_quiet_hours_hold_normal_broadcasts_but_not_urgent_ones(tuned, fake):
     tuned.settings = tuned.settings.model_copy(update={"quiet_hours": "00:00-23:59"})
     await seed_subscribers(tuned.db, 3)
