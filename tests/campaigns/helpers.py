@@ -31,13 +31,12 @@ async def seed_subscribers(db, n: int, *, channel: str = "telegram", start: int 
             await session.execute(insert(User), [
                 {"channel": channel, "channel_user_id": str(c), "role": role, "unit_id": unit,
                  "created_at": now, "last_seen_at": now} for c in chats[i:i + 5000]])
-        if topic:
+        # In slices of 5,000: asyncpg takes at most 32,767 parameters per statement.
+        for i in range(0, n if topic else 0, 5000):
             ids = (await session.execute(select(User.id).where(
-                User.channel == channel, User.channel_user_id.in_([str(c) for c in chats])))).scalars()
-            ids = list(ids)
-            for i in range(0, len(ids), 5000):
-                await session.execute(insert(Subscription), [
-                    {"user_id": uid, "topic_id": topic, "created_at": now} for uid in ids[i:i + 5000]])
+                User.channel == channel, User.channel_user_id.in_([str(c) for c in chats[i:i + 5000]])))).scalars()
+            await session.execute(insert(Subscription), [
+                {"user_id": uid, "topic_id": topic, "created_at": now} for uid in ids])
         await session.commit()
     return chats
 
