@@ -85,4 +85,3 @@ def problems(content: ContentStore, message: dict) -> list[str]:
     if link and not is_url(link):
         found.append(content.text("campaign_err_link"))
     return found
-
