@@ -39,6 +39,10 @@ class Audience:
         return cls(campaign.audience_kind, campaign.audience_topic,
                    tuple(campaign.audience_units or ()), campaign.audience_channel)
 
+    def channels(self, push_channels: Iterable[str]) -> list[str]:
+        """The channels this audience can reach among those the bot pushes to."""
+        return [c for c in push_channels if self.channel in (None, c)]
+
     @classmethod
     def parse(cls, spec: str, channel: str | None = None) -> Audience:
         """CLI form: all | topic:<id> | units:<id>,<id> | channel:<name>."""

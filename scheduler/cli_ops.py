@@ -36,8 +36,7 @@ def _print_preview(services: Services, campaign, count: int) -> None:
     channels = push_channels(services.settings)
     if not channels:
         print(content.text("campaign_no_channels"))
-    who = Audience.of(campaign)
-    for note in message.notes(content, message.snapshot(campaign), [who.channel] if who.channel else channels):
+    for note in message.notes(content, message.snapshot(campaign), Audience.of(campaign).channels(channels)):
         print(note)
 
 

@@ -7,8 +7,7 @@ to the bot first (so the click is counted) and then opens the link."""
 from __future__ import annotations
 
 from bot.core.services import ContentStore
-from bot.core.types import Button, Reply
-from bot.core.types import is_web_url as is_url
+from bot.core.types import Button, Reply, is_web_url
 
 # One platform call per recipient on every channel: Zalo takes 2,000 characters of text,
 # Telegram 1,024 of caption under an image.
@@ -53,14 +52,14 @@ def article(content: ContentStore, message: dict) -> tuple[str, str, str | None]
         label = message.get("link_label") or content.text("broadcast_link")
         text += "\n\n" + content.text("broadcast_article_link", label=label, url=message["link_url"])
     image = message.get("image")
-    return message["title"], text, image if image and is_url(image) else None
+    return message["title"], text, image if image and is_web_url(image) else None
 
 
 def notes(content: ContentStore, message: dict, channels: list[str]) -> list[str]:
     """What some recipients will see differently, for the preview: an image sent as a
     photo in Telegram is Telegram's file id, which Zalo cannot show (it needs a URL)."""
     image = message.get("image")
-    if image and not is_url(image) and "zalo" in channels:
+    if image and not is_web_url(image) and "zalo" in channels:
         return [content.text("campaign_note_image_telegram_only")]
     return []
 
@@ -82,6 +81,6 @@ def problems(content: ContentStore, message: dict) -> list[str]:
         if length > limit:
             found.append(content.text("campaign_err_text_long", length=length, limit=limit))
     link = message.get("link_url")
-    if link and not is_url(link):
+    if link and not is_web_url(link):
         found.append(content.text("campaign_err_link"))
     return found

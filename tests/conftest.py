@@ -120,6 +120,10 @@ class Chat:
     async def send(self, text: str) -> list[Reply]:
         return await self._handle(Incoming(self.channel, self.user_id, "text", text=text))
 
+    async def send_image(self, caption: str, *files: str) -> list[Reply]:
+        """A photo (the channel's file ids or URLs) with a caption."""
+        return await self._handle(Incoming(self.channel, self.user_id, "image", text=caption, attachments=files))
+
     async def tap(self, label_part: str) -> list[Reply]:
         """Tap the first button of the last replies whose label contains `label_part`."""
         for reply in self.last:

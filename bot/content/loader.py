@@ -138,7 +138,8 @@ def _as_str_dict(reader: _Reader, file: Path, raw: dict, key: str) -> dict[str, 
 def _check_calendar(r: _Reader, campaigns, topics, units) -> None:
     """Cross-checks of the campaign calendar: what it names exists, times parse, the
     message fits one platform message."""
-    from scheduler.message import MAX_CAPTION, MAX_TEXT, is_url
+    from bot.core.types import is_web_url
+    from scheduler.message import MAX_CAPTION, MAX_TEXT
     from scheduler.timing import cron_trigger, parse_at
 
     topic_ids = {t.id for t, _, _ in topics}
@@ -177,7 +178,7 @@ def _check_calendar(r: _Reader, campaigns, topics, units) -> None:
                 issue(f"audience.units[{i}]", f"không có đơn vị '{unit}'")
         if a.kind == "channel" and not a.channel:
             issue("audience.channel", "cần chọn kênh")
-        if c.link and not is_url(c.link.url) and c.link.url.strip() != OPERATOR_FILL:
+        if c.link and not is_web_url(c.link.url) and c.link.url.strip() != OPERATOR_FILL:
             issue("link.url", "phải là địa chỉ http(s)://")
         text = c.text or (messages[c.message].text if c.message in messages else "")
         limit = MAX_CAPTION if c.image else MAX_TEXT

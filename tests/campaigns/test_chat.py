@@ -9,7 +9,6 @@ from sqlalchemy import select
 from bot.core import staff
 from bot.core.conversation import Conversation
 from bot.core.events import EventKind
-from bot.core.types import Incoming
 from bot.db.models import EngagementEvent, Role, Subscription, User
 from bot.db.models_campaigns import Campaign, CampaignWatcher, RecipientStatus
 from scheduler import firing
@@ -119,11 +118,9 @@ async def test_bad_input_while_composing_gets_polite_answers(services_tg, editor
     await editor.send("Tiêu đề 🎉")
     await editor.send("x" * 10_000)
     assert "quá giới hạn 2000 ký tự" in editor.text
-    await editor._handle(Incoming("telegram", EDITOR, "image", text="Ảnh " + "y" * 1100,
-                                  attachments=("AgACfileid",)))
+    await editor.send_image("Ảnh " + "y" * 1100, "AgACfileid")
     assert "quá giới hạn 1024 ký tự" in editor.text  # a caption under an image is shorter
-    await editor._handle(Incoming("telegram", EDITOR, "image", text="Ảnh hội nghị",
-                                  attachments=("AgACfileid",)))
+    await editor.send_image("Ảnh hội nghị", "AgACfileid")
     await editor.send("lung tung")  # typing where a button is expected
     assert "Gửi cho ai" in editor.text
     await editor.tap("Tất cả")

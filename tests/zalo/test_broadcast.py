@@ -22,7 +22,6 @@ from bot.cli import main
 from bot.core import staff
 from bot.core.conversation import Conversation
 from bot.core.events import EventKind
-from bot.core.types import Incoming
 from bot.db.base import utcnow
 from bot.db.models import EngagementEvent, Role, User
 from bot.db.models_campaigns import Campaign, CampaignWatcher, OutboxMessage, RecipientStatus
@@ -407,7 +406,7 @@ async def test_a_photo_composed_in_telegram_goes_to_zalo_as_text_alone(tuned, za
     await editor.send("/chiendich")
     await editor.tap("Soạn chiến dịch mới")
     await editor.send(TITLE)
-    await editor._handle(Incoming("telegram", "950000001", "image", text=TEXT, attachments=(photo,)))
+    await editor.send_image(TEXT, photo)
     await editor.tap("Tất cả người đăng ký")
     preview, summary = await editor.tap("Gửi ngay")
     assert preview.image_url == photo

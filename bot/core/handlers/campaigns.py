@@ -271,8 +271,7 @@ async def preview(turn: Turn, arg: str) -> list[Reply]:
                      urgent=turn.t("campaign_yes" if campaign.urgent else "campaign_no"))
     if not channels:
         summary += "\n" + turn.t("campaign_no_channels")
-    reach = [who.channel] if who.channel else channels
-    for note in message.notes(turn.services.content, message.snapshot(campaign), reach):
+    for note in message.notes(turn.services.content, message.snapshot(campaign), who.channels(channels)):
         summary += "\n" + note
     return [*replies, Reply(turn.t("campaign_preview_title") + "\n\n" + summary, buttons=[
         [turn.button("btn_campaign_confirm", f"cmpok:{campaign.id}")],
