@@ -51,11 +51,10 @@ async def telegram_sender(fake, *, rate: float = 0.0, chat_interval: float = 0.0
 async def start_campaign(services, *, title: str = "Tuần lễ dịch vụ công",
                          text: str = "Nộp hồ sơ trực tuyến tại Cổng dịch vụ công của tỉnh.",
                          audience: Audience | None = None, urgent: bool = False,
-                         link: str | None = None, image: str | None = None,
-                         channels=("telegram",)) -> tuple[int, int]:
+                         link: str | None = None, channels=("telegram",)) -> tuple[int, int]:
     """Create, confirm and fire a "send now" campaign; returns (campaign id, broadcast id)."""
     draft = campaigns.Draft(title=title, text=text, audience=audience or Audience(), urgent=urgent,
-                            link_url=link, image=image)
+                            link_url=link)
     async with services.db.session() as session:
         campaign = await campaigns.create(session, draft)
         await campaigns.confirm(session, campaign)

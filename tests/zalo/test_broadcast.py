@@ -391,7 +391,6 @@ async def test_a_worker_process_builds_its_own_zalo_sender(tuned, zalo_fake, tg_
     assert built["zalo"]._session is None  # closed at exit
 
 
-
 async def test_a_photo_composed_in_telegram_goes_to_zalo_as_text_alone(tuned, zalo_fake, tg_fake):
     """A photo an editor sends in Telegram is Telegram's file id: Telegram recipients get the
     photo; Zalo shows an image only by URL (its API refuses anything else), so Zalo
