@@ -39,6 +39,9 @@ class Strict(BaseModel):
 
 
 class PackInfo(Strict):
+    # The province's official code (e.g. 92 for Thành phố Cần Thơ): its wards and communes
+    # come from the administrative map, not from the pack.
+    province_code: int | None = Field(default=None, ge=1, le=99)
     province: Text
     province_full: Text
     agency: Text
@@ -58,6 +61,9 @@ class TopicMessage(Strict):
     text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=20, max_length=3500)]
     source: Text | None = None
     link: Text | None = None
+    # Dated history (e.g. the former province's results before the 2025 merger): the text
+    # states its own time; the stale-name check does not apply to it.
+    history: bool = False
 
 
 class Topic(Strict):
@@ -92,6 +98,7 @@ class Hotline(Strict):
     phone: Text
     email: Text | None = None
     hours: Text
+    url: Text | None = None  # a web page of the line (a support portal), when it has one
     note: Text | None = None
 
 
@@ -104,6 +111,7 @@ class FaqEntry(Strict):
     answer: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=3500)]
     source: Text | None = None
     guide: Slug | None = None
+    history: bool = False  # dated history: see TopicMessage.history
 
 
 class GuideWays(Strict):

@@ -35,6 +35,8 @@ def _render(turn: Turn, title: str, hotlines: list[Hotline], subject: str = "") 
                        hours=filled(h.hours) or unfilled)
         if filled(h.email):
             block += "\n" + turn.t("hotline_email", email=h.email)
+        if filled(h.url):
+            block += "\n" + turn.t("hotline_url", url=h.url)
         if h.note:
             block += "\n" + h.note
         blocks.append(block.strip())
