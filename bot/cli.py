@@ -343,55 +343,92 @@ def cmd_content_reload(args) -> int:
     return 0
 
 
-def _eval_file(args) -> Path:
+DATA = Path("tests") / "data"
+
+
+def _data_files(args, default: list[str]) -> list[Path]:
+    """The labelled sets named with --file, or the default ones that exist."""
     from bot.config import ROOT
 
-    return Path(args.file) if args.file else ROOT / "tests" / "data" / "faq_eval.yaml"
+    if args.file:
+        return [Path(f) for f in args.file]
+    found: list[Path] = []
+    for pattern in default:
+        found += sorted((ROOT / DATA).glob(pattern))
+    return found
 
 
-def cmd_faq_eval(args) -> int:
+EVAL_SETS = ["faq_eval.yaml", "eval_citizens.yaml"]
+DEV_SETS = ["faq_dev.yaml", "dev_*.yaml"]
+
+
+def _labelled(args, default: list[str]):
+    """The pack, its answerer and the queries of the labelled sets, or an exit code."""
     from bot.content.loader import ContentError, load_pack
-    from bot.core.answerer import QuestionAnswerer, Thresholds
-    from bot.faq.evaluation import TARGETS, EvalSetError, evaluate, load_eval_set, sweep
+    from bot.faq.answerer import QuestionAnswerer
+    from bot.faq.evaluation import EvalSetError, load_eval_set
 
     settings = _settings(args)
+    files = _data_files(args, default)
     try:
         pack = load_pack(settings.content_dir)
         ids = {e.id for e in pack.faq} | {g.id for g in pack.guides}
-        queries = load_eval_set(_eval_file(args), ids)
+        queries = [q for f in files for q in load_eval_set(f, ids)]
     except (ContentError, EvalSetError) as exc:
         print(str(exc), file=sys.stderr)
+        return None
+    return QuestionAnswerer(pack), files, queries
+
+
+def _intents():
+    """The intents the conversation carries out, as the bot's router has them."""
+    from bot.core.features import build_router
+
+    router = build_router()
+    return frozenset(router.intents), dict(router.detectors)
+
+
+def cmd_faq_eval(args) -> int:
+    from bot.faq.answerer import Thresholds
+    from bot.faq.evaluation import TARGETS, evaluate, sweep
+
+    loaded = _labelled(args, EVAL_SETS)
+    if loaded is None:
         return 2
-    answerer = QuestionAnswerer(pack)
+    answerer, files, queries = loaded
+    actions, detectors = _intents()
     if args.sweep:
-        print("tin cậy  gợi ý   top-1   top-3   loại NPV  loại nhầm  trả lời sai  hỏi lại")
+        print("tin cậy  gợi ý   top-1   giúp được  từ chối NPV  sai chắc chắn  hỏi lại")
         grid = [Thresholds(confident=c, plausible=p) for c in (40, 50, 60, 70)
                 for p in (20, 25, 30, 35, 40, 45) if p <= c]
-        for t, f in sweep(answerer, queries, grid):
-            print(f"{t.confident:6.0f}  {t.plausible:5.0f}   {f['top1']:6.1%}  {f['top3']:6.1%}  "
-                  f"{f['oos_rejected']:7.1%}  {f['false_rejection']:8.1%}  "
-                  f"{f['answered_wrong']:8.1%}  {f['suggested']:8.1%}")
+        for t, f in sweep(answerer, queries, grid, actions, detectors):
+            print(f"{t.confident:6.0f}  {t.plausible:5.0f}   {f['top1']:6.1%}  {f['helped']:8.1%}  "
+                  f"{f['declined']:10.1%}  {f['confidently_wrong']:12.1%}  {f['suggested']:8.1%}")
         return 0
-    report = evaluate(answerer, queries)
+    report = evaluate(answerer, queries, actions, detectors)
     f = report.figures
-    n_in, n_out = len(report.in_scope), len(report.out_of_scope)
-    print(f"Bộ câu hỏi đánh giá: {_eval_file(args)} — {n_in} trong phạm vi, {n_out} ngoài phạm vi")
-    rows = [("top-1:", "top1", "≥"), ("top-3:", "top3", "≥"),
-            ("ngoài phạm vi được từ chối:", "oos_rejected", "≥"),
-            ("trong phạm vi bị từ chối nhầm:", "false_rejection", "≤")]
+    names = ", ".join(str(p.relative_to(p.parents[2])) if len(p.parents) > 2 else str(p) for p in files)
+    print(f"Bộ câu hỏi đánh giá: {names} — {len(report.in_scope)} trong phạm vi, "
+          f"{len(report.out_of_scope)} ngoài phạm vi, {len(report.not_covered)} chưa có nội dung")
+    rows = [("top-1 (trong phạm vi):", "top1", "≥"),
+            ("giúp được (đúng chủ đề ở câu trả lời hoặc nút):", "helped", "≥"),
+            ("ngoài phạm vi được từ chối:", "declined", "≥"),
+            ("trả lời chắc chắn mà sai (ngoài phạm vi, chưa có nội dung):", "confidently_wrong", "≤")]
     for label, key, sign in rows:
-        print(f"  {label:32s} {f[key]:6.1%}  (mục tiêu {sign} {TARGETS[key]:.0%})")
-    print(f"  trả lời thẳng, đúng:             {f['answered_right']:6.1%}")
-    print(f"  trả lời thẳng, sai:              {f['answered_wrong']:6.1%}")
-    print(f"  hỏi lại \"Có phải bạn muốn hỏi…\": {f['suggested']:6.1%}")
-    print(f"  ngoài phạm vi mà vẫn trả lời:    {f['oos_answered']:6.1%}")
+        print(f"  {label:60s} {f[key]:6.1%}  (mục tiêu {sign} {TARGETS[key]:.0%})")
+    print(f"  {'top-3:':60s} {f['top3']:6.1%}")
+    print(f"  {'trả lời thẳng, đúng:':60s} {f['answered_right']:6.1%}")
+    print(f"  {'trả lời thẳng, sai (trong phạm vi):':60s} {f['answered_wrong']:6.1%}")
+    asked_back = 'hỏi lại "Có phải bạn muốn hỏi…":'
+    print(f"  {asked_back:60s} {f['suggested']:6.1%}")
+    print(f"  {'chưa có nội dung được từ chối:':60s} {f['nc_declined']:6.1%}")
     print("  top-1 theo kiểu câu hỏi: " + ", ".join(
         f"{style} {rate:.0%} ({n})" for style, (n, rate) in report.by_style().items()))
     failures = report.failures()
     if args.failures and failures:
         print(f"Các câu chưa đạt ({len(failures)}):")
         for why, o in failures:
-            got = ", ".join(f"{c.id} {c.score:.0f}" for c in o.answer.ranked[:3]) or "—"
+            got = o.intent or ", ".join(f"{c.id} {c.score:.0f}" for c in o.answer.ranked[:3]) or "—"
             print(f"  [{why}] {o.query.q!r} → cần {o.query.expect or 'từ chối'}; được {got}")
     below = report.below_targets()
     if below:
@@ -403,25 +440,23 @@ def cmd_faq_eval(args) -> int:
 
 def cmd_faq_calibrate(args) -> int:
     """Fit the match models on labelled questions; print the weights for bot/faq/model.py."""
-    from bot.content.loader import ContentError, load_pack
-    from bot.core.answerer import QuestionAnswerer
     from bot.faq import calibrate
     from bot.faq.evaluation import EvalSetError, load_eval_set
     from bot.faq.model import NAMES, TOP_NAMES
 
-    settings = _settings(args)
+    loaded = _labelled(args, DEV_SETS)
+    if loaded is None:
+        return 2
+    answerer, files, queries = loaded
     try:
-        pack = load_pack(settings.content_dir)
-        ids = {e.id for e in pack.faq} | {g.id for g in pack.guides}
-        queries = load_eval_set(Path(args.file), ids)
+        ids = {e.id for e in answerer.index.entries}
         held_out = load_eval_set(Path(args.check), ids) if args.check else []
-    except (ContentError, EvalSetError) as exc:
+    except EvalSetError as exc:
         print(str(exc), file=sys.stderr)
         return 2
-    answerer = QuestionAnswerer(pack)
     searched = calibrate.search_all(answerer, queries)
     model = calibrate.fit_models(searched)
-    print(f"Trọng số khớp trên {args.file} ({len(queries)} câu):")
+    print(f"Trọng số khớp trên {', '.join(f.name for f in files)} ({len(searched)} câu):")
     for label, names, weights, bias in (("xếp hạng", NAMES, model.weights, model.bias),
                                         ("độ tin cậy", TOP_NAMES, model.top_weights, model.top_bias)):
         print(f"  {label}: " + ", ".join(f"{n} {w:.3f}" for n, w in zip(names, weights, strict=True))
@@ -437,9 +472,9 @@ def cmd_faq_calibrate(args) -> int:
 
 
 def _print_figures(label: str, f: dict[str, float]) -> None:
-    print(f"{label}: top-1 {f['top1']:.1%}, top-3 {f['top3']:.1%}, ngoài phạm vi được từ chối "
-          f"{f['oos_rejected']:.1%}, từ chối nhầm {f['false_rejection']:.1%}, "
-          f"trả lời sai {f['answered_wrong']:.1%}")
+    print(f"{label}: top-1 {f['top1']:.1%}, giúp được {f['helped']:.1%}, ngoài phạm vi được từ chối "
+          f"{f['declined']:.1%}, trả lời chắc chắn mà sai {f['confidently_wrong']:.1%}, "
+          f"trong phạm vi trả lời sai {f['answered_wrong']:.1%}")
 
 
 def cmd_faq_gaps(args) -> int:
@@ -488,7 +523,7 @@ def cmd_faq_bench(args) -> int:
         print(str(exc), file=sys.stderr)
         return 2
     try:
-        queries = [q.q for q in load_eval_set(_eval_file(args))]
+        queries = [q.q for f in _data_files(args, EVAL_SETS) for q in load_eval_set(f)]
     except EvalSetError:
         from bot.core.text import strip_marks
 
@@ -762,12 +797,14 @@ def build_parser() -> argparse.ArgumentParser:
     faq = sub.add_parser("faq", help="hỏi đáp: đánh giá, câu hỏi chưa trả lời được, đo tốc độ")
     faq = faq.add_subparsers(dest="action", required=True)
     ev = faq.add_parser("eval", help="đo độ chính xác trên bộ câu hỏi có nhãn")
-    ev.add_argument("--file", help="bộ câu hỏi (mặc định tests/data/faq_eval.yaml)")
+    ev.add_argument("--file", action="append",
+                    help="bộ câu hỏi (nhắc lại để dùng nhiều bộ; mặc định tests/data/faq_eval.yaml và eval_citizens.yaml)")
     ev.add_argument("--failures", action="store_true", help="liệt kê các câu chưa đạt")
     ev.add_argument("--sweep", action="store_true", help="in kết quả theo từng ngưỡng tin cậy")
     ev.set_defaults(func=cmd_faq_eval)
     cal = faq.add_parser("calibrate", help="khớp trọng số mô hình đối sánh trên bộ câu hỏi phát triển")
-    cal.add_argument("--file", default="tests/data/faq_dev.yaml", help="bộ câu hỏi để khớp")
+    cal.add_argument("--file", action="append",
+                     help="bộ câu hỏi để khớp (mặc định tests/data/faq_dev.yaml và dev_*.yaml)")
     cal.add_argument("--check", help="bộ câu hỏi để kiểm tra (không dùng để khớp)")
     cal.set_defaults(func=cmd_faq_calibrate)
     gaps = faq.add_parser("gaps", help="các câu hỏi chưa trả lời được, hỏi nhiều nhất trước")
@@ -777,7 +814,7 @@ def build_parser() -> argparse.ArgumentParser:
     bn = faq.add_parser("bench", help="đo thời gian dựng chỉ mục, thời gian mỗi câu hỏi và bộ nhớ")
     bn.add_argument("--entries", type=int, default=2000, help="số mục của gói mở rộng (mặc định 2000)")
     bn.add_argument("--rounds", type=int, default=3, help="số lượt đo (mặc định 3)")
-    bn.add_argument("--file", help="các câu hỏi để đo (mặc định bộ câu hỏi đánh giá)")
+    bn.add_argument("--file", action="append", help="các câu hỏi để đo (mặc định các bộ câu hỏi đánh giá)")
     bn.set_defaults(func=cmd_faq_bench)
 
     staff = sub.add_parser("staff", help="quyền cán bộ quản trị").add_subparsers(dest="action", required=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.core.answerer import QuestionAnswerer
+from bot.faq.answerer import QuestionAnswerer
 from bot.db.models import EngagementEvent
 from tests.conftest import Chat
 

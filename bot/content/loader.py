@@ -23,6 +23,7 @@ from bot.content.schema import (
     FaqEntry,
     Guide,
     Hotline,
+    Intent,
     PackInfo,
     Topic,
     Unit,
@@ -217,6 +218,8 @@ def load(root: Path) -> LoadedPack:
         if guide:
             guides.append((guide, path, ""))
     abbreviations = r.mapping(root / "abbreviations.yaml", "abbreviations", optional=True)
+    actions = r.mapping(root / "actions.yaml", "actions", optional=True)
+    intents = r.listed(Intent, root / "intents.yaml", "intents") if (root / "intents.yaml").exists() else []
     quiz: QuizContent = load_quiz(r, root / "quiz", {u.id for u, _, _ in units})
     surveys = load_surveys(r, root)
     report = load_report(r, root)
@@ -242,9 +245,17 @@ def load(root: Path) -> LoadedPack:
             r.issues.append(ContentIssue("messages.yaml", f"messages.{key}", "thiếu nhãn hiển thị"))
     _duplicates(r, campaigns, "mã chiến dịch")
     _check_calendar(r, campaigns, topics, units)
-    for token, expansions in abbreviations.items():
-        if not isinstance(expansions, list) or not all(isinstance(x, str) and x for x in expansions):
-            r.issues.append(ContentIssue("abbreviations.yaml", f"abbreviations.{token}", "phải là danh sách chuỗi"))
+    for file, table in (("abbreviations", abbreviations), ("actions", actions)):
+        for token, expansions in table.items():
+            if not isinstance(expansions, list) or not all(isinstance(x, str) and x for x in expansions):
+                r.issues.append(ContentIssue(f"{file}.yaml", f"{file}.{token}", "phải là danh sách chuỗi"))
+    _duplicates(r, intents, "mã ý định")
+    for intent, p, field in intents:
+        if intent.action == "chitchat" and (not intent.reply or (messages and intent.reply not in messages)):
+            r.issues.append(ContentIssue(r.rel(p), f"{field}.reply", "cần một khóa có trong messages.yaml"))
+        if not (intent.whole or intent.asks or intent.mentions):
+            r.issues.append(ContentIssue(r.rel(p), field, "cần ít nhất một cụm từ (whole, asks hoặc mentions)"))
+    # SOURCES-PENDING _require_sources(r, faq, guides)
 
     if r.issues or info is None:
         raise ContentError(r.issues)
@@ -257,6 +268,8 @@ def load(root: Path) -> LoadedPack:
         faq=[e for e, _, _ in faq],
         guides=[g for g, _, _ in guides],
         abbreviations={str(k): list(v) for k, v in abbreviations.items()},
+        actions={str(k): list(v) for k, v in actions.items()},
+        intents=[i for i, _, _ in intents],
         banks=quiz.banks,
         contests=quiz.contests,
         practice=quiz.practice,
@@ -265,6 +278,21 @@ def load(root: Path) -> LoadedPack:
         campaigns=[c for c, _, _ in campaigns],
     )
     return LoadedPack(pack=pack, operator_fields=r.operator_fields)
+
+
+# The assistant's own entries describe the bot itself: their source is the bot.
+SELF_TOPIC = "tro-ly"
+
+
+def _require_sources(r: _Reader, faq, guides) -> None:
+    """Every fact carries its source: a FAQ entry (but those about the assistant itself)
+    and every guide must name the rule or document it states."""
+    for e, p, field in faq:
+        if not e.source and e.topic != SELF_TOPIC:
+            r.issues.append(ContentIssue(r.rel(p), f"{field}.source", "thiếu nguồn (văn bản quy định, số, ngày)"))
+    for g, p, field in guides:
+        if not g.source:
+            r.issues.append(ContentIssue(r.rel(p), "source", "thiếu nguồn (văn bản quy định, số, ngày)"))
 
 
 def load_pack(root: Path) -> ContentPack:

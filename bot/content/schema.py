@@ -136,6 +136,29 @@ class Guide(Strict):
     source: Text | None = None
 
 
+# What an intent makes the bot do: a short friendly reply (chit-chat), or a screen of the
+# bot's own (the hotline list, the feedback form…). The conversation maps each to a handler.
+IntentAction = Literal["chitchat", "feedback", "hotline", "subscribe", "contest", "track", "erase",
+                       "address", "menu"]
+INTENT_ACTIONS: tuple[str, ...] = get_args(IntentAction)
+
+
+class Intent(Strict):
+    """A message that asks the bot to DO something, or is chit-chat, rather than a question
+    for the FAQ. Phrases are matched ignoring diacritics and case, word by word:
+    - `whole`: the whole message is one of these (or several, "ok cảm ơn, tạm biệt");
+    - `asks`: a request found anywhere in the message ("tôi muốn phản ánh"): the intent wins;
+    - `mentions`: found anywhere, but a confident FAQ answer comes first ("số điện thoại"
+      is the hotline, unless the question is about changing one's number on VNeID)."""
+
+    id: Slug
+    action: IntentAction
+    reply: Text | None = None  # chit-chat: the catalogue key of the reply
+    whole: list[Text] = []
+    asks: list[Text] = []
+    mentions: list[Text] = []
+
+
 def _same_text(text: str) -> str:
     """The form two options or questions are compared in (case and spacing ignored)."""
     return " ".join(text.casefold().split())
@@ -349,6 +372,10 @@ class ContentPack(Strict):
     faq: list[FaqEntry] = []
     guides: list[Guide] = []
     abbreviations: dict[str, list[str]] = {}
+    # Action words that tell procedures about one object apart ("mất", "cấp lại", "đổi"):
+    # group name → the words and phrases that say it.
+    actions: dict[str, list[str]] = {}
+    intents: list[Intent] = []
     banks: list[QuestionBank] = []
     contests: list[Contest] = []
     practice: Practice | None = None

@@ -29,6 +29,7 @@ class EventKind(StrEnum):
     MESSAGE_VIEWED = "message_viewed"
     QUESTION_ANSWERED = "question_answered"
     QUESTION_UNANSWERED = "question_unanswered"
+    INTENT_MATCHED = "intent_matched"  # free text that asked the bot to do something, or chit-chat
     GUIDE_OPENED = "guide_opened"
     HOTLINE_VIEWED = "hotline_viewed"
     SUBSCRIBED = "subscribed"

@@ -10,6 +10,7 @@ from bot.core.handlers import (
     contest,
     feedback,
     feedback_staff,
+    flows,
     guides,
     hotline,
     menu,
@@ -23,7 +24,7 @@ from bot.core.router import Router
 
 FEATURES = [
     menu, topics, ask, guides, hotline, subscribe, contest, staff, feedback, feedback_staff, privacy, survey,
-    campaigns, broadcasts,
+    campaigns, broadcasts, flows,
 ]
 
 

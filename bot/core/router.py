@@ -27,6 +27,16 @@ class Command:
     in_groups: bool = False  # also runs in group chats (the handler checks who may use it)
 
 
+@dataclass(frozen=True)
+class Flow:
+    """A multi-step form (feedback, contest registration, survey…): what it is called, how
+    to show its current step again, and how to leave it."""
+
+    name_key: str  # catalogue key of its name ("gửi phản ánh")
+    resume: Handler
+    leave: Handler
+
+
 @dataclass
 class Router:
     commands: dict[str, Command] = field(default_factory=dict)
@@ -42,7 +52,13 @@ class Router:
     # Plain text in a group chat (a reply to one of the bot's messages); None: ignored.
     group_text: Handler | None = None
     fallback: Handler | None = None
+    # What free text may ask the bot to do (content/intents.yaml): action → its handler,
+    # called with the text typed (chit-chat: with the catalogue key of the reply).
+    intents: dict[str, Handler] = field(default_factory=dict)
+    # For some intents, a test the intent table cannot express (an old address typed alone).
+    detectors: dict[str, Callable[[str], bool]] = field(default_factory=dict)
     after_turn_hooks: list[AfterTurn] = field(default_factory=list)
+    flows: dict[str, Flow] = field(default_factory=dict)  # step → the form it belongs to
 
     def command(self, name: str, handler: Handler, *, staff_only=False, description_key=None,
                 in_groups=False):
@@ -62,6 +78,18 @@ class Router:
         self.steps[name] = handler
         if accepts_images:
             self.image_steps.add(name)
+
+    def intent(self, action: str, handler: Handler, *, detect: Callable[[str], bool] | None = None) -> None:
+        self.intents[action] = handler
+        if detect is not None:
+            self.detectors[action] = detect
+
+    def flow(self, steps: list[str], name_key: str, *, resume: Handler, leave: Handler) -> None:
+        """Mark steps as one form, so a question typed in the middle of it can be answered
+        and the form continued or left (`bot/core/handlers/flows.py`)."""
+        flow = Flow(name_key, resume, leave)
+        for step in steps:
+            self.flows[step] = flow
 
     def after_turn(self, hook: AfterTurn) -> None:
         self.after_turn_hooks.append(hook)

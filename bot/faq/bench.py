@@ -16,7 +16,7 @@ import tracemalloc
 from dataclasses import dataclass
 
 from bot.content.schema import ContentPack
-from bot.core.answerer import QuestionAnswerer
+from bot.faq.answerer import QuestionAnswerer
 
 _ONSETS = "b c ch d g gh h k kh l m n ng nh p ph qu r s t th tr v x".split()
 _RHYMES = "a ai am an ang anh ao au ay e em en eng i ia im in inh iu o oi om on ong u ui um un ung uy".split()

@@ -13,15 +13,18 @@ import random
 
 import numpy as np
 
-from bot.core.answerer import Model, QuestionAnswerer, Thresholds, decide, rank, top_features
-from bot.faq.evaluation import EvalQuery, Outcome, Report
+from bot.faq.answerer import Model, QuestionAnswerer, Thresholds, Understanding, decide, rank, top_features
+from bot.faq.evaluation import INTENT, EvalQuery, Outcome, Report
 from bot.faq.index import Hit
 
 Searched = list[tuple[EvalQuery, list[Hit]]]
 
 
 def search_all(answerer: QuestionAnswerer, queries: list[EvalQuery]) -> Searched:
-    return [(q, answerer.search(q.q)[1]) for q in queries]
+    """The queries the FAQ models decide (not those an intent takes), with their candidates."""
+    return [(q, answerer.search(q.q)[1]) for q in queries
+            if not (q.expect or "").startswith(INTENT)
+            and answerer.intents.match(answerer.index.normalise(q.q)) is None]
 
 
 def fit(x: np.ndarray, y: np.ndarray, l2: float = 1.0,
@@ -43,7 +46,7 @@ def fit(x: np.ndarray, y: np.ndarray, l2: float = 1.0,
 
 def fit_models(searched: Searched) -> Model:
     rows = [h.features.vector() for _, hits in searched for h in hits]
-    labels = [float(h.entry.id == q.expect) for q, hits in searched for h in hits]
+    labels = [float(h.entry.id in q.labels) for q, hits in searched for h in hits]
     weights, bias = fit(np.array(rows), np.array(labels))
     ranker = Model(weights, bias)
     tops, right = [], []
@@ -51,13 +54,13 @@ def fit_models(searched: Searched) -> Model:
         ranked = rank(hits, ranker)
         if ranked:
             tops.append(top_features(ranked).vector())
-            right.append(float(ranked[0].entry.id == q.expect))
+            right.append(float(ranked[0].entry.id in q.labels))
     top_weights, top_bias = fit(np.array(tops), np.array(right))
     return Model(weights, bias, top_weights, top_bias)
 
 
 def figures(searched: Searched, model: Model, thresholds: Thresholds) -> dict[str, float]:
-    return Report([Outcome(q, decide(hits, thresholds, model=model))
+    return Report([Outcome(q, Understanding(decide(hits, thresholds, model=model)))
                    for q, hits in searched]).figures
 
 

@@ -27,6 +27,7 @@ from rapidfuzz.distance import OSA
 
 from bot.content.schema import ContentPack, Guide
 from bot.core.text import FILLERS, Normalised, Normaliser, bigrams, is_syllable
+from bot.faq.actions import ActionLexicon, uncovered
 from bot.faq.bm25 import BM25
 from bot.faq.model import Features, probability
 
@@ -55,6 +56,8 @@ class Entry:
     vocabulary: frozenset[str] = frozenset()  # every word of its questions and keywords
     accents: dict[str, frozenset[str]] = field(default_factory=dict)  # how they are spelt
     related: frozenset[str] = frozenset()  # a FAQ entry and the guide it offers
+    actions: frozenset[str] = frozenset()  # the action groups its questions say ("mat", "doi")
+    grams: frozenset[str] = frozenset()  # its questions' folded words and word pairs
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,7 @@ def _harmonic(a: float, b: float) -> float:
 class FaqIndex:
     def __init__(self, pack: ContentPack) -> None:
         self.normalise = Normaliser(pack.abbreviations)
+        self.actions = ActionLexicon(pack.actions)
         self.entries: list[Entry] = []
         sources: list[tuple[list[str], str]] = []
         guide_of = {e.id: e.guide for e in pack.faq if e.guide}
@@ -104,6 +108,8 @@ class FaqIndex:
                 for word, forms in self.normalise.document_accents(q).items():
                     accents.setdefault(word, set()).update(forms)
             entry.accents = {k: frozenset(v) for k, v in accents.items()}
+            entry.actions = self.actions.of_texts(self.normalise, questions_of)
+            entry.grams = frozenset(t for w in words for t in (*w, *bigrams(w)))
         # Typo correction targets: content words, the most used first (ties go to them).
         counts: dict[str, int] = {}
         for entry in self.entries:
@@ -221,6 +227,7 @@ class FaqIndex:
         foreign = float(any(w not in bm25 and len(w) > 2 and not w.isdigit()
                             and not is_syllable(w) for w in content))
         marked = [(w, forms, weight[w]) for w, forms in accents.items() if w in weight]
+        asked = self.actions.said(words, accents)
         text, present = " ".join(words), set(words)
         out = []
         for i in top:
@@ -243,6 +250,7 @@ class FaqIndex:
                 known=known,
                 foreign=foreign,
                 accent_mismatch=mismatch,
+                action_mismatch=uncovered(asked, entry.actions, entry.grams),
             )
             out.append((i, Hit(entry, features, round(100 * probability(features), 1))))
         return out

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.core.answerer import MAX_QUESTION
+from bot.faq.answerer import MAX_QUESTION
 from bot.core.events import EventKind
 from bot.core.handlers.guides import show_guide
 from bot.core.router import Router
@@ -35,7 +35,15 @@ async def show_faq(turn: Turn, entry_id: str) -> list[Reply]:
 
 
 async def answer(turn: Turn, text: str) -> list[Reply]:
-    result = turn.services.content.answerer.answer(text)
+    """Free text: an intent (chit-chat, or a request to do something), else a question."""
+    router = turn.services.router
+    understood = turn.services.content.answerer.understand(text, frozenset(router.intents), router.detectors)
+    if understood.intent is not None:
+        intent = understood.intent.intent
+        turn.log(EventKind.INTENT_MATCHED, item=intent.id, outcome=intent.action)
+        handler = router.intents[intent.action]
+        return await handler(turn, intent.reply if intent.action == "chitchat" else text)
+    result = understood.answer
     note = [Reply(turn.t("question_too_long"))] if len(text) > MAX_QUESTION else []
     if result.best is not None:
         best = result.best
@@ -50,16 +58,28 @@ async def answer(turn: Turn, text: str) -> list[Reply]:
     top = result.ranked[0].score if result.ranked else 0.0
     turn.log(EventKind.QUESTION_UNANSWERED, item=result.normalised or "-", outcome=result.outcome,
              value=top)
-    hotline = [turn.button("btn_hotline_short", "hotline"), turn.button("btn_menu", "menu")]
     if result.candidates:
         rows = [[Button(c.title, payload=f"{c.kind}:{c.id}")] for c in result.candidates]
         key = "did_you_mean" if len(rows) > 1 else "did_you_mean_one"
-        return note + [Reply(turn.t(key), buttons=rows + [hotline])]
-    return note + [Reply(turn.t("not_sure"), buttons=[hotline])]
+        return note + [Reply(turn.t(key), buttons=rows + help_rows(turn))]
+    return note + [Reply(turn.t("not_sure"), buttons=help_rows(turn))]
+
+
+def help_rows(turn: Turn) -> list[list[Button]]:
+    """Where the bot sends someone it could not answer: the hotlines, filing feedback, the menu."""
+    return [[turn.button("btn_hotline_short", "hotline"), turn.button("btn_feedback_new", "fb")],
+            [turn.button("btn_menu", "menu")]]
+
+
+async def chitchat(turn: Turn, reply_key: str) -> list[Reply]:
+    """A short friendly reply; after a complaint about an answer, where to get a person."""
+    rows = help_rows(turn) if reply_key == "chitchat_upset" else [[turn.button("btn_menu", "menu")]]
+    return [Reply(turn.t(reply_key), buttons=rows)]
 
 
 def register(router: Router) -> None:
     router.payload("ask", prompt)
     router.payload("faq", show_faq)
     router.command("hoidap", prompt)
+    router.intent("chitchat", chitchat)
     router.fallback = answer

@@ -7,6 +7,7 @@ preview on, the campaign itself is a draft row."""
 
 from __future__ import annotations
 
+from bot.core.handlers.flows import aside
 from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.core.types import Button, Reply
@@ -124,7 +125,35 @@ async def cancel(turn: Turn, arg: str) -> list[Reply]:
 
 async def new(turn: Turn, _: str) -> list[Reply]:
     turn.set_step(STEP_TITLE)
+    return _ask_title(turn)
+
+
+def _ask_title(turn: Turn) -> list[Reply]:
     return [Reply(turn.t("campaign_ask_title", limit=message.MAX_TITLE), buttons=[_quit_row(turn)])]
+
+
+def _ask_text(turn: Turn) -> list[Reply]:
+    return [Reply(turn.t("campaign_ask_text", limit=message.MAX_TEXT, caption=message.MAX_CAPTION),
+                  buttons=[_quit_row(turn)])]
+
+
+def _asks(turn: Turn, text: str) -> bool:
+    return turn.services.content.answerer.is_question(text)
+
+
+async def resume_composing(turn: Turn, _: str) -> list[Reply]:
+    """The composer's current step again (the title and the text are the message itself:
+    whatever is typed there is taken as it is, so only later steps get here)."""
+    step, data = turn.state.step, turn.state.data or {}
+    if step == STEP_TEXT:
+        return _ask_text(turn)
+    if step == STEP_AT:
+        return [Reply(turn.t("campaign_ask_at"), buttons=[_quit_row(turn)])]
+    if step == STEP_CRON:
+        return [Reply(turn.t("campaign_ask_cron"), buttons=[_quit_row(turn)])]
+    if step == STEP_PICK:
+        return _ask_when(turn) if "audience" in data else _ask_audience(turn)
+    return _ask_title(turn)
 
 
 async def quit_(turn: Turn, _: str) -> list[Reply]:
@@ -139,8 +168,7 @@ async def got_title(turn: Turn, text: str) -> list[Reply]:
                                                                  limit=message.MAX_TITLE)),
                       buttons=[_quit_row(turn)])]
     turn.set_step(STEP_TEXT, title=title)
-    return [Reply(turn.t("campaign_ask_text", limit=message.MAX_TEXT, caption=message.MAX_CAPTION),
-                  buttons=[_quit_row(turn)])]
+    return _ask_text(turn)
 
 
 async def got_text(turn: Turn, text: str) -> list[Reply]:
@@ -154,8 +182,10 @@ async def got_text(turn: Turn, text: str) -> list[Reply]:
     return _ask_audience(turn)
 
 
-async def typed_while_picking(turn: Turn, _: str) -> list[Reply]:
-    return _ask_audience(turn)
+async def typed_while_picking(turn: Turn, text: str) -> list[Reply]:
+    if _asks(turn, text):
+        return await aside(turn, text)
+    return await resume_composing(turn, "")
 
 
 def _ask_audience(turn: Turn) -> list[Reply]:
@@ -194,6 +224,10 @@ async def pick_audience(turn: Turn, arg: str) -> list[Reply]:
     turn.set_step(STEP_PICK, **data, audience=kind,
                   topic=value if kind == "topic" else None,
                   channel=value if kind == "channel" else None)
+    return _ask_when(turn)
+
+
+def _ask_when(turn: Turn) -> list[Reply]:
     return [Reply(turn.t("campaign_ask_when", quiet=turn.services.settings.quiet_hours or "—"), buttons=[
         [turn.button("btn_when_now", "cmpwhen:now")], [turn.button("btn_when_at", "cmpwhen:at")],
         [turn.button("btn_when_cron", "cmpwhen:cron")], _quit_row(turn)])]
@@ -234,6 +268,8 @@ async def got_at(turn: Turn, text: str) -> list[Reply]:
     try:
         at = parse_at(text)
     except ValueError as exc:
+        if _asks(turn, text):
+            return await aside(turn, text)
         return [Reply(turn.t("campaign_invalid", problems=str(exc)), buttons=[_quit_row(turn)])]
     return await _preview_new(turn, dict(turn.state.data), "at", at, None)
 
@@ -333,3 +369,5 @@ def register(router: Router) -> None:
     router.step(STEP_PICK, _staff(typed_while_picking))
     router.step(STEP_AT, _staff(got_at))
     router.step(STEP_CRON, _staff(got_cron))
+    router.flow([STEP_TITLE, STEP_TEXT, STEP_PICK, STEP_AT, STEP_CRON], "flow_campaign",
+                resume=_staff(resume_composing), leave=_staff(quit_))

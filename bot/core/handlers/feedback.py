@@ -9,6 +9,7 @@ import secrets
 
 from bot.content.schema import SUBJECTS
 from bot.core.events import EventKind
+from bot.core.handlers.flows import aside
 from bot.core.router import Router
 from bot.core.text import fold
 from bot.core.turn import Turn
@@ -95,7 +96,7 @@ async def category_typed(turn: Turn, text: str) -> list[Reply]:
         if typed and typed in fold(views.category(turn.services.content, subject)):
             draft.category = subject
             return _ask_place(turn, draft)
-    return _ask_category(turn, draft, "fb_ask_category_again")
+    return await aside(turn, text)
 
 
 def _unit_kinds(turn: Turn) -> list[str]:
@@ -140,6 +141,8 @@ async def place_typed(turn: Turn, text: str) -> list[Reply]:
     draft = _draft(turn, PLACE)
     if draft is None or _is_cancel(text):
         return await cancel(turn, "")
+    if _asks(turn, text):
+        return await aside(turn, text)
     draft.unit_id, draft.place = None, " ".join(text.split())[:MAX_PLACE]
     note = [Reply(turn.t("fb_place_too_long", max=MAX_PLACE))] if len(text.strip()) > MAX_PLACE else []
     return note + _ask_text(turn, draft)
@@ -225,8 +228,7 @@ async def consent_typed(turn: Turn, text: str) -> list[Reply]:
         return await consent(turn, "yes")
     if word in _NO_WORDS:
         return await consent(turn, "no")
-    draft = _draft(turn, CONSENT)
-    return _ask_consent(turn, draft, "fb_ask_consent_again") if draft else _expired(turn)
+    return await aside(turn, text) if _draft(turn, CONSENT) else _expired(turn)
 
 
 def _skip_contact(turn: Turn) -> list[Button]:
@@ -238,6 +240,8 @@ async def contact_typed(turn: Turn, text: str) -> list[Reply]:
     if draft is None or _is_cancel(text):
         return await cancel(turn, "")
     contact = parse_contact(text)
+    if contact is None and _asks(turn, text):
+        return await aside(turn, text)
     if contact is None:
         return [Reply(turn.t("fb_contact_invalid"), buttons=[_skip_contact(turn), _cancel_row(turn)])]
     draft.contact_name, draft.contact_phone = contact.name, contact.phone
@@ -266,8 +270,7 @@ async def confirm_typed(turn: Turn, text: str) -> list[Reply]:
         return await cancel(turn, "")
     if fold(text) in _YES_WORDS:
         return await submit(turn, "")
-    draft = _draft(turn, CONFIRM)
-    return _confirm(turn, draft, turn.t("fb_confirm_again")) if draft else _expired(turn)
+    return await aside(turn, text) if _draft(turn, CONFIRM) else _expired(turn)
 
 
 async def submit(turn: Turn, _: str) -> list[Reply]:
@@ -292,6 +295,30 @@ async def submit(turn: Turn, _: str) -> list[Reply]:
 
 def _is_cancel(text: str) -> bool:
     return fold(text) in _CANCEL_WORDS
+
+
+def _asks(turn: Turn, text: str) -> bool:
+    """A question or a request typed where the form expects a place or a contact."""
+    return turn.services.content.answerer.is_question(text)
+
+
+async def resume(turn: Turn, _: str) -> list[Reply]:
+    """Show the current step of the form again (after a question answered on the way)."""
+    draft = _draft(turn)
+    if draft is None:
+        return _expired(turn)
+    step = turn.state.step
+    if step == PLACE:
+        return _ask_place(turn, draft)
+    if step == TEXT:
+        return _ask_text(turn, draft)
+    if step == CONSENT:
+        return _ask_consent(turn, draft)
+    if step == CONTACT:
+        return [Reply(turn.t("fb_ask_contact"), buttons=[_skip_contact(turn), _cancel_row(turn)])]
+    if step == CONFIRM:
+        return _confirm(turn, draft)
+    return _ask_category(turn, draft)
 
 
 async def cancel(turn: Turn, _: str) -> list[Reply]:
@@ -352,6 +379,32 @@ async def code_typed(turn: Turn, text: str) -> list[Reply]:
     return await show_ticket(turn, text)
 
 
+# Free text that asks for these (content/intents.yaml)
+
+# Entries of the pack that tell a petition from a complaint or a denunciation, when it has them.
+KINDS_ENTRY = "phan-anh-khac-khieu-nai"
+COMPLAINT_GUIDES = ("khieu-nai", "to-cao")
+DOSSIER_ENTRY = "ma-ho-so-tra-cuu"
+
+
+async def offer(turn: Turn, _: str) -> list[Reply]:
+    """"Tôi muốn phản ánh / khiếu nại…": the form, with the difference one tap away."""
+    rows = [[turn.button("btn_feedback_new", "fb")]]
+    if turn.content.faq_entry(KINDS_ENTRY):
+        rows.append([turn.button("btn_feedback_kinds", f"faq:{KINDS_ENTRY}")])
+    rows += [[Button(g.title, payload=f"guide:{g.id}")]
+             for g in map(turn.content.guide, COMPLAINT_GUIDES) if g is not None]
+    return [Reply(turn.t("intent_feedback"), buttons=rows + _menu(turn))]
+
+
+async def track_offer(turn: Turn, _: str) -> list[Reply]:
+    """"Tra cứu hồ sơ": a dossier at the one-stop shop, or a petition filed here."""
+    rows = [[turn.button("btn_feedback_track", "fbtrack")]]
+    if turn.content.faq_entry(DOSSIER_ENTRY):
+        rows.append([turn.button("btn_track_dossier", f"faq:{DOSSIER_ENTRY}")])
+    return [Reply(turn.t("intent_track"), buttons=rows + _menu(turn))]
+
+
 def register(router: Router) -> None:
     router.payload("fb", start)
     router.command("phananh", start, description_key="cmd_feedback")
@@ -370,7 +423,10 @@ def register(router: Router) -> None:
     router.step(CONSENT, consent_typed)
     router.step(CONTACT, contact_typed)
     router.step(CONFIRM, confirm_typed)
+    router.flow([CATEGORY, PLACE, TEXT, CONSENT, CONTACT, CONFIRM], "flow_feedback", resume=resume, leave=cancel)
     router.payload("fbt", show_ticket, in_groups=True)
     router.payload("fbtrack", track)
     router.command("tracuu", track, description_key="cmd_track", in_groups=True)
     router.pattern(rf"\s*{codes.CODE_PATTERN}\s*", code_typed)
+    router.intent("feedback", offer)
+    router.intent("track", track_offer)

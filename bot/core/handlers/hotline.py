@@ -89,6 +89,7 @@ async def show_all(turn: Turn, _: str) -> list[Reply]:
 
 def register(router: Router) -> None:
     router.payload("hotline", hotline_menu)
+    router.intent("hotline", hotline_menu)
     router.command("duongdaynong", hotline_menu)
     router.payload("hls", by_subject)
     router.payload("hla", agencies)

@@ -43,3 +43,4 @@ def register(router: Router) -> None:
     router.command("help", help_, description_key="cmd_help")
     router.command("huongdan", help_)
     router.payload("menu", menu)
+    router.intent("menu", menu)

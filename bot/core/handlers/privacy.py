@@ -39,4 +39,5 @@ async def typed(turn: Turn, text: str) -> list[Reply]:
 def register(router: Router) -> None:
     router.command("xoadulieu", ask, description_key="cmd_erase")
     router.payload("prv", answer)
+    router.intent("erase", ask)
     router.step(CONFIRM, typed)

@@ -65,6 +65,7 @@ async def unsubscribe(turn: Turn, topic_id: str) -> list[Reply]:
 
 def register(router: Router) -> None:
     router.payload("subs", show_subscriptions)
+    router.intent("subscribe", show_subscriptions)
     router.payload("sub", subscribe)
     router.payload("unsub", unsubscribe)
     router.command("dangky", show_subscriptions, description_key="cmd_subscribe")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from bot.content.schema import SCALE, Survey, SurveyQuestion
 from bot.core import surveys
 from bot.core.events import EventKind
+from bot.core.handlers.flows import aside
 from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.core.types import Button, Reply
@@ -16,11 +17,15 @@ from bot.db.base import utcnow
 from bot.db.models_survey import SurveyResponse
 
 
+STEP = "survey"  # answering a survey: typed text is a question on the way
+
+
 def _menu_row(turn: Turn) -> list[Button]:
     return [turn.button("btn_menu", "menu")]
 
 
 def question_reply(turn: Turn, survey: Survey, response: SurveyResponse) -> Reply:
+    turn.set_step(STEP, survey=survey.id)
     index = response.answered
     question = survey.questions[index]
     text = turn.t(
@@ -125,7 +130,17 @@ async def _start_for_role(turn: Turn, source: str) -> list[Reply]:
 
 
 async def later(turn: Turn, _: str) -> list[Reply]:
+    if turn.state.step == STEP:
+        turn.set_step(None)
     return [Reply(turn.t("survey_later"), buttons=[_menu_row(turn)])]
+
+
+async def resume(turn: Turn, _: str) -> list[Reply]:
+    survey = turn.content.survey((turn.state.data or {}).get("survey", ""))
+    if survey is None or not survey.active:
+        turn.set_step(None)
+        return [Reply(turn.t("survey_none"), buttons=[_menu_row(turn)])]
+    return await start(turn, survey, "command")
 
 
 def _parse_answer(arg: str) -> tuple[int, int, int] | None:
@@ -172,6 +187,7 @@ async def answer(turn: Turn, arg: str) -> list[Reply]:
     )
     if last:
         turn.log(EventKind.SURVEY_COMPLETED, topic=survey.id, item=response.period)
+        turn.set_step(None)
         return [Reply(survey.thanks, buttons=[_menu_row(turn)])]
     return [question_reply(turn, survey, response)]
 
@@ -182,3 +198,5 @@ def register(router: Router) -> None:
     router.payload("svl", later)
     router.payload("sva", answer)
     router.after_turn(offer)
+    router.step(STEP, aside)
+    router.flow([STEP], "flow_survey", resume=resume, leave=later)

@@ -90,6 +90,7 @@ async def rules(turn: Turn, contest_id: str) -> list[Reply]:
 
 def register(router: Router) -> None:
     router.payload("contest", contest_home)
+    router.intent("contest", contest_home)
     router.command("cuocthi", contest_home, description_key="cmd_contest")
     router.payload("ct", show_contest)
     router.payload("ctrules", rules)

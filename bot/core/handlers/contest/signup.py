@@ -17,7 +17,8 @@ from bot.core.handlers.contest.common import (
     unit_name,
     units_of,
 )
-from bot.core.handlers.contest.home import card, contest_home
+from bot.core.handlers.contest.home import card, contest_home, show_contest
+from bot.core.handlers.flows import aside
 from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.core.types import Button, Reply
@@ -39,9 +40,18 @@ async def begin(turn: Turn, contest_id: str) -> list[Reply]:
     existing = await registration_of(turn, contest)
     if existing is not None and await registration.has_attempts(turn.session, existing):
         return [Reply(turn.t("ct_register_locked"), buttons=[[turn.button("btn_back", f"ct:{contest.id}")]])]
-    turn.set_step(STEP_NAME, contest=contest.id)
-    key = "ct_ask_name_again" if existing else "ct_ask_name"
+    turn.set_step(STEP_NAME, contest=contest.id, again=existing is not None)
+    return _ask_name(turn, contest)
+
+
+def _ask_name(turn: Turn, contest: Contest) -> list[Reply]:
+    key = "ct_ask_name_again" if (turn.state.data or {}).get("again") else "ct_ask_name"
     return [Reply(turn.t(key, name=contest.name), buttons=[_cancel_row(turn, contest.id)])]
+
+
+def _asks(turn: Turn, text: str) -> bool:
+    """A question or a request typed where the form expects a name, a unit or a position."""
+    return turn.services.content.answerer.is_question(text)
 
 
 def _contest_in_step(turn: Turn) -> Contest | None:
@@ -53,10 +63,16 @@ async def got_name(turn: Turn, text: str) -> list[Reply]:
     if contest is None:
         turn.set_step(None)
         return expired_reply(turn)
+    if _asks(turn, text):
+        return await aside(turn, text)
     name = clean_name(text)
     if name is None:
         return [Reply(turn.t("ct_bad_name"), buttons=[_cancel_row(turn, contest.id)])]
     turn.set_step(STEP_UNIT, contest=contest.id, name=name)
+    return _ask_unit(turn, contest)
+
+
+def _ask_unit(turn: Turn, contest: Contest) -> list[Reply]:
     rows = [[turn.button("ct_btn_unit_list", "ctunits:0")], _cancel_row(turn, contest.id)]
     return [Reply(turn.t("ct_ask_unit"), buttons=rows)]
 
@@ -90,6 +106,8 @@ async def got_unit_text(turn: Turn, text: str) -> list[Reply]:
     if sure:
         return await _unit_chosen(turn, contest, found[0][0])
     list_row = [turn.button("ct_btn_unit_list", "ctunits:0")]
+    if not found and _asks(turn, text):
+        return await aside(turn, text)
     if not found:
         return [Reply(turn.t("ct_unit_not_found"), buttons=[list_row, _cancel_row(turn, contest.id)])]
     rows = [[Button(u.name, payload=f"ctunit:{u.id}")] for u, _ in found]
@@ -106,7 +124,12 @@ async def got_unit_button(turn: Turn, unit_id: str) -> list[Reply]:
 
 async def _unit_chosen(turn: Turn, contest: Contest, unit: Unit) -> list[Reply]:
     turn.set_step(STEP_POSITION, **(turn.state.data | {"unit": unit.id}))
-    return [Reply(turn.t("ct_ask_position", unit=unit.name), buttons=[_cancel_row(turn, contest.id)])]
+    return _ask_position(turn, contest)
+
+
+def _ask_position(turn: Turn, contest: Contest) -> list[Reply]:
+    unit = unit_name(turn, turn.state.data["unit"])
+    return [Reply(turn.t("ct_ask_position", unit=unit), buttons=[_cancel_row(turn, contest.id)])]
 
 
 async def got_position(turn: Turn, text: str) -> list[Reply]:
@@ -114,13 +137,19 @@ async def got_position(turn: Turn, text: str) -> list[Reply]:
     if contest is None:
         turn.set_step(None)
         return expired_reply(turn)
+    if _asks(turn, text):
+        return await aside(turn, text)
     position = clean_position(text)
     if position is None:
         return [Reply(turn.t("ct_bad_position"), buttons=[_cancel_row(turn, contest.id)])]
-    data = turn.state.data | {"position": position}
-    turn.set_step(STEP_CONFIRM, **data)
+    turn.set_step(STEP_CONFIRM, **(turn.state.data | {"position": position}))
+    return _summary(turn, contest)
+
+
+def _summary(turn: Turn, contest: Contest) -> list[Reply]:
+    data = turn.state.data
     text = turn.t("ct_confirm", contest=contest.name, name=data["name"], unit=unit_name(turn, data["unit"]),
-                  position=position)
+                  position=data["position"])
     rows = [[turn.button("ct_btn_confirm", "ctok")], [turn.button("ct_btn_redo", f"ctreg:{contest.id}")],
             _cancel_row(turn, contest.id)]
     return [Reply(text, buttons=rows)]
@@ -146,12 +175,35 @@ async def confirm(turn: Turn, _: str) -> list[Reply]:
     return [done, *await card(turn, contest, w)]
 
 
-async def confirm_typed(turn: Turn, _: str) -> list[Reply]:
-    """Typing instead of tapping at the summary: show the summary's buttons again."""
+async def confirm_typed(turn: Turn, text: str) -> list[Reply]:
+    """Typing instead of tapping at the summary: a question is answered; anything else
+    shows the summary's buttons again."""
+    if _asks(turn, text):
+        return await aside(turn, text)
     contest_id = (turn.state.data or {}).get("contest", "")
     return [Reply(turn.t("ct_confirm_use_buttons"),
                   buttons=[[turn.button("ct_btn_confirm", "ctok")],
                            [turn.button("ct_btn_redo", f"ctreg:{contest_id}")]])]
+
+
+async def resume(turn: Turn, _: str) -> list[Reply]:
+    contest = _contest_in_step(turn)
+    if contest is None:
+        turn.set_step(None)
+        return expired_reply(turn)
+    step = turn.state.step
+    if step == STEP_UNIT:
+        return _ask_unit(turn, contest)
+    if step == STEP_POSITION:
+        return _ask_position(turn, contest)
+    if step == STEP_CONFIRM:
+        return _summary(turn, contest)
+    return _ask_name(turn, contest)
+
+
+async def leave(turn: Turn, _: str) -> list[Reply]:
+    contest_id = (turn.state.data or {}).get("contest", "")
+    return [Reply(turn.t("cancel_done")), *await show_contest(turn, contest_id)]
 
 
 async def forget_ask(turn: Turn, _: str) -> list[Reply]:
@@ -179,3 +231,4 @@ def register(router: Router) -> None:
     router.step(STEP_UNIT, got_unit_text)
     router.step(STEP_POSITION, got_position)
     router.step(STEP_CONFIRM, confirm_typed)
+    router.flow([STEP_NAME, STEP_UNIT, STEP_POSITION, STEP_CONFIRM], "flow_signup", resume=resume, leave=leave)
