@@ -93,6 +93,29 @@ def cmd_content_validate(args) -> int:
     return 0
 
 
+def cmd_content_todo(args) -> int:
+    """The go-live checklist: every operator field with its file, line and what to put there."""
+    from bot.content.loader import ContentError, load
+    from bot.content.todo import operator_fields
+
+    settings = _settings(args)
+    try:
+        messages = load(settings.content_dir).pack.messages
+    except ContentError as exc:
+        print(f"Nội dung KHÔNG hợp lệ — {len(exc.issues)} lỗi; chạy `cchc-bot content validate`.", file=sys.stderr)
+        return 2
+    items = operator_fields(settings.content_dir)
+    if not items:
+        print("Không còn trường nào chờ người vận hành điền: gói nội dung sẵn sàng.")
+        return 0
+    print(f"Trước khi đưa trợ lý vào sử dụng: {len(items)} trường còn ghi \"<cần điền>\" "
+          f"(trợ lý không bao giờ hiển thị các trường này cho người dân).")
+    for item in items:
+        hint = item.note or messages.get(f"todo_{item.name}") or messages.get("todo_default", "")
+        print(f"  {item.file}:{item.line}  {item.field} — {hint}")
+    return 1 if args.strict else 0
+
+
 def cmd_staff(args) -> int:
     from bot.core import staff
     from bot.db import migrate
@@ -788,6 +811,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     content = sub.add_parser("content", help="gói nội dung").add_subparsers(dest="action", required=True)
     content.add_parser("validate", help="kiểm tra gói nội dung").set_defaults(func=cmd_content_validate)
+    todo = content.add_parser("todo", help="việc cần làm trước khi đưa vào sử dụng: các trường người vận hành cần điền")
+    todo.add_argument("--strict", action="store_true", help="trả mã lỗi 1 khi còn trường chưa điền")
+    todo.set_defaults(func=cmd_content_todo)
     reload = content.add_parser(
         "reload", help="kiểm tra rồi áp dụng nội dung mới cho trợ lý đang chạy, không cần khởi động lại")
     reload.add_argument("--url", help="địa chỉ /healthz của trợ lý đang chạy (mặc định từ WEB_HOST, WEB_PORT)")

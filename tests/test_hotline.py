@@ -25,14 +25,52 @@ async def test_menu_offers_subjects_agencies_filing_and_tracking(chat: Chat, con
 
 
 @pytest.mark.parametrize("subject", SUBJECTS)
-async def test_by_subject_lists_exactly_the_matching_lines(chat: Chat, content_store, subject):
+async def test_by_subject_lists_the_matching_lines_and_never_a_placeholder(chat: Chat, content_store, subject):
     await chat.press(f"hls:{subject}")
     expected = [h for h in content_store.pack.hotlines if subject in h.subjects]
     for h in content_store.pack.hotlines:
-        assert (h.name in chat.text) == (h in expected), h.id
-    assert "Thời gian: đang cập nhật" in chat.text and OPERATOR_FILL not in chat.text
+        if not h.national:  # national lines are also offered where a local one has no number
+            assert (h.name in chat.text) == (h in expected), h.id
+    assert OPERATOR_FILL not in chat.text and "đang cập nhật" not in chat.text
     await chat.tap("Gửi phản ánh")  # files under the same subject
     assert "Bước 2/4" in chat.text
+
+
+def _pack_with_lines(tmp_path, lines: list[dict]) -> ContentStore:
+    directory = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, directory)
+    (directory / "hotlines.yaml").write_text(yaml.safe_dump({"hotlines": lines}, allow_unicode=True),
+                                             encoding="utf-8")
+    return ContentStore(directory)
+
+
+LOCAL = {"id": "so-noi-vu", "name": "Đường dây nóng Sở Nội vụ", "agency": "Sở Nội vụ",
+         "subjects": ["thai-do-can-bo", "chung"], "phone": OPERATOR_FILL, "hours": OPERATOR_FILL}
+NATIONAL = {"id": "dvc-quoc-gia", "name": "Tổng đài Cổng Dịch vụ công quốc gia", "agency": "Văn phòng Chính phủ",
+            "subjects": ["dich-vu-cong-truc-tuyen"], "phone": "1800 0000", "hours": "Giờ hành chính",
+            "national": True}
+
+
+async def test_a_line_without_its_number_is_not_a_dead_end(services, tmp_path):
+    services.content = _pack_with_lines(tmp_path, [LOCAL, NATIONAL])
+    chat = Chat(Conversation(services))
+    await chat.press("hls:thai-do-can-bo")
+    text = chat.text
+    assert "Đường dây nóng Sở Nội vụ" in text and "chưa được công bố" in text
+    assert "bộ phận một cửa" in text and "1800 0000" in text  # the national line is offered instead
+    assert OPERATOR_FILL not in text and "đang cập nhật" not in text
+    assert [b.phone for r in chat.last for b in r.all_buttons() if b.phone] == ["1800 0000"]
+    await chat.tap("Gửi phản ánh")
+    assert "Bước 2/4" in chat.text
+
+
+async def test_a_line_with_only_a_web_page_opens_it(services, tmp_path):
+    page = dict(NATIONAL, phone=OPERATOR_FILL, url="https://dichvucong.gov.vn")
+    services.content = _pack_with_lines(tmp_path, [page])
+    chat = Chat(Conversation(services))
+    await chat.press("hls:dich-vu-cong-truc-tuyen")
+    assert "Trang hỗ trợ: https://dichvucong.gov.vn" in chat.text
+    assert [b.url for r in chat.last for b in r.all_buttons() if b.url] == ["https://dichvucong.gov.vn"]
 
 
 async def test_by_agency(chat: Chat, content_store):

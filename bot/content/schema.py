@@ -100,6 +100,9 @@ class Hotline(Strict):
     hours: Text
     url: Text | None = None  # a web page of the line (a support portal), when it has one
     note: Text | None = None
+    # A national line (the national public-service portal, VNeID): offered too wherever one
+    # of the province's own lines has no number yet.
+    national: bool = False
 
 
 class FaqEntry(Strict):

@@ -26,24 +26,44 @@ async def hotline_menu(turn: Turn, _: str) -> list[Reply]:
     return [Reply(turn.t("hotline_menu"), buttons=rows)]
 
 
+def _reachable(h: Hotline) -> bool:
+    return bool(filled(h.phone) or filled(h.url) or filled(h.email))
+
+
+def _entry(turn: Turn, h: Hotline) -> str:
+    lines = [turn.t("hotline_entry", name=h.name, agency=h.agency).strip()]
+    if filled(h.phone):
+        lines.append(turn.t("hotline_phone", phone=h.phone))
+    if filled(h.hours):
+        lines.append(turn.t("hotline_hours", hours=h.hours))
+    if filled(h.email):
+        lines.append(turn.t("hotline_email", email=h.email))
+    if filled(h.url):
+        lines.append(turn.t("hotline_url", url=h.url))
+    if h.note:
+        lines.append(h.note)
+    return "\n".join(lines)
+
+
 def _render(turn: Turn, title: str, hotlines: list[Hotline], subject: str = "") -> list[Reply]:
-    unfilled = turn.t("hotline_unfilled")
-    blocks, calls = [title], []
-    for h in hotlines:
-        phone = filled(h.phone)
-        block = turn.t("hotline_entry", name=h.name, agency=h.agency, phone=phone or unfilled,
-                       hours=filled(h.hours) or unfilled)
-        if filled(h.email):
-            block += "\n" + turn.t("hotline_email", email=h.email)
-        if filled(h.url):
-            block += "\n" + turn.t("hotline_url", url=h.url)
-        if h.note:
-            block += "\n" + h.note
-        blocks.append(block.strip())
-        if phone:  # a call button where the channel can dial (the web chat: a tel: link)
-            calls.append([Button(turn.t("btn_call", name=h.name), phone=phone)])
-    rows = calls + [[turn.button("btn_feedback_new", f"fb:{subject}" if subject else "fb")],
-                    [turn.button("btn_hotline_short", "hotline"), turn.button("btn_menu", "menu")]]
+    """The lines with a way to reach them; for a line still waiting for its number, what
+    the person can do instead (the national lines, the one-stop shop, feedback here)."""
+    shown = [h for h in hotlines if _reachable(h)]
+    waiting = [h for h in hotlines if not _reachable(h)]
+    blocks = [title, *(_entry(turn, h) for h in shown)]
+    if waiting:
+        blocks.append(turn.t("hotline_waiting", names=", ".join(h.name for h in waiting)).strip())
+        extra = [h for h in turn.content.hotlines if h.national and _reachable(h) and h not in shown]
+        shown += extra
+        blocks += [_entry(turn, h) for h in extra]
+    rows: list[list[Button]] = []
+    for h in shown:  # a call button where the channel can dial (the web chat: a tel: link)
+        if filled(h.phone):
+            rows.append([Button(turn.t("btn_call", name=h.name), phone=h.phone)])
+        elif filled(h.url):
+            rows.append([Button(turn.t("btn_hotline_page", name=h.name), url=h.url)])
+    rows += [[turn.button("btn_feedback_new", f"fb:{subject}" if subject else "fb")],
+             [turn.button("btn_hotline_short", "hotline"), turn.button("btn_menu", "menu")]]
     return [Reply("\n\n".join(blocks), buttons=rows)]
 
 
