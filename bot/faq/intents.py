@@ -15,7 +15,10 @@ from bot.core.text import FILLERS, Normalised, Normaliser
 
 MAX_WHOLE = 16  # words: a longer message is not "just a greeting"
 # Words that may surround a whole-message phrase without changing it ("ok cảm ơn bạn nhé").
-_PADDING = FILLERS | {"ban", "oi", "nhieu", "lam", "qua", "nua", "roi", "a", "ha", "nhe", "tro", "ly", "bot"}
+_PADDING = FILLERS | {"ban", "oi", "nhieu", "lam", "qua", "nua", "roi", "a", "ha", "nhe", "tro", "ly", "bot",
+                      "thoi", "tui", "di", "nha", "vay", "day", "u", "nghe", "hen", "nhen", "luon", "lai", "do"}
+# A request said with a negation before it ("không muốn nhận tin") is not that request.
+_NEGATIONS = frozenset({"khong", "ko", "k", "chang", "cha", "hong", "hok", "dung", "khoi"})
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,7 @@ def _contains(words: list[str], phrases: list[tuple[tuple[str, ...], Intent]],
         if allowed is not None and intent.action not in allowed:
             continue
         n = len(phrase)
-        if any(tuple(words[i:i + n]) == phrase for i in range(len(words) - n + 1)):
+        if any(tuple(words[i:i + n]) == phrase and (i == 0 or words[i - 1] not in _NEGATIONS)
+               for i in range(len(words) - n + 1)):
             return intent
     return None
