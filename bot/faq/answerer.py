@@ -17,6 +17,7 @@ the rates for each choice)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
@@ -72,8 +73,8 @@ class Answer:
 class Thresholds:
     """On the confidence model's probability (%) that the best entry is the right one."""
 
-    confident: float = 60.0  # at or above: answer
-    plausible: float = 40.0  # at or above: "did you mean" the close entries; below: not sure
+    confident: float = 75.0  # at or above: answer
+    plausible: float = 25.0  # at or above: "did you mean" the close entries; below: not sure
     # Offered alongside the best: entries whose ranker score is at least this share of its.
     close: float = 0.25
     # An unrelated entry ranked at least this share of the best: the question is ambiguous,
@@ -169,9 +170,36 @@ class QuestionAnswerer:
         return False
 
     def search(self, question: str) -> tuple[str, list[Hit]]:
-        """The normalised question and the ranked entries, before any decision."""
+        """The normalised question and the ranked entries, before any decision.
+
+        A long message usually tells its story first and asks last ("Con tôi 10 tuổi, hè
+        này cả nhà đi chơi. Làm hộ chiếu cho bé cần gì?"): its last question is searched
+        on its own too, and the reading whose best entry scores higher is kept."""
         normalised = self.index.normalise(_clip(question))
-        return normalised.text, self.index.search(normalised)
+        hits = self.index.search(normalised)
+        tail = _last_question(question)
+        if tail:
+            tail_hits = self.index.search(self.index.normalise(tail))
+            if tail_hits and (not hits or tail_hits[0].score > hits[0].score):
+                hits = tail_hits
+        return normalised.text, hits
+
+
+_SENTENCE_END = re.compile(r"(?<=[.?!;\n])\s+|\n+")
+TAIL_AFTER = 14  # words: a message this long may carry its question in its last sentence
+
+
+def _last_question(question: str) -> str | None:
+    """The last sentence that asks (or the last two sentences), when the message is long
+    enough to have a story before its question."""
+    if len(question.split()) < TAIL_AFTER:
+        return None
+    sentences = [s.strip() for s in _SENTENCE_END.split(question.strip()) if s.strip()]
+    if len(sentences) < 2:
+        return None
+    asking = [s for s in sentences if "?" in s]
+    tail = asking[-1] if asking else " ".join(sentences[-2:]) if len(sentences) > 2 else sentences[-1]
+    return tail if len(tail.split()) >= 3 else " ".join(sentences[-2:])
 
 
 def _clip(question: str) -> str:

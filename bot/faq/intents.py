@@ -16,7 +16,8 @@ from bot.core.text import FILLERS, Normalised, Normaliser
 MAX_WHOLE = 16  # words: a longer message is not "just a greeting"
 # Words that may surround a whole-message phrase without changing it ("ok cảm ơn bạn nhé").
 _PADDING = FILLERS | {"ban", "oi", "nhieu", "lam", "qua", "nua", "roi", "a", "ha", "nhe", "tro", "ly", "bot",
-                      "thoi", "tui", "di", "nha", "vay", "day", "u", "nghe", "hen", "nhen", "luon", "lai", "do"}
+                      "thoi", "tui", "di", "nha", "vay", "day", "u", "nghe", "hen", "nhen", "luon", "lai", "do",
+                      "la", "co"}
 # A request said with a negation before it ("không muốn nhận tin") is not that request.
 _NEGATIONS = frozenset({"khong", "ko", "k", "chang", "cha", "hong", "hok", "dung", "khoi"})
 

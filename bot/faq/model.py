@@ -43,8 +43,8 @@ class Features:
 NAMES = tuple(Features.__dataclass_fields__)
 
 # Both pairs below are what `cchc-bot faq calibrate` printed (see bot/faq/calibrate.py).
-WEIGHTS = (5.641, 2.023, 1.331, 1.736, 2.04, 1.474, 0.879, 1.055, 2.188, 0.278, -0.786, -0.195, -0.31)
-BIAS = -14.2
+WEIGHTS = (7.458, 2.61, 1.171, 1.996, 1.611, 1.283, 1.121, 0.4, 3.064, 0.117, -0.037, -0.378, -1.44)
+BIAS = -16.136
 
 
 def probability(f: Features, weights: tuple[float, ...] = WEIGHTS, bias: float = BIAS) -> float:
@@ -77,8 +77,8 @@ class TopFeatures:
 
 
 TOP_NAMES = tuple(TopFeatures.__dataclass_fields__)
-TOP_WEIGHTS = (1.37, 0.747, 0.176, -0.669, 0.907, 0.536, 0.625, -0.174, -1.455, -0.026)
-TOP_BIAS = 0.671
+TOP_WEIGHTS = (1.098, 1.803, 0.182, -0.388, 0.984, 0.879, 0.949, -0.229, -1.097, -0.188)
+TOP_BIAS = -0.801
 
 
 def confidence(f: TopFeatures, weights: tuple[float, ...] = TOP_WEIGHTS,
