@@ -160,6 +160,9 @@ class Intent(Strict):
     whole: list[Text] = []
     asks: list[Text] = []
     mentions: list[Text] = []
+    # When set, a request or mention counts only if what follows its phrase is empty or
+    # names one of these ("số điện thoại của xã" yes, "số điện thoại bệnh viện" no).
+    about: list[Text] = []
 
 
 def _same_text(text: str) -> str:

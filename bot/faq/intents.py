@@ -36,12 +36,16 @@ class IntentMatcher:
     def __init__(self, intents: list[Intent], normalise: Normaliser) -> None:
         self.normalise = normalise
         self._whole: dict[tuple[str, ...], Intent] = {}
+        # intent id → the folded words one of which must follow its phrase (see Intent.about)
+        self._about: dict[str, list[tuple[str, ...]]] = {}
         self._asks: list[tuple[tuple[str, ...], Intent]] = []
         self._mentions: list[tuple[tuple[str, ...], Intent]] = []
         for intent in intents:
             for phrase in intent.whole:
                 for words in self._phrase(phrase):
                     self._whole.setdefault(words, intent)
+            if intent.about:
+                self._about[intent.id] = [w for p in intent.about for w in self._phrase(p)]
             self._asks += [(w, intent) for p in intent.asks for w in self._phrase(p)]
             self._mentions += [(w, intent) for p in intent.mentions for w in self._phrase(p)]
         # Longest phrase first: "số điện thoại liên hệ" before "số điện thoại".
@@ -65,14 +69,14 @@ class IntentMatcher:
 
     def asked(self, question: Normalised, allowed: frozenset[str] | None = None) -> IntentMatch | None:
         for reading in question.readings:
-            found = _contains(reading, self._asks, allowed)
+            found = _contains(reading, self._asks, allowed, self._about)
             if found:
                 return IntentMatch(found, "asks")
         return None
 
     def mentioned(self, question: Normalised, allowed: frozenset[str] | None = None) -> IntentMatch | None:
         for reading in question.readings:
-            found = _contains(reading, self._mentions, allowed)
+            found = _contains(reading, self._mentions, allowed, self._about)
             if found:
                 return IntentMatch(found, "mentions")
         return None
@@ -107,13 +111,22 @@ def _keep(best: list, at: int, intents: list[Intent]) -> None:
         best[at] = intents
 
 
-def _contains(words: list[str], phrases: list[tuple[tuple[str, ...], Intent]],
-              allowed: frozenset[str] | None) -> Intent | None:
+def _contains(words: list[str], phrases: list[tuple[tuple[str, ...], Intent]], allowed: frozenset[str] | None,
+              about: dict[str, list[tuple[str, ...]]]) -> Intent | None:
     for phrase, intent in phrases:
         if allowed is not None and intent.action not in allowed:
             continue
         n = len(phrase)
-        if any(tuple(words[i:i + n]) == phrase and (i == 0 or words[i - 1] not in _NEGATIONS)
-               for i in range(len(words) - n + 1)):
-            return intent
+        for i in range(len(words) - n + 1):
+            if tuple(words[i:i + n]) != phrase or (i > 0 and words[i - 1] in _NEGATIONS):
+                continue
+            if _about_fits(words[i + n:], about.get(intent.id)):
+                return intent
     return None
+
+
+def _about_fits(rest: list[str], about: list[tuple[str, ...]] | None) -> bool:
+    """Nothing (but padding) follows the phrase, or what follows names one of `about`."""
+    if about is None or all(w in _PADDING for w in rest):
+        return True
+    return any(tuple(rest[j:j + len(a)]) == a for a in about for j in range(len(rest) - len(a) + 1))
