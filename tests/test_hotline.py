@@ -77,7 +77,7 @@ async def test_by_agency(chat: Chat, content_store):
     await chat.press("hla")
     agencies = list(dict.fromkeys(h.agency for h in content_store.pack.hotlines))
     assert all(any(a == label for label in chat.labels()) for a in agencies)
-    agency = "Sở Nội vụ tỉnh Sóc Trăng"
+    agency = "Sở Nội vụ thành phố Cần Thơ"
     await chat.tap(agency)
     names = [h.name for h in content_store.pack.hotlines if h.agency == agency]
     assert len(names) == 2 and all(n in chat.text for n in names)

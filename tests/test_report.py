@@ -473,7 +473,7 @@ async def test_document_follows_decree_30_layout(seeded, tmp_path):
     header = doc.tables[0]
     left = [p.text for p in header.cell(0, 0).paragraphs if p.text]
     right = [p.text for p in header.cell(0, 1).paragraphs if p.text]
-    assert left == ["UBND TỈNH SÓC TRĂNG", "SỞ NỘI VỤ"]
+    assert left == ["UBND THÀNH PHỐ CẦN THƠ", "SỞ NỘI VỤ"]
     assert right == ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc"]
     agency = header.cell(0, 0).paragraphs[1].runs[0]
     assert agency.bold and agency.font.size.pt == 13
@@ -481,14 +481,14 @@ async def test_document_follows_decree_30_layout(seeded, tmp_path):
     assert motto.bold and 13 <= motto.font.size.pt <= 14
     assert header.cell(1, 0).text == "Số: 07/BC-SNV"
     place_date = header.cell(1, 1).paragraphs[0].runs[0]
-    assert place_date.text == "Sóc Trăng, ngày 05 tháng 10 năm 2026" and place_date.italic
+    assert place_date.text == "Cần Thơ, ngày 05 tháng 10 năm 2026" and place_date.italic
 
     texts = [p.text for p in doc.paragraphs]
     i = texts.index("BÁO CÁO")
     assert texts[i + 1] == QUARTER_TITLE
     for p in (doc.paragraphs[i], doc.paragraphs[i + 1]):
         assert p.runs[0].bold and p.runs[0].font.size.pt == 14
-    assert "Kính gửi: Ủy ban nhân dân tỉnh Sóc Trăng." in texts
+    assert "Kính gửi: Ủy ban nhân dân thành phố Cần Thơ." in texts
     assert any(
         t.startswith(
             "Trên đây là báo cáo kết quả công tác tuyên truyền cải cách hành chính quý III năm 2026"

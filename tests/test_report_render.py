@@ -72,14 +72,14 @@ async def test_rendered_report_looks_like_an_administrative_report(db_url, tmp_p
     # The national title and the motto each fit on one line of the right-hand column.
     assert any(line.endswith("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM") for line in lines), first
     assert any(line.endswith("Độc lập - Tự do - Hạnh phúc") for line in lines), first
-    assert any(line.startswith("UBND TỈNH SÓC TRĂNG") for line in lines)
+    assert any(line.startswith("UBND THÀNH PHỐ CẦN THƠ") for line in lines)
     assert any(
-        "Số: 07/BC-SNV" in line and "Sóc Trăng, ngày 05 tháng 10 năm 2026" in line for line in lines
+        "Số: 07/BC-SNV" in line and "Cần Thơ, ngày 05 tháng 10 năm 2026" in line for line in lines
     )
     assert "BÁO CÁO" in lines and QUARTER_TITLE in lines
     whole = _run("pdftotext", "-layout", str(pdf), "-")
     assert "Nơi nhận:" in whole and "GIÁM ĐỐC" in whole
-    assert [line for line in lines if line][0].startswith("UBND TỈNH")  # no page number on page 1
+    assert [line for line in lines if line][0].startswith("UBND THÀNH PHỐ")  # no page number on page 1
     second = _run("pdftotext", "-f", "2", "-l", "2", str(pdf), "-").split()
     assert second[0] == "2"  # page numbers at the top from page 2
 
