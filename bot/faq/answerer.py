@@ -74,7 +74,7 @@ class Thresholds:
     """On the confidence model's probability (%) that the best entry is the right one."""
 
     confident: float = 75.0  # at or above: answer
-    plausible: float = 25.0  # at or above: "did you mean" the close entries; below: not sure
+    plausible: float = 15.0  # at or above: "did you mean" the close entries; below: not sure
     # Offered alongside the best: entries whose ranker score is at least this share of its.
     close: float = 0.25
     # An unrelated entry ranked at least this share of the best: the question is ambiguous,
@@ -179,14 +179,17 @@ class QuestionAnswerer:
         hits = self.index.search(normalised)
         tail = _last_question(question)
         if tail:
+            # Only where the whole message agrees ("Đăng ký ở đâu?" alone could be anything).
+            agree = {h.entry.id for h in hits[:TAIL_AGREES]}
             tail_hits = self.index.search(self.index.normalise(tail))
-            if tail_hits and (not hits or tail_hits[0].score > hits[0].score):
+            if tail_hits and tail_hits[0].entry.id in agree and tail_hits[0].score > hits[0].score:
                 hits = tail_hits
         return normalised.text, hits
 
 
 _SENTENCE_END = re.compile(r"(?<=[.?!;\n])\s+|\n+")
 TAIL_AFTER = 14  # words: a message this long may carry its question in its last sentence
+TAIL_AGREES = 3  # the last question's best entry must be among the whole message's best three
 
 
 def _last_question(question: str) -> str | None:

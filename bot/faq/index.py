@@ -234,7 +234,12 @@ class FaqIndex:
             entry = self.entries[i]
             covered = sum(v for w, v in weight.items() if w in entry.vocabulary) / query_mass
             closest = max((self._phrasing_match(p, present, pairs, text) for p in entry.phrasings),
-                          key=lambda m: 3 * m[0] + m[1] + m[2], default=(0.0, 0.0, 0.0, 0.0))
+                          key=lambda m: 3 * m[0] + m[1] + m[2], default=(0.0, 0.0, 0.0, 0.0, 0.0))
+            # A rare word of the question the entry never uses, where the entry's own
+            # question has a rare word the question lacks: the object was swapped
+            # ("quên mật khẩu facebook" for "quên mật khẩu VNeID").
+            unexplained = max((v for w, v in weight.items() if w not in entry.vocabulary), default=0.0)
+            swap = min(unexplained, closest[4]) / bm25.unknown_idf
             mismatch = sum(v for w, forms, v in marked
                            if w in entry.accents and not forms & entry.accents[w]) / query_mass
             features = Features(
@@ -251,19 +256,22 @@ class FaqIndex:
                 foreign=foreign,
                 accent_mismatch=mismatch,
                 action_mismatch=uncovered(asked, entry.actions, entry.grams),
+                swap=swap,
             )
             out.append((i, Hit(entry, features, round(100 * probability(features), 1))))
         return out
 
     @staticmethod
     def _phrasing_match(p: Phrasing, present: set[str], pairs: set[str],
-                        text: str) -> tuple[float, float, float, float]:
+                        text: str) -> tuple[float, float, float, float, float]:
+        """Coverage, word order, fuzzy ratio, IDF found, and the rarest word it lacks."""
         found = sum(v for w, v in p.words if w in present)
         if not found:  # nothing in common: not the closest phrasing (saves the rest)
-            return 0.0, 0.0, 0.0, 0.0
+            return 0.0, 0.0, 0.0, 0.0, 0.0
         cov = found / p.mass if p.mass else 0.0
         order = sum(v for b, v in p.pairs if b in pairs) / p.pair_mass if p.pair_mass else cov
-        return cov, order, fuzz.token_set_ratio(text, p.text) / 100, found
+        missing = max((v for w, v in p.words if w not in present), default=0.0)
+        return cov, order, fuzz.token_set_ratio(text, p.text) / 100, found, missing
 
 
 def _deletions(word: str) -> set[str]:

@@ -14,6 +14,9 @@ from bot.content.schema import Intent
 from bot.core.text import FILLERS, Normalised, Normaliser
 
 MAX_WHOLE = 16  # words: a longer message is not "just a greeting"
+# words: a longer message that only mentions "liên hệ ai" is a question about something the
+# FAQ does not cover; the fallback (which offers the hotlines too) answers it honestly
+MAX_MENTION = 10
 # Words that may surround a whole-message phrase without changing it ("ok cảm ơn bạn nhé").
 _PADDING = FILLERS | {"ban", "oi", "nhieu", "lam", "qua", "nua", "roi", "a", "ha", "nhe", "tro", "ly", "bot",
                       "thoi", "tui", "di", "nha", "vay", "day", "u", "nghe", "hen", "nhen", "luon", "lai", "do",
@@ -76,6 +79,8 @@ class IntentMatcher:
 
     def mentioned(self, question: Normalised, allowed: frozenset[str] | None = None) -> IntentMatch | None:
         for reading in question.readings:
+            if len([w for w in reading if w not in _PADDING]) > MAX_MENTION:
+                continue
             found = _contains(reading, self._mentions, allowed, self._about)
             if found:
                 return IntentMatch(found, "mentions")

@@ -35,6 +35,8 @@ class Features:
     accent_mismatch: float  # IDF share of words typed with marks that the entry spells otherwise
     action_mismatch: float  # share of the actions the question says ("mất", "đổi") that the
     # entry's questions do not say
+    swap: float  # a rare word of the question the entry lacks, against a rare word of its closest
+    # phrasing the question lacks (the lesser IDF of the two, over the largest IDF): another object
 
     def vector(self) -> tuple[float, ...]:
         return tuple(self.__dict__.values())  # in field order (astuple deep-copies: slow)
@@ -43,8 +45,8 @@ class Features:
 NAMES = tuple(Features.__dataclass_fields__)
 
 # Both pairs below are what `cchc-bot faq calibrate` printed (see bot/faq/calibrate.py).
-WEIGHTS = (7.458, 2.61, 1.171, 1.996, 1.611, 1.283, 1.121, 0.4, 3.064, 0.117, -0.037, -0.378, -1.44)
-BIAS = -16.136
+WEIGHTS = (7.699, 2.269, 1.565, 1.816, 1.7, 1.279, 1.783, 0.37, 3.211, 0.225, -1.057, -0.458, -1.23, -0.467)
+BIAS = -16.915
 
 
 def probability(f: Features, weights: tuple[float, ...] = WEIGHTS, bias: float = BIAS) -> float:
@@ -64,21 +66,22 @@ class TopFeatures:
     accent_mismatch: float
     phrasing_coverage: float
     evidence: float
+    swap: float
 
     @classmethod
     def of(cls, best: Features, p_best: float, p_rival: float) -> TopFeatures:
         p = min(max(p_best, 1e-6), 1 - 1e-6)
         return cls(math.log(p / (1 - p)), p_best - p_rival, best.known, best.foreign,
                    best.length, best.query_coverage, best.bm25_share, best.accent_mismatch,
-                   best.phrasing_coverage, best.evidence)
+                   best.phrasing_coverage, best.evidence, best.swap)
 
     def vector(self) -> tuple[float, ...]:
         return tuple(self.__dict__.values())  # in field order (astuple deep-copies: slow)
 
 
 TOP_NAMES = tuple(TopFeatures.__dataclass_fields__)
-TOP_WEIGHTS = (1.098, 1.803, 0.182, -0.388, 0.984, 0.879, 0.949, -0.229, -1.097, -0.188)
-TOP_BIAS = -0.801
+TOP_WEIGHTS = (1.072, 1.971, 0.099, -0.336, 1.092, 0.707, 0.565, -0.273, -1.103, -0.767, 0.477)
+TOP_BIAS = -0.657
 
 
 def confidence(f: TopFeatures, weights: tuple[float, ...] = TOP_WEIGHTS,
