@@ -35,6 +35,7 @@ class Flow:
     name_key: str  # catalogue key of its name ("gửi phản ánh")
     resume: Handler
     leave: Handler
+    intent: str | None = None  # the intent that starts this form: not offered again inside it
 
 
 @dataclass
@@ -84,10 +85,11 @@ class Router:
         if detect is not None:
             self.detectors[action] = detect
 
-    def flow(self, steps: list[str], name_key: str, *, resume: Handler, leave: Handler) -> None:
+    def flow(self, steps: list[str], name_key: str, *, resume: Handler, leave: Handler,
+             intent: str | None = None) -> None:
         """Mark steps as one form, so a question typed in the middle of it can be answered
         and the form continued or left (`bot/core/handlers/flows.py`)."""
-        flow = Flow(name_key, resume, leave)
+        flow = Flow(name_key, resume, leave, intent)
         for step in steps:
             self.flows[step] = flow
 

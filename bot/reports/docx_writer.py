@@ -30,7 +30,8 @@ TEXT_WIDTH_CM = 21.0 - 3.0 - 1.5  # A4 minus the left and right margins
 INDENT = Cm(1.27)
 NATIONAL_TITLE = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"  # fixed by the decree, not content
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
-LEFT_CM, RIGHT_CM = 6.0, TEXT_WIDTH_CM - 6.0  # header columns
+LEFT_CM, LEFT_MAX_CM = 6.0, 7.5  # the header's left column: at least, at most
+CELL_MARGINS_CM = 0.4
 
 
 def text_width_cm(text: str, size_pt: float, bold: bool = False) -> float:
@@ -170,10 +171,15 @@ class DocxWriter:
         table = doc.add_table(rows=2, cols=2)
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         self._no_borders(table)
-        self._widths(table, [LEFT_CM, RIGHT_CM])
+        # The left column as wide as the superior agency's name needs at 13 pt (a merged
+        # city's "UBND THÀNH PHỐ CẦN THƠ"), within limits; the national title takes the rest.
+        superior = d.superior_agency.upper()
+        needed = text_width_cm(superior, 13) * 1.03 + CELL_MARGINS_CM
+        left_cm = min(max(LEFT_CM, needed), LEFT_MAX_CM)
+        self._widths(table, [left_cm, TEXT_WIDTH_CM - left_cm])
         left, right = table.cell(0, 0), table.cell(0, 1)
-        box_left, box_right = LEFT_CM - 0.4, RIGHT_CM - 0.4  # minus the cell margins
-        self._line(left, d.superior_agency.upper(), 13)
+        box_left, box_right = left_cm - CELL_MARGINS_CM, TEXT_WIDTH_CM - left_cm - CELL_MARGINS_CM
+        self._line(left, superior, 13 if text_width_cm(superior, 13) * 1.03 <= box_left else 12)
         self._line(left, d.agency.upper(), 13, bold=True)
         self._rule(left, text_width_cm(d.agency.upper(), 13, True) * 0.5, box_left)
         # 12–13 pt by the decree: 13 when it fits on one line with room to spare.

@@ -34,10 +34,12 @@ async def show_faq(turn: Turn, entry_id: str) -> list[Reply]:
     return _faq_reply(turn, entry_id, None)
 
 
-async def answer(turn: Turn, text: str) -> list[Reply]:
-    """Free text: an intent (chit-chat, or a request to do something), else a question."""
+async def answer(turn: Turn, text: str, *, besides: str | None = None) -> list[Reply]:
+    """Free text: an intent (chit-chat, or a request to do something), else a question.
+    `besides`: an intent not to carry out (the form the person is already in)."""
     router = turn.services.router
-    understood = turn.services.content.answerer.understand(text, frozenset(router.intents), router.detectors)
+    actions = frozenset(a for a in router.intents if a != besides)
+    understood = turn.services.content.answerer.understand(text, actions, router.detectors)
     if understood.intent is not None:
         intent = understood.intent.intent
         turn.log(EventKind.INTENT_MATCHED, item=intent.id, outcome=intent.action)

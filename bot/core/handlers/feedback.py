@@ -423,7 +423,8 @@ def register(router: Router) -> None:
     router.step(CONSENT, consent_typed)
     router.step(CONTACT, contact_typed)
     router.step(CONFIRM, confirm_typed)
-    router.flow([CATEGORY, PLACE, TEXT, CONSENT, CONTACT, CONFIRM], "flow_feedback", resume=resume, leave=cancel)
+    router.flow([CATEGORY, PLACE, TEXT, CONSENT, CONTACT, CONFIRM], "flow_feedback", resume=resume, leave=cancel,
+                intent="feedback")
     router.payload("fbt", show_ticket, in_groups=True)
     router.payload("fbtrack", track)
     router.command("tracuu", track, description_key="cmd_track", in_groups=True)

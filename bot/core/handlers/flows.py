@@ -14,7 +14,7 @@ from bot.core.types import Reply
 async def aside(turn: Turn, text: str) -> list[Reply]:
     step, data = turn.state.step, dict(turn.state.data or {})
     flow = turn.services.router.flows.get(step or "")
-    replies = await answer(turn, text)
+    replies = await answer(turn, text, besides=flow.intent if flow else None)
     if flow is None or turn.state.step not in (None, step):  # it started another form: that one goes on
         return replies
     turn.state.step, turn.state.data = step, data

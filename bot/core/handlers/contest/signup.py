@@ -231,4 +231,5 @@ def register(router: Router) -> None:
     router.step(STEP_UNIT, got_unit_text)
     router.step(STEP_POSITION, got_position)
     router.step(STEP_CONFIRM, confirm_typed)
-    router.flow([STEP_NAME, STEP_UNIT, STEP_POSITION, STEP_CONFIRM], "flow_signup", resume=resume, leave=leave)
+    router.flow([STEP_NAME, STEP_UNIT, STEP_POSITION, STEP_CONFIRM], "flow_signup", resume=resume, leave=leave,
+                intent="contest")
