@@ -31,6 +31,7 @@ class EventKind(StrEnum):
     QUESTION_UNANSWERED = "question_unanswered"
     GUIDE_OPENED = "guide_opened"
     HOTLINE_VIEWED = "hotline_viewed"
+    ADDRESS_LOOKUP = "address_lookup"  # an old address → the ward now (`item`: its official code)
     SUBSCRIBED = "subscribed"
     UNSUBSCRIBED = "unsubscribed"
     STAFF_JOINED = "staff_joined"
