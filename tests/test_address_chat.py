@@ -89,9 +89,10 @@ async def test_a_current_name_tells_what_it_was_formed_from(chat: Chat):
 
 
 async def test_free_text_layer_entry_points(services, chat: Chat):
-    """What the intent layer will do: ask `looks_like_address`, then `answer_address`."""
+    """What the intent layer will do: `answer_address` for what `looks_like_address`, or
+    for a message its own matcher reads as the address question."""
     async def free_text(turn, text):
-        if looks_like_address(text, turn.content.info.province_code):
+        if looks_like_address(text, turn.content.info.province_code) or "địa chỉ mới" in text:
             return await answer_address(turn, text)
         return []
 
@@ -102,6 +103,11 @@ async def test_free_text_layer_entry_points(services, chat: Chat):
     await chat.send("Phường Phú Lợi gồm những phường xã cũ nào")
     assert "Phường Phú Lợi, Thành phố Cần Thơ được hình thành từ" in chat.text
     assert await chat.send("thủ tục cấp căn cước") == []
+    assert await chat.send("lịch cắt điện khu vực phường 2") == []  # mentions a ward; not the question
+    await chat.send("địa chỉ mới của tôi là gì?")  # the question alone: the bot asks for the address
+    assert "Bạn gõ địa chỉ cũ" in chat.text
+    await chat.send("xa an hiep huyen chau thanh")
+    assert "Nay là: Xã An Ninh" in chat.text
 
 
 async def test_on_zalo_the_choices_are_numbered(services):

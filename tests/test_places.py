@@ -165,3 +165,80 @@ def test_picking_a_ward_by_its_former_name_offers_the_ward_now(book):
 def test_match_units_exact_alias_and_fuzzy():
     assert match_units(UNITS, "tu phap") == [(UNITS[0], 100.0)]
     assert UNITS[1] in [u for u, _ in match_units(UNITS, "phòng nội vụ")]
+
+
+def test_every_former_ward_of_the_city_converts(book):
+    """All 263 former wards, communes and townships of Sóc Trăng, Hậu Giang and Cần Thơ: as
+    written on papers, typed without diacritics, and without the province."""
+    from bot.core.text import strip_marks
+    from bot.places.legacy import legacy_map
+
+    legacy = legacy_map()
+    former = [w for p in book.context for d in legacy.districts_of(p) for w in legacy.wards_of(d)]
+    assert len(former) == 263
+    forms = (lambda w: f"{w.name}, {w.district.name}, {w.province.name}",
+             lambda w: strip_marks(f"{w.name} {w.district.name} {w.province.short}").lower(),
+             lambda w: f"{w.name}, {w.district.name}")
+    for form in forms:
+        for ward in former:
+            found = book.lookup(form(ward))
+            assert ward.old_key in [c.old.old_key for c in found.conversions], (form(ward), found.kind)
+            if found.kind == "converted":
+                assert found.conversions[0].new == tuple(legacy.new_of(ward))
+
+
+def test_old_addresses_from_the_whole_country_convert():
+    import random
+
+    from bot.places.legacy import legacy_map
+
+    legacy = legacy_map()
+    sample = random.Random(3).sample([w for w in legacy.wards.values() if w.key], 400)
+    book = book_for(None)
+    wrong = [w.old_key for w in sample
+             if [c.old.old_key for c in book.lookup(f"{w.name}, {w.district.name}, {w.province.name}").conversions]
+             != [w.old_key]]
+    assert wrong == []
+
+
+def test_an_address_with_its_street(book):
+    assert new_of(book.lookup("số 5 hẻm 12 đường Trần Hưng Đạo, phường 2, tp soc trang")) == ["Phường Phú Lợi"]
+    assert new_of(book.lookup("ấp Hòa Phú, xã An Hiệp, huyện Châu Thành, tỉnh Sóc Trăng")) == ["Xã An Ninh"]
+    assert looks_like_address("123 Lê Lợi, Phường 2, TP Sóc Trăng", 92)
+
+
+def test_questions_that_only_mention_a_ward_are_not_address_questions():
+    """No question of the FAQ evaluation and development sets reads as an address question,
+    though some name a ward ("lịch cắt điện khu vực phường 2")."""
+    import yaml
+
+    from tests.conftest import ROOT
+
+    queries = [q["q"] for name in ("faq_eval.yaml", "faq_dev.yaml")
+               for q in yaml.safe_load((ROOT / "tests" / "data" / name).read_text(encoding="utf-8"))["queries"]]
+    assert len(queries) > 600
+    assert [q for q in queries if looks_like_address(q, 92)] == []
+    assert book_for(92).lookup("lich cat dien khu vuc phuong 2").found  # it does name one
+    assert looks_like_address("địa chỉ mới của xã An Hiệp là gì", 92)
+    assert looks_like_address("nhà tôi ở xã An Hiệp huyện Châu Thành", 92)
+
+
+def test_bench_prints_its_figures(capsys):
+    """`cchc-bot places bench` prints start-up and per-query times (speed is read from the
+    figures, never asserted in a timed test)."""
+    import os
+    import re
+
+    from bot.cli import main
+
+    affinity = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+    try:
+        assert main(["places", "bench", "--rounds", "1", "--national", "20"]) == 0
+    finally:
+        if affinity:
+            os.sched_setaffinity(0, affinity)  # the bench pins itself to one core
+    out = capsys.readouterr().out
+    assert "Thành phố Cần Thơ (mã 92)" in out and re.search(r"khởi động .*: \d+ ms", out)
+    rows = [line for line in out.splitlines() if line.endswith(" ms") and "khởi động" not in line]
+    assert len(rows) == 7, out
+    assert re.search(r"xã, phường hiện nay\s+103\s+103(\s+[\d.]+ ms){4}$", rows[0]), rows[0]

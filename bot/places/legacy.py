@@ -75,6 +75,12 @@ class NewPlace:
     default: bool  # the library's pick for a split ward (the part its centre lies in)
 
 
+def _keywords(keywords: list[str]) -> tuple[str, ...]:
+    """The library's keywords, and their folded forms: its accented ones ("xãbìnhthạnh")
+    tell apart names that fold alike; typed words are compared folded."""
+    return tuple(dict.fromkeys([*keywords, *(fold(k).replace(" ", "") for k in keywords)]))
+
+
 def _same_name(a: str, b: str) -> bool:
     return [accent_key(w) for w in a.split()] == [accent_key(w) for w in b.split()]
 
@@ -87,7 +93,7 @@ class LegacyMap:
 
         self._parser = parser_legacy
         self.provinces: dict[str, FormerProvince] = {
-            k: FormerProvince(k, v["province"], v["provinceShort"], tuple(v["provinceKeywords"]))
+            k: FormerProvince(k, v["province"], v["provinceShort"], _keywords(v["provinceKeywords"]))
             for k, v in parser_legacy.DICT_PROVINCE.items()}
         self.districts: dict[tuple[str, str], FormerDistrict] = {}
         self._district_keywords(parser_legacy)
@@ -122,16 +128,16 @@ class LegacyMap:
                     extra[(p, d)] += group["dividedDistrictKeywords"]
         for p, districts in lib.DICT_PROVINCE_DISTRICT.items():
             for d, v in districts.items():
-                keywords = tuple(dict.fromkeys(v["districtKeywords"] + extra[(p, d)]))
+                keywords = _keywords(v["districtKeywords"] + extra[(p, d)])
                 self.districts[(p, d)] = FormerDistrict(d, v["district"], v["districtType"], self.provinces[p],
                                                         keywords)
 
     def _add_ward(self, p: str, d: str, w: str, v: dict) -> None:
         district = self.districts.get((p, d))
         key = f"{p}_{d}_{w}"
-        if district is None or key in self.wards:
-            return
-        ward = FormerWard(w, v["ward"], str(v["wardCode"]), district, tuple(v["wardKeywords"]))
+        if district is None or key in self.wards or not isinstance(v["ward"], str):
+            return  # (an island district without wards has a NaN row)
+        ward = FormerWard(w, v["ward"], str(v["wardCode"]), district, _keywords(v["wardKeywords"]))
         self.wards[key] = ward
         self.by_code.setdefault(ward.code, ward)
         self.by_district[(p, d)].append(ward)

@@ -26,7 +26,7 @@ from typing import Literal
 from bot.core.text import fold
 from bot.places import official
 from bot.places.legacy import FormerDistrict, FormerProvince, FormerWard, NewPlace, legacy_map
-from bot.places.words import DISTRICT_TYPES, Typed, type_of
+from bot.places.words import DISTRICT_TYPES, WARD_TYPES, Typed, type_of
 
 MAX_CHOICES = 8
 _REVERSE = re.compile(r"\b(gom|hinh thanh tu|hop thanh tu|sap nhap tu|hop nhat tu|truoc (day|kia)|cu nao"
@@ -57,9 +57,16 @@ class Lookup:
     current: official.OfficialWard | None = None  # current / reverse: a ward named as it is now
     count: int = 0  # too_many: how many former wards have that name
 
+    bare: bool = False  # unknown, and nothing but a question was typed ("địa chỉ mới của tôi?")
+
     @property
     def found(self) -> bool:
         return self.kind != "unknown"
+
+
+def _apart(spans: list[tuple[int, int]], others: list[tuple[int, int]]) -> bool:
+    """Some span of the one and some of the other cover different words."""
+    return any(a_end <= b_start or b_end <= a_start for a_start, a_end in spans for b_start, b_end in others)
 
 
 def _after_colon(text: str) -> str:
@@ -111,7 +118,7 @@ class AddressBook:
             return Lookup("district", district=named_district)
         if current is not None:
             return Lookup("current", current=current)
-        return Lookup("unknown")
+        return Lookup("unknown", bare=typed.is_bare_question())
 
     def _parsed(self, text: str, typed: Typed, in_district: FormerDistrict | None
                 ) -> tuple[list[FormerWard], FormerDistrict | None, FormerProvince | None]:
@@ -123,15 +130,17 @@ class AddressBook:
         ward, district = self._verified(text, typed)
         if ward is not None:
             return [ward], district, district.province if district else None
-        typed_province = self._typed_province(text, typed)
-        tries = [typed_province] if typed_province else self.context
+        typed_provinces = self._typed_provinces(typed)
         found: dict[str, FormerWard] = {}
-        for province in tries:
-            w, d = self._verified(f"{text}, {province.name}", typed, province)
-            if w is not None:
-                found.setdefault(w.old_key, w)
-            district = district or d
-        return list(found.values()), district, typed_province
+        for tries in (typed_provinces, [p for p in self.context if p not in typed_provinces]):
+            for province in tries:
+                w, d = self._verified(f"{text}, {province.name}", typed, province)
+                if w is not None:
+                    found.setdefault(w.old_key, w)
+                district = district or d
+            if found:
+                break
+        return list(found.values()), district, (typed_provinces[0] if typed_provinces else None)
 
     def _verified(self, text: str, typed: Typed, added: FormerProvince | None = None,
                   in_district: FormerDistrict | None = None) -> tuple[FormerWard | None, FormerDistrict | None]:
@@ -142,26 +151,44 @@ class AddressBook:
         if district is None:
             return None, None
         ward = self.map.wards.get(f"{unit.province_key}_{unit.district_key}_{unit.ward_key or ''}")
+        # Each level must be its own words: "Thạnh Hòa" is not Thanh Hóa's ward and province.
+        ward_spans = typed.spans(ward.keywords) if ward is not None and ward.key else []
         district_spans = typed.spans(district.keywords)
-        district_typed = bool(district_spans) or district == in_district
-        if ward is not None and ward.key and district_typed and typed.spans(ward.keywords):
+        if ward_spans and (district == in_district or _apart(ward_spans, district_spans)):
             return ward, district
-        province_typed = bool(typed.spans(district.province.keywords))
+        province_typed = _apart(typed.spans(district.province.keywords), district_spans)
         if district_spans and (province_typed or any(typed.typed_before(s, DISTRICT_TYPES) for s in district_spans)
                                or (added is not None and any(typed.is_whole(s) for s in district_spans))):
             return None, district
         return None, None
 
-    def _typed_province(self, text: str, typed: Typed) -> FormerProvince | None:
-        unit = self.map.parse(text)
-        province = self.map.provinces.get(unit.province_key or "")
-        return province if province and typed.spans(province.keywords) else None
+    def _typed_provinces(self, typed: Typed) -> list[FormerProvince]:
+        """Former provinces named in whole words, the last named first. (The library's
+        parser takes the last keyword in the text without spaces, where "yên thành nghệ
+        an" holds "hn" before "nghean"; its province is checked, not trusted.)"""
+        named = []
+        for province in self.map.provinces.values():
+            # "xã Thạnh Hòa" names a commune, not Thanh Hóa
+            spans = [s for s in typed.spans(province.keywords) if not typed.typed_before(s, WARD_TYPES)]
+            if spans:
+                named.append((max(end for _, end in spans), province))
+        return [p for _, p in sorted(named, key=lambda pair: -pair[0])][:2]
 
     def _by_name(self, typed: Typed, province: FormerProvince | None, district: FormerDistrict | None
                  ) -> tuple[list[FormerWard], int]:
-        """Former wards named with their type ("xã An Hiệp") or alone, in the provinces
-        that are the context."""
-        allowed = {province.key} if province else {p.key for p in self.context}
+        """Former wards named with their type ("xã An Hiệp") or alone: in the province
+        named, else (or if none there) in the provinces that are the context."""
+        found: list[FormerWard] = []
+        count = 0
+        for allowed in ({province.key} if province else set(), {p.key for p in self.context}):
+            if allowed:
+                found, count = self._named_in(typed, allowed, district)
+                if count:
+                    break
+        return found, count
+
+    def _named_in(self, typed: Typed, allowed: set[str], district: FormerDistrict | None
+                  ) -> tuple[list[FormerWard], int]:
         found: dict[str, FormerWard] = {}
         for run, spans in typed.runs.items():
             for ward in self.map.by_keyword.get(run, ()):
@@ -232,7 +259,33 @@ def book_for(province_code: int | None) -> AddressBook:
     return AddressBook(province_code)
 
 
+_CUE = re.compile(r"\b(dia chi|sap nhap|sap xep|nay (la|thuoc)|bay gio (la|thuoc)|doi ten|ten moi|ten cu"
+                  r"|gom (nhung|cac)|hinh thanh|thuoc (xa|phuong|tinh|thanh pho) nao)\b")
+MAX_OTHER_WORDS = 2
+
+
 def looks_like_address(text: str, province_code: int | None = None) -> bool:
-    """Does the text name an administrative unit the look-up resolves? For the free-text
-    layer: pass the pack's `province_code` so a ward named alone ("xã An Hiệp") counts."""
-    return book_for(province_code).lookup(text).found
+    """Does the text ask about an administrative unit the look-up resolves: an address
+    question ("… sáp nhập vào đâu", "địa chỉ mới", "… gồm những xã nào"), or little else
+    than the unit's name? A question that only mentions one ("lịch cắt điện khu vực
+    phường 2") is not. For the free-text layer: pass the pack's `province_code` so a ward
+    named alone ("xã An Hiệp") counts."""
+    found = book_for(province_code).lookup(text)
+    if not found.found:
+        return False
+    typed = Typed(_after_colon(text[:300]))
+    if _CUE.search(" ".join(typed.words)):
+        return True
+    keywords: list[str] = []
+    for c in found.conversions:
+        keywords += [*c.old.keywords, *c.old.district.keywords, *c.old.province.keywords]
+    if found.district is not None:
+        keywords += [*found.district.keywords, *found.district.province.keywords]
+    if found.current is not None:
+        keywords += [fold(found.current.name).replace(" ", ""), fold(found.current.short_name).replace(" ", "")]
+    covered = {i for start, end in typed.spans(keywords) for i in range(start, end)}
+    if not covered:
+        return False
+    if "," in text and not typed.other_words(covered | set(range(min(covered)))):
+        return True  # "123 Lê Lợi, Phường 2, TP Sóc Trăng": a street, then the units
+    return len(typed.other_words(covered)) <= MAX_OTHER_WORDS

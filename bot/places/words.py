@@ -31,7 +31,11 @@ _QUESTION = re.compile(
     r"|(toi|minh|em) o|bay gio|hien nay|nay la|nay thuoc|sau sap nhap|sap nhap (vao|ve) dau|sap nhap"
     r"|thuoc (xa|phuong) nao|(xa|phuong) nao|la gi|o dau|vao dau|ve dau|gom nhung|gom cac|gom|nhung"
     r"|(don vi|xa|phuong|thi tran) cu nao|cu nao|truoc (day|kia)|hinh thanh tu|hop thanh tu|tu nhung"
-    r"|la|a|nhe|oi|vay|the nao|ra sao|moi|cu|tra cuu|cho (toi|minh|em) hoi|hoi)\b")
+    r"|la|a|nhe|oi|vay|the nao|ra sao|moi|cu|tra cuu|cho (toi|minh|em) hoi|hoi|toi|minh|em|ban|nha|que|o|cua"
+    r"|khong|chua|duoc|biet|muon)\b")
+
+
+_TYPE_WORDS = re.compile(r"\b(xa|phuong|thi tran|dac khu|huyen|quan|thi xa|thanh pho|tinh|tp)\b")
 
 
 def type_of(name: str) -> tuple[str, ...]:
@@ -40,16 +44,25 @@ def type_of(name: str) -> tuple[str, ...]:
     return next((t for t in TYPES if folded[:len(t)] == t), ())
 
 
+_TOKEN = re.compile(r"[^\W_]+(\.?)")
+_LETTERS = frozenset("pfqxh")  # "P." is phường, but "h" in "Ea H'leo" is not huyện
+
+
 def words(text: str) -> list[str]:
     out: list[str] = []
-    for word in fold(text).split():
-        numbered = _NUMBERED.match(word)
-        if numbered:
-            out += [*_SHORT.get(numbered.group(1), [numbered.group(1)]), numbered.group(2)]
-        elif word.isdigit():
-            out.append(str(int(word)))
-        else:
-            out += _SHORT.get(word, [word])
+    tokens = [(m.group(0).rstrip("."), bool(m.group(1))) for m in _TOKEN.finditer(text)]
+    for i, (raw, dotted) in enumerate(tokens):
+        for word in fold(raw).split():
+            numbered = _NUMBERED.match(word)
+            next_is_number = i + 1 < len(tokens) and tokens[i + 1][0].isdigit()
+            if numbered:
+                out += [*_SHORT.get(numbered.group(1), [numbered.group(1)]), numbered.group(2)]
+            elif word.isdigit():
+                out.append(str(int(word)))
+            elif word in _LETTERS and not (dotted or next_is_number):
+                out.append(word)
+            else:
+                out += _SHORT.get(word, [word])
     return out
 
 
@@ -97,6 +110,17 @@ class Typed:
         """The span is everything that was typed, how one asks aside."""
         rest = self.words[:span[0]] + ["|"] + self.words[span[1]:]
         return _QUESTION.sub(" ", " ".join(rest)).split() == ["|"]
+
+    def other_words(self, covered: set[int]) -> list[str]:
+        """The words outside `covered`, how one asks and the units' type words aside."""
+        rest = " ".join(w if i not in covered else "|" for i, w in enumerate(self.words))
+        rest = _TYPE_WORDS.sub(" ", _QUESTION.sub(" ", rest))
+        return [w for w in rest.split() if w != "|"]
+
+    def is_bare_question(self) -> bool:
+        """Only how one asks ("địa chỉ mới của tôi là gì?", "xã tôi sáp nhập vào đâu"):
+        no name in it."""
+        return not self.other_words(set())
 
     def has_type_word(self) -> bool:
         return any(tuple(self.words[i:i + len(t)]) == t for t in TYPES for i in range(len(self.words)))

@@ -65,6 +65,9 @@ async def answer_address(turn: Turn, text: str) -> list[Reply]:
         turn.set_step(STEP, **({"district": places.book(turn).district_key(district)} if district else {}))
         return [Reply(turn.t("addr_too_many", count=found.count, **places.examples(turn)),
                       buttons=[_menu_row(turn)])]
+    if found.bare:  # only the question ("địa chỉ mới của tôi là gì?"): ask for the address
+        turn.set_step(STEP)
+        return [Reply(turn.t("addr_ask", **places.examples(turn)), buttons=[_menu_row(turn)])]
     # Not found: stay for one more try; a second miss leaves the look-up, so a question
     # typed next is not read as an address.
     if data.get("misses"):
