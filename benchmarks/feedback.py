@@ -23,7 +23,7 @@ from bot.core.types import Incoming
 from bot.db import migrate
 from bot.db.session import Database
 
-FLOW = [("payload", "fb"), ("payload", "fbc:thu-tuc-hanh-chinh"), ("payload", "fbu:ubnd-huyen-my-tu"),
+FLOW = [("payload", "fb"), ("payload", "fbc:thu-tuc-hanh-chinh"), ("payload", "fbu:phuong-phu-loi"),
         ("text", "Hồ sơ nộp tại bộ phận một cửa đã quá hạn trả kết quả mà chưa được thông báo lý do."),
         ("payload", "fbd"), ("payload", "fbo:yes"), ("text", "Nguyễn Văn An 0912 345 678"), ("payload", "fbs")]
 

@@ -11,7 +11,8 @@ from bot.core.types import Incoming
 from bot.db.models import EngagementEvent, Role, Subscription, User
 from tests.conftest import Chat
 
-MENU_LABELS = ["Tin CCHC", "Hỏi đáp", "Hướng dẫn dịch vụ công", "Đường dây nóng", "Cuộc thi", "Đăng ký nhận tin"]
+MENU_LABELS = ["Tin CCHC", "Hỏi đáp", "Tra địa chỉ mới", "Hướng dẫn dịch vụ công", "Đường dây nóng", "Cuộc thi",
+               "Đăng ký nhận tin"]
 
 
 async def events(services, kind: str | None = None) -> list[EngagementEvent]:

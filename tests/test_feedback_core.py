@@ -46,7 +46,7 @@ async def file_ticket(chat: Chat, text: str = DESCRIPTION, contact: str | None =
     """The whole flow by buttons; returns the tracking code."""
     await chat.press("fb")
     await chat.press("fbc:thu-tuc-hanh-chinh")
-    await chat.press("fbu:ubnd-huyen-my-tu")
+    await chat.press("fbu:phuong-phu-loi")
     await chat.send(text)
     await chat.press("fbd")
     if contact:
@@ -67,8 +67,11 @@ async def test_whole_flow_from_the_hotline_menu(chat: Chat, services, desk, cont
     assert "Bước 1/4" in chat.text
     await chat.tap("Thủ tục hành chính")
     assert "Bước 2/4" in chat.text
-    await chat.tap("Huyện, thị xã")
-    await chat.tap("Mỹ Tú")
+    await chat.tap("Xã, phường (gõ tên)")  # ~100 wards: typed, never listed
+    assert "gõ tên xã, phường" in chat.text
+    await chat.send("phuong 2 tp soc trang")  # its name before 1 July 2025
+    assert "Phường 2, Thành phố Sóc Trăng, Tỉnh Sóc Trăng nay thuộc Phường Phú Lợi." in chat.text
+    await chat.tap("Phường Phú Lợi")
     assert "Bước 3/4" in chat.text
     await chat.send(DESCRIPTION)
     assert "Đã ghi nhận" in chat.text
@@ -78,14 +81,14 @@ async def test_whole_flow_from_the_hotline_menu(chat: Chat, services, desk, cont
     await chat.tap("Đồng ý")
     await chat.send("Nguyễn Văn An 0912 345 678")
     summary = chat.text
-    assert "Ủy ban nhân dân huyện Mỹ Tú" in summary and "Nguyễn Văn An" in summary
+    assert "Phường Phú Lợi" in summary and "Nguyễn Văn An" in summary
     assert "0912 *** 678" in summary and "0912345678" not in summary  # masked in the chat
     await chat.tap("Gửi phản ánh")
     assert f"PA-{YEAR}-000001" in chat.text and "Tiếp theo" in chat.text
 
     [ticket] = await all_tickets(services)
     assert ticket.code == f"PA-{YEAR}-000001" and ticket.status == TicketStatus.NEW
-    assert ticket.category == "thu-tuc-hanh-chinh" and ticket.unit_id == "ubnd-huyen-my-tu"
+    assert ticket.category == "thu-tuc-hanh-chinh" and ticket.unit_id == "phuong-phu-loi"
     assert ticket.description.startswith(DESCRIPTION) and "đề nghị cơ quan" in ticket.description
     assert (ticket.contact_name, ticket.contact_phone) == ("Nguyễn Văn An", "0912345678")
     assert ticket.contact_consent_at is not None and ticket.channel == "web"
@@ -94,7 +97,7 @@ async def test_whole_flow_from_the_hotline_menu(chat: Chat, services, desk, cont
     assert ticket.code in card.text and "0912345678" in card.text and DESCRIPTION in card.text
     assert payloads([card]) == [f"fbtake:{ticket.id}", f"fbfwd:{ticket.id}", f"fbres:{ticket.id}"]
     [filed] = await events_of(services, EventKind.FEEDBACK_FILED)
-    assert (filed.topic, filed.item, filed.outcome) == ("thu-tuc-hanh-chinh", "ubnd-huyen-my-tu", "with_contact")
+    assert (filed.topic, filed.item, filed.outcome) == ("thu-tuc-hanh-chinh", "phuong-phu-loi", "with_contact")
     # The flow is over: free text is a question again.
     assert (await chat.send("cảm ơn"))[0].text != summary
 
@@ -103,6 +106,11 @@ async def test_typed_place_subject_shortcut_and_no_contact_without_consent(chat:
     await chat.press("fb:dich-vu-cong-truc-tuyen")  # from a hotline subject: category chosen
     assert "Bước 2/4" in chat.text
     await chat.send("Bộ phận một cửa UBND xã An Hiệp")
+    # A former commune's name: the commune it is part of now is offered, the text kept on request.
+    assert "Xã An Hiệp, Huyện Châu Thành, Tỉnh Sóc Trăng nay thuộc Xã An Ninh." in chat.text
+    assert chat.labels()[:2] == ["Xã An Ninh", "✍️ Giữ như đã gõ"]
+    await chat.tap("Giữ như đã gõ")
+    assert "Bước 3/4" in chat.text
     await chat.send("Cổng dịch vụ công báo lỗi khi tôi thanh toán lệ phí trực tuyến.")
     await chat.press("fbd")
     await chat.send("không")  # typed answer to the consent question

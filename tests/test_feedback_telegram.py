@@ -56,12 +56,14 @@ async def file_by_telegram(fake: FakeTelegramAPI, contact: str | None = "Lê Vă
     [ask] = await after(fake, CITIZEN, lambda: fake.push_text(CITIZEN, "/phananh"))
     assert "Bước 1/4" in ask["text"] and "fbc:thu-tuc-hanh-chinh" in buttons(ask)
     await after(fake, CITIZEN, lambda: fake.push_callback(CITIZEN, "fbc:thu-tuc-hanh-chinh"))
-    [units] = await after(fake, CITIZEN, lambda: fake.push_callback(CITIZEN, "fbk:huyen"))
-    assert "fbu:ubnd-huyen-my-tu" in buttons(units)
-    [text_prompt] = await after(fake, CITIZEN, lambda: fake.push_callback(CITIZEN, "fbu:ubnd-huyen-my-tu"))
+    [ask_ward] = await after(fake, CITIZEN, lambda: fake.push_callback(CITIZEN, "fbk:xa"))
+    assert "gõ tên xã, phường" in ask_ward["text"]  # ~100 wards: typed, never listed
+    [offer] = await after(fake, CITIZEN, lambda: fake.push_text(CITIZEN, "phuong 2 tp soc trang"))
+    assert "fbu:phuong-phu-loi" in buttons(offer) and "nay thuộc Phường Phú Lợi" in offer["text"]
+    [text_prompt] = await after(fake, CITIZEN, lambda: fake.push_callback(CITIZEN, "fbu:phuong-phu-loi"))
     assert "Bước 3/4" in text_prompt["text"]
     await after(fake, CITIZEN, lambda: fake.push_text(
-        CITIZEN, "Bộ phận một cửa huyện hẹn trả kết quả ngày 5/3 nhưng đến nay chưa trả, cũng không báo lý do."))
+        CITIZEN, "Bộ phận một cửa phường hẹn trả kết quả ngày 5/3 nhưng đến nay chưa trả, cũng không báo lý do."))
     [got_photo] = await after(fake, CITIZEN, lambda: fake.push_photo(CITIZEN, caption="Giấy hẹn trả kết quả"))
     assert "1 ảnh" in got_photo["text"]
     [consent] = await after(fake, CITIZEN, lambda: fake.push_callback(CITIZEN, "fbd"))
@@ -71,7 +73,7 @@ async def file_by_telegram(fake: FakeTelegramAPI, contact: str | None = "Lê Vă
         [summary] = await after(fake, CITIZEN, lambda: fake.push_text(CITIZEN, contact))
     else:
         [summary] = await after(fake, CITIZEN, lambda: fake.push_callback(CITIZEN, "fbo:no"))
-    assert "Ủy ban nhân dân huyện Mỹ Tú" in summary["text"] and "Ảnh kèm theo: 1" in summary["text"]
+    assert "Phường Phú Lợi" in summary["text"] and "Ảnh kèm theo: 1" in summary["text"]
     [filed] = await after(fake, CITIZEN, lambda: fake.push_callback(CITIZEN, "fbs"))
     return re.search(r"PA-\d{4}-\d{6}", filed["text"]).group(0)
 

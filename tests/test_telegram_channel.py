@@ -50,7 +50,7 @@ async def test_start_shows_menu_with_inline_keyboard_and_commands(polling):
     welcome, menu = await fake.wait_for_messages(CHAT, 2)
     assert "Xin chào" in welcome["text"]
     labels = [b["text"] for b in buttons(menu)]
-    assert any("Tin CCHC" in label for label in labels) and len(labels) == 6
+    assert any("Tin CCHC" in label for label in labels) and len(labels) == 7
     commands = {c["command"]: c["description"] for c in fake.commands()}
     assert commands["start"] == "Bắt đầu và xem menu chính" and "thongke" not in commands
     assert app.channel_status()["telegram"] == "polling"

@@ -18,6 +18,7 @@ from bot.content.report import load_report
 from bot.content.schema import (
     OPERATOR_FILL,
     SUBJECTS,
+    WARD_KINDS,
     CalendarCampaign,
     ContentPack,
     FaqEntry,
@@ -187,6 +188,27 @@ def _check_calendar(r: _Reader, campaigns, topics, units) -> None:
             issue("text", f"dài {len(text)} ký tự, quá giới hạn {limit} của một tin (kể cả tiêu đề)")
 
 
+def _add_wards(r: _Reader, root: Path, info: PackInfo | None, units: list) -> list:
+    """The province's wards and communes from the official list, after the agencies that
+    units.yaml lists (which must not list wards itself: they would drift from the list)."""
+    if info is None or info.province_code is None:
+        return units
+    from bot.places import official
+
+    for unit, path, field in units:
+        if unit.kind in WARD_KINDS:
+            r.add(path, f"{field}.kind", f"xã, phường lấy từ danh mục chính thức (province_code {info.province_code} "
+                                         "trong pack.yaml); units.yaml chỉ liệt kê cơ quan")
+    try:
+        wards = official.wards(info.province_code)
+    except LookupError as exc:
+        r.add(root / "pack.yaml", "province_code", str(exc))
+        return units
+    listed = [(Unit(id=w.slug, name=w.name, aliases=[w.short_name], kind=w.kind, code=w.code),
+               root / "pack.yaml", f"province_code[{w.code}]") for w in wards]
+    return units + listed
+
+
 def load(root: Path) -> LoadedPack:
     """Load and validate the pack in `root`; raise ContentError listing every problem."""
     root = Path(root).resolve()
@@ -208,7 +230,7 @@ def load(root: Path) -> LoadedPack:
     if not topics:
         r.issues.append(ContentIssue("topics/", "", "chưa có chủ đề nào"))
 
-    units = r.listed(Unit, root / "units.yaml", "units")
+    units = _add_wards(r, root, info, r.listed(Unit, root / "units.yaml", "units"))
     hotlines = r.listed(Hotline, root / "hotlines.yaml", "hotlines")
     faq = [x for path in sorted((root / "faq").glob("*.yaml")) for x in r.listed(FaqEntry, path, "entries")]
     guides = []

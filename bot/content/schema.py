@@ -76,12 +76,22 @@ class Topic(Strict):
     messages: list[TopicMessage] = Field(min_length=1)
 
 
+# Kinds of the commune level. The pack's wards and communes come from the official list
+# (bot/places/official.py) when pack.yaml gives `province_code`; units.yaml lists agencies.
+WARD_KINDS: tuple[str, ...] = ("xa", "phuong", "dac-khu")
+
+
 class Unit(Strict):
     id: Slug
     name: Text
     aliases: list[Text] = []
-    kind: Literal["so", "ban-nganh", "su-nghiep", "huyen", "xa", "trung-uong", "khac"]
+    kind: Literal["so", "ban-nganh", "su-nghiep", "xa", "phuong", "dac-khu", "trung-uong", "khac"]
     contest_group: Literal["dvc", "khong-dvc"] | None = None
+    code: int | None = None  # a ward's or commune's official code
+
+    @property
+    def is_ward(self) -> bool:
+        return self.kind in WARD_KINDS
 
 
 # What a hotline covers, and what a citizen's feedback is about (the same list): labels

@@ -32,6 +32,7 @@ class EventKind(StrEnum):
     INTENT_MATCHED = "intent_matched"  # free text that asked the bot to do something, or chit-chat
     GUIDE_OPENED = "guide_opened"
     HOTLINE_VIEWED = "hotline_viewed"
+    ADDRESS_LOOKUP = "address_lookup"  # an old address → the ward now (`item`: its official code)
     SUBSCRIBED = "subscribed"
     UNSUBSCRIBED = "unsubscribed"
     STAFF_JOINED = "staff_joined"

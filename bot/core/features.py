@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from bot.core.handlers import (
+    address,
     ask,
     broadcasts,
     campaigns,
@@ -23,7 +24,7 @@ from bot.core.handlers import (
 from bot.core.router import Router
 
 FEATURES = [
-    menu, topics, ask, guides, hotline, subscribe, contest, staff, feedback, feedback_staff, privacy, survey,
+    menu, topics, ask, address, guides, hotline, subscribe, contest, staff, feedback, feedback_staff, privacy, survey,
     campaigns, broadcasts, flows,
 ]
 

@@ -19,6 +19,7 @@ from bot.core.router import Router
 from bot.db.base import utcnow
 from bot.db.session import Database
 from bot.feedback.desk import StaffDesk
+from bot.places.lookup import book_for
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ class ContentStore:
         # Stamped before reading: a save during the read is seen at the next poll.
         version = content_version(self.directory)
         loaded = load(self.directory)
+        book_for(loaded.pack.info.province_code)  # the address look-up's tables: read once, here
         return ServedContent(loaded.pack, QuestionAnswerer(loaded.pack), loaded.operator_fields,
                              version, stamp)
 

@@ -12,7 +12,8 @@ from bot.db.models_zalo import ZaloContact
 from tests.fakes.zalo_api import MAX_BUTTONS, ZaloChat
 from tests.zalo.conftest import TEST_PHONE
 
-MENU_LABELS = ["Tin CCHC", "Hỏi đáp", "Hướng dẫn dịch vụ công", "Đường dây nóng", "Cuộc thi", "Đăng ký nhận tin"]
+MENU_LABELS = ["Tin CCHC", "Hỏi đáp", "Tra địa chỉ mới", "Hướng dẫn dịch vụ công", "Đường dây nóng", "Cuộc thi",
+               "Đăng ký nhận tin"]
 
 
 def menu_offered(chat: ZaloChat) -> bool:
@@ -24,9 +25,9 @@ async def test_following_the_oa_greets_with_the_menu(zalo_chat: ZaloChat, servic
     await zalo_chat.follow()
     assert "Xin chào" in zalo_chat.text
     assert menu_offered(zalo_chat)
-    # Six menu entries, five buttons at most: the sixth is a numbered line to type.
+    # Seven menu entries, five buttons at most: the sixth and seventh are numbered lines to type.
     assert len(zalo_chat.buttons()) == MAX_BUTTONS
-    assert "6. 🔔 Đăng ký nhận tin" in zalo_chat.text
+    assert "6. 🏆 Cuộc thi CCHC" in zalo_chat.text and "7. 🔔 Đăng ký nhận tin" in zalo_chat.text
     async with services.db.session() as s:
         contact = (await s.execute(select(ZaloContact))).scalar_one()
         kinds = (await s.execute(select(EngagementEvent.kind))).scalars().all()

@@ -7,6 +7,7 @@ preview on, the campaign itself is a draft row."""
 
 from __future__ import annotations
 
+from bot.core import places
 from bot.core.handlers.flows import aside
 from bot.core.router import Router
 from bot.core.turn import Turn
@@ -183,6 +184,9 @@ async def got_text(turn: Turn, text: str) -> list[Reply]:
 
 
 async def typed_while_picking(turn: Turn, text: str) -> list[Reply]:
+    data = turn.state.data
+    if data.get("audience_kind") == "units" and "audience" not in data and not _asks(turn, text):
+        return _unit_typed(turn, text)  # a ward's name, to add it
     if _asks(turn, text):
         return await aside(turn, text)
     return await resume_composing(turn, "")
@@ -234,11 +238,28 @@ def _ask_when(turn: Turn) -> list[Reply]:
 
 
 def _units_picker(turn: Turn, chosen: list[str]) -> list[Reply]:
+    """Agencies as buttons; wards and communes (~100) only once chosen by typing a name."""
+    if turn.state.data.get("audience_kind") != "units":
+        turn.set_step(turn.state.step, **(dict(turn.state.data) | {"audience_kind": "units"}))
     rows = [[Button(("✅ " if u.id in chosen else "") + u.name[:60], payload=f"cmpunit:{u.id}")]
-            for u in turn.content.units]
+            for u in turn.content.units if not u.is_ward or u.id in chosen]
     rows.append([turn.button("btn_units_done", "cmpaud:units:done")])
     rows.append(_quit_row(turn))
     return [Reply(turn.t("campaign_pick_units", count=len(chosen)), buttons=rows)]
+
+
+def _unit_typed(turn: Turn, text: str) -> list[Reply]:
+    chosen = list(turn.state.data.get("units", []))
+    found = places.pick(turn, turn.content.units, text)
+    if found.chosen is not None:
+        if found.chosen.id not in chosen:
+            turn.set_step(turn.state.step, **(dict(turn.state.data) | {"units": [*chosen, found.chosen.id]}))
+        return _units_picker(turn, turn.state.data["units"])
+    if not found.offered:
+        return [Reply(turn.t("campaign_unit_none")), *_units_picker(turn, chosen)]
+    rows = [[Button(places.button_label(u.name), payload=f"cmpunit:{u.id}")] for u in found.offered]
+    note = places.conversion_note(turn, found.conversions)
+    return [Reply("\n".join(x for x in (note, turn.t("ct_unit_did_you_mean")) if x), buttons=rows)]
 
 
 async def toggle_unit(turn: Turn, unit_id: str) -> list[Reply]:

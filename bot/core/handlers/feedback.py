@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import secrets
 
-from bot.content.schema import SUBJECTS
+from bot.content.schema import SUBJECTS, WARD_KINDS
+from bot.core import places
 from bot.core.events import EventKind
 from bot.core.handlers.flows import aside
 from bot.core.router import Router
@@ -100,12 +101,15 @@ async def category_typed(turn: Turn, text: str) -> list[Reply]:
 
 
 def _unit_kinds(turn: Turn) -> list[str]:
-    return list(dict.fromkeys(u.kind for u in turn.content.units))
+    """Agencies by kind; wards and communes are typed (one button says so)."""
+    return list(dict.fromkeys(u.kind for u in places.agencies(turn.content.units)))
 
 
 def _ask_place(turn: Turn, draft: Draft) -> list[Reply]:
     _save(turn, PLACE, draft)
     rows = [[turn.button(f"unit_kind_{k}", f"fbk:{k}")] for k in _unit_kinds(turn)]
+    if places.has_wards(turn.content.units):
+        rows.append([turn.button("btn_fb_ward", "fbk:xa")])
     rows += [[turn.button("btn_fb_place_unknown", "fbu:")], _cancel_row(turn)]
     return [Reply(turn.t("fb_ask_place"), buttons=rows)]
 
@@ -114,6 +118,8 @@ async def choose_kind(turn: Turn, kind: str) -> list[Reply]:
     draft = _draft(turn, PLACE)
     if draft is None:
         return _expired(turn)
+    if kind in WARD_KINDS:  # ~100 of them: typed, never listed
+        return [Reply(turn.t("fb_ask_ward"), buttons=[[turn.button("btn_fb_back", "fbp")], _cancel_row(turn)])]
     units = [u for u in turn.content.units if u.kind == kind]
     if not units:
         return _ask_place(turn, draft)
@@ -138,14 +144,34 @@ async def choose_unit(turn: Turn, unit_id: str) -> list[Reply]:
 
 
 async def place_typed(turn: Turn, text: str) -> list[Reply]:
+    """A unit's name (a ward by its name now or before) is taken or offered to confirm;
+    anything else is kept as the place, as typed."""
     draft = _draft(turn, PLACE)
     if draft is None or _is_cancel(text):
         return await cancel(turn, "")
-    if _asks(turn, text):
+    found = places.pick(turn, turn.content.units, text, min_offer=90)  # or kept as typed
+    if found.chosen is not None:
+        draft.unit_id, draft.place = found.chosen.id, None
+        return _ask_text(turn, draft)
+    if not found.offered and _asks(turn, text):
         return await aside(turn, text)
     draft.unit_id, draft.place = None, " ".join(text.split())[:MAX_PLACE]
     note = [Reply(turn.t("fb_place_too_long", max=MAX_PLACE))] if len(text.strip()) > MAX_PLACE else []
+    if found.offered:
+        _save(turn, PLACE, draft)
+        lines = [places.conversion_note(turn, found.conversions), turn.t("fb_place_did_you_mean")]
+        rows = [[Button(places.button_label(u.name), payload=f"fbu:{u.id}")] for u in found.offered]
+        rows += [[turn.button("btn_fb_place_keep", "fbkeep")], _cancel_row(turn)]
+        return note + [Reply("\n".join(x for x in lines if x), buttons=rows)]
     return note + _ask_text(turn, draft)
+
+
+async def keep_place(turn: Turn, _: str) -> list[Reply]:
+    """The place as typed, after units were offered for it."""
+    draft = _draft(turn, PLACE)
+    if draft is None or not draft.place:
+        return _expired(turn)
+    return _ask_text(turn, draft)
 
 
 def _text_buttons(turn: Turn) -> list[list[Button]]:
@@ -412,6 +438,7 @@ def register(router: Router) -> None:
     router.payload("fbk", choose_kind)
     router.payload("fbp", back_to_place)
     router.payload("fbu", choose_unit)
+    router.payload("fbkeep", keep_place)
     router.payload("fbd", text_done)
     router.payload("fbo", consent)
     router.payload("fbs", submit)

@@ -1,12 +1,15 @@
 """The staff side of feedback: the buttons on a ticket's desk card (take, forward to an
-agency, resolved), answering (reply to the card in the staff group, or /traloi <code>
-<text> anywhere a staff member is), and the list of open tickets (/dsphananh).
+agency, resolved), forwarding to a ward or commune by name (`/chuyen <code> <name>`: ~100
+of them, never listed as buttons), answering (reply to the card in the staff group, or
+/traloi <code> <text> anywhere a staff member is), and the list of open tickets
+(/dsphananh).
 
 In the staff group everyone in the group may act; elsewhere only people with a staff
 role. Anyone else gets silence in a group and a polite refusal in a private chat."""
 
 from __future__ import annotations
 
+from bot.core import places
 from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.core.types import Button, Reply
@@ -47,7 +50,7 @@ async def take(turn: Turn, arg: str) -> list[Reply]:
 
 
 def _kinds(turn: Turn) -> list[str]:
-    return list(dict.fromkeys(u.kind for u in turn.content.units))
+    return list(dict.fromkeys(u.kind for u in places.agencies(turn.content.units)))
 
 
 async def pick_kind(turn: Turn, arg: str) -> list[Reply]:
@@ -57,7 +60,10 @@ async def pick_kind(turn: Turn, arg: str) -> list[Reply]:
     if ticket is None:
         return [Reply(turn.t("button_expired"))]
     rows = [[turn.button(f"unit_kind_{k}", f"fbfk:{ticket.id}:{k}")] for k in _kinds(turn)]
-    return [Reply(turn.t("fb_staff_pick_kind", code=ticket.code), buttons=rows)]
+    text = turn.t("fb_staff_pick_kind", code=ticket.code)
+    if places.has_wards(turn.content.units):  # ~100 wards: named by typing, never listed
+        text += "\n" + turn.t("fb_staff_ward_hint", code=ticket.code)
+    return [Reply(text, buttons=rows)]
 
 
 async def pick_unit(turn: Turn, arg: str) -> list[Reply]:
@@ -65,7 +71,7 @@ async def pick_unit(turn: Turn, arg: str) -> list[Reply]:
         return _refused(turn)
     ticket = await _ticket(turn, arg)
     kind = arg.partition(":")[2]
-    units = [u for u in turn.content.units if u.kind == kind]
+    units = [u for u in places.agencies(turn.content.units) if u.kind == kind]
     if ticket is None or not units:
         return [Reply(turn.t("button_expired"))]
     rows = [[Button(u.name, payload=f"fbfu:{ticket.id}:{u.id}")] for u in units]
@@ -89,6 +95,28 @@ async def forward(turn: Turn, arg: str) -> list[Reply]:
         return [Reply(turn.t("fb_staff_already_forwarded", code=ticket.code, unit=unit.name))]
     _after(turn, ticket)
     return [Reply(turn.t("fb_staff_forwarded", code=ticket.code, unit=unit.name))]
+
+
+async def forward_typed(turn: Turn, args: str) -> list[Reply]:
+    """/chuyen PA-2026-000123 <a unit's name>: a ward or commune (by its name now or
+    before) or an agency; one match forwards, several are offered as buttons."""
+    if not is_staff_desk(turn):
+        return _refused(turn)
+    code = codes.find_code(args[:40])
+    name = codes.strip_code(args).strip() if code else ""
+    if not code or not name:
+        return [Reply(turn.t("fb_staff_forward_usage"))]
+    ticket = await tickets.by_code(turn.session, code)
+    if ticket is None:
+        return [Reply(turn.t("fb_staff_unknown_ticket", code=code))]
+    found = places.pick(turn, turn.content.units, name)
+    if found.chosen is not None:
+        return await forward(turn, f"{ticket.id}:{found.chosen.id}")
+    if not found.offered:
+        return [Reply(turn.t("fb_staff_forward_none", name=name[:80]))]
+    rows = [[Button(places.button_label(u.name), payload=f"fbfu:{ticket.id}:{u.id}")] for u in found.offered]
+    lines = [places.conversion_note(turn, found.conversions), turn.t("fb_staff_forward_pick", code=ticket.code)]
+    return [Reply("\n".join(x for x in lines if x), buttons=rows)]
 
 
 async def resolve(turn: Turn, arg: str) -> list[Reply]:
@@ -164,5 +192,6 @@ def register(router: Router) -> None:
     router.payload("fbres", resolve, in_groups=True)
     router.payload("fbv", view, in_groups=True)
     router.command("traloi", answer_command, in_groups=True)
+    router.command("chuyen", forward_typed, in_groups=True)
     router.command("dsphananh", open_list, in_groups=True)
     router.group_text = answer_by_reply

@@ -1,9 +1,11 @@
-"""Hotline numbers from the content pack: by subject or by agency, with working hours and a
-call button where the channel can dial; and the way into filing feedback in the chat."""
+"""Hotline numbers from the content pack: by subject or by agency (a ward or commune is
+typed by name: there are ~100), with working hours and a call button where the channel can
+dial; and the way into filing feedback in the chat."""
 
 from __future__ import annotations
 
-from bot.content.schema import SUBJECTS, Hotline, filled
+from bot.content.schema import SUBJECTS, Hotline, Unit, filled
+from bot.core import places
 from bot.core.events import EventKind
 from bot.core.router import Router
 from bot.core.turn import Turn
@@ -86,6 +88,8 @@ async def agencies(turn: Turn, _: str) -> list[Reply]:
     for h in turn.content.hotlines:
         first_of.setdefault(h.agency, h)
     rows = [[Button(agency, payload=f"hlg:{h.id}")] for agency, h in first_of.items()]
+    if places.has_wards(turn.content.units):
+        rows.append([turn.button("btn_hotline_ward", "hlw")])
     rows.append([turn.button("btn_hotline_short", "hotline"), turn.button("btn_menu", "menu")])
     return [Reply(turn.t("hotline_pick_agency"), buttons=rows)]
 
@@ -99,6 +103,45 @@ async def by_agency(turn: Turn, hotline_id: str) -> list[Reply]:
     turn.log(EventKind.HOTLINE_VIEWED, item=anchor.id, outcome="agency")
     found = [h for h in turn.content.hotlines if h.agency == anchor.agency]
     return _render(turn, turn.t("hotline_by_agency_title", agency=anchor.agency), found)
+
+
+WARD_STEP = "hl:ward"
+
+
+def _ward_rows(turn: Turn) -> list[list[Button]]:
+    return [[turn.button("btn_hotline_short", "hotline"), turn.button("btn_menu", "menu")]]
+
+
+async def ask_ward(turn: Turn, _: str) -> list[Reply]:
+    turn.set_step(WARD_STEP)
+    return [Reply(turn.t("hotline_ask_ward"), buttons=_ward_rows(turn))]
+
+
+async def ward_typed(turn: Turn, text: str) -> list[Reply]:
+    found = places.pick(turn, [u for u in turn.content.units if u.is_ward], text)
+    if found.chosen is not None:
+        return _ward(turn, found.chosen)
+    if not found.offered:
+        return [Reply(turn.t("hotline_ward_none"), buttons=_ward_rows(turn))]
+    rows = [[Button(places.button_label(u.name), payload=f"hlwu:{u.id}")] for u in found.offered]
+    lines = [places.conversion_note(turn, found.conversions), turn.t("hotline_ward_pick")]
+    return [Reply("\n".join(x for x in lines if x), buttons=rows + _ward_rows(turn))]
+
+
+async def ward_chosen(turn: Turn, unit_id: str) -> list[Reply]:
+    unit = turn.content.unit(unit_id)
+    if unit is None or not unit.is_ward:
+        return await ask_ward(turn, "")
+    return _ward(turn, unit)
+
+
+def _ward(turn: Turn, unit: Unit) -> list[Reply]:
+    """A ward's one-stop shop, and the general lines (no ward has a number of its own here)."""
+    turn.set_step(None)
+    turn.log(EventKind.HOTLINE_VIEWED, item=unit.id, outcome="ward")
+    general = [h for h in turn.content.hotlines if {"chung", "thu-tuc-hanh-chinh"} & set(h.subjects)]
+    title = turn.t("hotline_ward", ward=unit.name, ward_lower=places.in_sentence(unit.name))
+    return _render(turn, title, general, "thu-tuc-hanh-chinh")
 
 
 async def show_all(turn: Turn, _: str) -> list[Reply]:
@@ -115,3 +158,6 @@ def register(router: Router) -> None:
     router.payload("hla", agencies)
     router.payload("hlg", by_agency)
     router.payload("hll", show_all)
+    router.payload("hlw", ask_ward)
+    router.payload("hlwu", ward_chosen)
+    router.step(WARD_STEP, ward_typed)

@@ -10,6 +10,7 @@ from bot.core.types import Reply
 MAIN_MENU = [
     ("btn_topics", "topics"),
     ("btn_ask", "ask"),
+    ("btn_address", "addr"),
     ("btn_guides", "guides"),
     ("btn_hotline", "hotline"),
     ("btn_contest", "contest"),

@@ -1,13 +1,15 @@
-"""Registering for a contest: full name, unit (by button or typed, matched fuzzily),
-position, then a summary to confirm. The same flow corrects a registration until the
-first attempt. `/xoadangky` erases the name and position."""
+"""Registering for a contest: full name, unit (an agency by button or typed; a ward or
+commune typed by its name now or before, never listed), position, then a summary to
+confirm. The same flow corrects a registration until the first attempt. `/xoadangky`
+erases the name and position."""
 
 from __future__ import annotations
 
 from bot.content.schema import Contest, Unit
 from bot.contest import registration
-from bot.contest.people import clean_name, clean_position, match_units
+from bot.contest.people import clean_name, clean_position
 from bot.contest.window import window
+from bot.core import places
 from bot.core.events import EventKind
 from bot.core.handlers.contest.common import (
     contest_of,
@@ -81,7 +83,7 @@ async def unit_page(turn: Turn, page: str) -> list[Reply]:
     contest = _contest_in_step(turn)
     if turn.state.step != STEP_UNIT or contest is None:
         return expired_reply(turn)
-    units = units_of(turn, contest)
+    units = places.agencies(units_of(turn, contest))
     pages = max(1, -(-len(units) // PAGE))
     index = min(max(int(page) if page.isdigit() else 0, 0), pages - 1)
     rows = [[Button(u.name, payload=f"ctunit:{u.id}")] for u in units[index * PAGE:(index + 1) * PAGE]]
@@ -101,17 +103,17 @@ async def got_unit_text(turn: Turn, text: str) -> list[Reply]:
     if contest is None:
         turn.set_step(None)
         return expired_reply(turn)
-    found = match_units(units_of(turn, contest), text)
-    sure = found and found[0][1] >= 95 and (len(found) == 1 or found[1][1] <= found[0][1] - 8)
-    if sure:
-        return await _unit_chosen(turn, contest, found[0][0])
+    found = places.pick(turn, units_of(turn, contest), text)
+    if found.chosen is not None:
+        return await _unit_chosen(turn, contest, found.chosen)
     list_row = [turn.button("ct_btn_unit_list", "ctunits:0")]
-    if not found and _asks(turn, text):
+    if not found.offered and _asks(turn, text):
         return await aside(turn, text)
-    if not found:
+    if not found.offered:
         return [Reply(turn.t("ct_unit_not_found"), buttons=[list_row, _cancel_row(turn, contest.id)])]
-    rows = [[Button(u.name, payload=f"ctunit:{u.id}")] for u, _ in found]
-    return [Reply(turn.t("ct_unit_did_you_mean"), buttons=rows + [list_row, _cancel_row(turn, contest.id)])]
+    rows = [[Button(places.button_label(u.name), payload=f"ctunit:{u.id}")] for u in found.offered]
+    lines = [places.conversion_note(turn, found.conversions), turn.t("ct_unit_did_you_mean")]
+    return [Reply("\n".join(x for x in lines if x), buttons=rows + [list_row, _cancel_row(turn, contest.id)])]
 
 
 async def got_unit_button(turn: Turn, unit_id: str) -> list[Reply]:

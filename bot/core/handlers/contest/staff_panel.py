@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from bot.content.schema import Contest
 from bot.contest import attempts, registration, standings, window
-from bot.contest.people import clean_name, clean_position, match_units
+from bot.contest.people import clean_name, clean_position
 from bot.contest.window import VN, vn_time
 from bot.core import events
 from bot.core.events import EventKind
@@ -29,6 +29,7 @@ from bot.core.turn import Turn
 from bot.core.types import Button, Reply
 from bot.db.models import User
 from bot.db.models_contest import ContestRegistration
+from bot.places.match import match_units
 
 
 def _denied(turn: Turn) -> list[Reply] | None:
