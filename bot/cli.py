@@ -87,10 +87,30 @@ def cmd_content_validate(args) -> int:
         f"{len(pack.contests)} cuộc thi."
     )
     if loaded.operator_fields:
-        print(f"Các trường người vận hành cần điền ({len(loaded.operator_fields)}):")
+        print(f"Các trường người vận hành cần điền ({len(loaded.operator_fields)}) — "
+              f"xem `cchc-bot content todo`:")
         for field in loaded.operator_fields:
             print(f"  {field.file}: {field.field}")
+    stale = _stale_mentions(settings.content_dir, pack.info.province_code)
+    if stale:
+        print(f"Cảnh báo — tên đơn vị hành chính, cơ quan không còn từ năm 2025 ({len(stale)}):")
+        for mention in stale:
+            print(f"  {mention}")
     return 0
+
+
+def _stale_mentions(root: Path, province_code: int | None) -> list:
+    """Names that no longer exist in citizen-facing text: the pack's `stale.yaml`, and the
+    former provinces and districts of the administrative map ("Huyện Châu Thành", "TP Sóc Trăng")."""
+    from bot.content import stale
+    from bot.places.former import former_names
+
+    names = stale.stale_names(root)
+    for former in former_names(province_code) if province_code else ():
+        names.append(former.name)
+        if former.level == "district":
+            names += [f"{abbr} {former.short}" for abbr in stale.ABBREVIATIONS.get(former.kind, ())]
+    return stale.check(root, names)
 
 
 def cmd_content_todo(args) -> int:

@@ -23,6 +23,8 @@ SKIPPED_FIELDS = frozenset({"source", "legal_basis", "id", "topic", "guide", "re
 SKIPPED_FILES = frozenset({"abbreviations.yaml", "actions.yaml", "intents.yaml", "stale.yaml"})
 DATED = re.compile(r"01/0?7/2025|1/7/2025|trước đây|\(cũ\)|\bcũ\b|trước khi sáp nhập|trước sáp nhập|đã giải thể"
                    r"|đã hợp nhất|đã sáp nhập|nay là|nay thuộc", re.I)
+# Short forms of the former district-level kinds people write ("TP Sóc Trăng", "TX Vĩnh Châu").
+ABBREVIATIONS = {"Thành phố": ("TP", "TP.", "Tp"), "Thị xã": ("TX", "TX."), "Huyện": ("H.",), "Quận": ("Q.",)}
 _SENTENCE = re.compile(r"[^.!?\n;]+[.!?;]?")
 
 
@@ -81,8 +83,11 @@ def _prose(node, path: str, history: bool) -> Iterator[tuple[str, yaml.ScalarNod
         marked = history or any(k.value == "history" and str(v.value).lower() == "true" for k, v in node.value)
         if marked:
             return
+        # The options of a quiz question that says it is about the past share its time.
+        dated_question = any(k.value == "text" and isinstance(v, yaml.ScalarNode) and DATED.search(str(v.value))
+                             for k, v in node.value)
         for key, value in node.value:
-            if key.value in SKIPPED_FIELDS:
+            if key.value in SKIPPED_FIELDS or (dated_question and key.value == "options"):
                 continue
             yield from _prose(value, f"{path}.{key.value}" if path else str(key.value), False)
     elif isinstance(node, yaml.SequenceNode):

@@ -10,10 +10,12 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from bot.content.schema import ContentPack
 from bot.core.turn import Turn
 from bot.core.types import Reply
 
 Handler = Callable[[Turn, str], Awaitable[list[Reply]]]
+Detector = Callable[[str, ContentPack], bool]
 # Runs after the turn was routed and may add replies (e.g. offering a survey). A hook that
 # fails is logged and skipped: it never costs the user the answer they came for.
 AfterTurn = Callable[[Turn, list[Reply]], Awaitable[list[Reply]]]
@@ -56,8 +58,9 @@ class Router:
     # What free text may ask the bot to do (content/intents.yaml): action → its handler,
     # called with the text typed (chit-chat: with the catalogue key of the reply).
     intents: dict[str, Handler] = field(default_factory=dict)
-    # For some intents, a test the intent table cannot express (an old address typed alone).
-    detectors: dict[str, Callable[[str], bool]] = field(default_factory=dict)
+    # For some intents, a test the intent table cannot express (an old address typed alone),
+    # given the text and the pack being served.
+    detectors: dict[str, Detector] = field(default_factory=dict)
     after_turn_hooks: list[AfterTurn] = field(default_factory=list)
     flows: dict[str, Flow] = field(default_factory=dict)  # step → the form it belongs to
 
@@ -80,7 +83,7 @@ class Router:
         if accepts_images:
             self.image_steps.add(name)
 
-    def intent(self, action: str, handler: Handler, *, detect: Callable[[str], bool] | None = None) -> None:
+    def intent(self, action: str, handler: Handler, *, detect: Detector | None = None) -> None:
         self.intents[action] = handler
         if detect is not None:
             self.detectors[action] = detect

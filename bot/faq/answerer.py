@@ -106,8 +106,8 @@ class Understanding:
 
 
 # An intent the conversation can carry out → a test of whether a message asks for it that
-# the intent table cannot express (an old address typed on its own).
-Detectors = Mapping[str, Callable[[str], bool]]
+# the intent table cannot express (an old address typed on its own), given the pack.
+Detectors = Mapping[str, Callable[[str, ContentPack], bool]]
 
 
 def _candidate(hit: Hit, score: float | None = None) -> Candidate:
@@ -117,6 +117,7 @@ def _candidate(hit: Hit, score: float | None = None) -> Candidate:
 
 class QuestionAnswerer:
     def __init__(self, pack: ContentPack, thresholds: Thresholds | None = None) -> None:
+        self.pack = pack
         self.index = FaqIndex(pack)
         self.intents = IntentMatcher(pack.intents, self.index.normalise)
         self.thresholds = thresholds or Thresholds()
@@ -146,7 +147,7 @@ class QuestionAnswerer:
         if request is not None:
             return Understanding(answer, request)
         for action, detect in (detectors or {}).items():
-            if (actions is None or action in actions) and detect(question):
+            if (actions is None or action in actions) and detect(question, self.pack):
                 return Understanding(answer, IntentMatch(_detected(action), "detected"))
         return Understanding(answer, self.intents.mentioned(normalised, actions))
 

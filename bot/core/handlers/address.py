@@ -140,3 +140,5 @@ def register(router: Router) -> None:
     router.payload("addro", show_old)
     router.payload("addrn", show_new)
     router.step(STEP, typed)
+    router.intent("address", answer_address,
+                  detect=lambda text, pack: looks_like_address(text, pack.info.province_code))
