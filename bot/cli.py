@@ -876,7 +876,8 @@ def build_parser() -> argparse.ArgumentParser:
     faq = faq.add_subparsers(dest="action", required=True)
     ev = faq.add_parser("eval", help="đo độ chính xác trên bộ câu hỏi có nhãn")
     ev.add_argument("--file", action="append",
-                    help="bộ câu hỏi (nhắc lại để dùng nhiều bộ; mặc định tests/data/faq_eval.yaml và eval_citizens.yaml)")
+                    help="bộ câu hỏi (nhắc lại để dùng nhiều bộ; mặc định tests/data/faq_eval.yaml "
+                         "và eval_citizens.yaml)")
     ev.add_argument("--failures", action="store_true", help="liệt kê các câu chưa đạt")
     ev.add_argument("--sweep", action="store_true", help="in kết quả theo từng ngưỡng tin cậy")
     ev.set_defaults(func=cmd_faq_eval)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.faq.answerer import QuestionAnswerer
 from bot.db.models import EngagementEvent
+from bot.faq.answerer import QuestionAnswerer
 from tests.conftest import Chat
 
 

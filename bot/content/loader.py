@@ -312,7 +312,7 @@ def _require_sources(r: _Reader, faq, guides) -> None:
     for e, p, field in faq:
         if not e.source and e.topic != SELF_TOPIC:
             r.issues.append(ContentIssue(r.rel(p), f"{field}.source", "thiếu nguồn (văn bản quy định, số, ngày)"))
-    for g, p, field in guides:
+    for g, p, _ in guides:
         if not g.source:
             r.issues.append(ContentIssue(r.rel(p), "source", "thiếu nguồn (văn bản quy định, số, ngày)"))
 

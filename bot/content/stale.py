@@ -36,7 +36,8 @@ class StaleMention:
     name: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.field}: \"{self.name}\" — câu không ghi rõ là thông tin trước ngày 01/7/2025"
+        return (f"{self.file}:{self.line}: {self.field}: \"{self.name}\" — "
+                "câu không ghi rõ là thông tin trước ngày 01/7/2025")
 
 
 def stale_names(root: Path) -> list[str]:
@@ -57,16 +58,20 @@ def check(root: Path, names: Iterable[str]) -> list[StaleMention]:
     for path in sorted(root.rglob("*.yaml")):
         if path.name in SKIPPED_FILES:
             continue
+        raw = path.read_text(encoding="utf-8")
         try:
-            node = yaml.compose(path.read_text(encoding="utf-8"))
+            node = yaml.compose(raw)
         except yaml.YAMLError:
             continue  # `content validate` reports it
         for field, scalar in _prose(node, "", history=False):
-            for offset, sentence in _sentences(scalar):
+            cursor = scalar.start_mark.index  # where in the file to look for the next mention
+            for sentence in _SENTENCE.findall(scalar.value):
                 if DATED.search(sentence):
                     continue
                 for match in pattern.finditer(sentence):
-                    line = scalar.start_mark.line + 1 + offset + (1 if scalar.style in "|>" else 0)
+                    at = raw.lower().find(match.group(0).lower(), cursor, scalar.end_mark.index)
+                    cursor = at + 1 if at >= 0 else cursor
+                    line = raw.count("\n", 0, at) + 1 if at >= 0 else scalar.start_mark.line + 1
                     found.append(StaleMention(str(path.relative_to(root)), line, field, match.group(0)))
     return found
 
@@ -95,10 +100,3 @@ def _prose(node, path: str, history: bool) -> Iterator[tuple[str, yaml.ScalarNod
             yield from _prose(value, f"{path}[{i}]", False)
     elif isinstance(node, yaml.ScalarNode) and isinstance(node.value, str) and node.tag.endswith(":str"):
         yield path, node
-
-
-def _sentences(scalar: yaml.ScalarNode) -> Iterator[tuple[int, str]]:
-    """(line offset inside the value, sentence)."""
-    text = scalar.value
-    for match in _SENTENCE.finditer(text):
-        yield text.count("\n", 0, match.start()), match.group(0)

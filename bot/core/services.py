@@ -14,10 +14,10 @@ from bot.config import Settings
 from bot.content.loader import ContentError, ContentIssue, load
 from bot.content.schema import ContentPack
 from bot.content.watch import ContentStamp, content_stamp, content_version
-from bot.faq.answerer import QuestionAnswerer
 from bot.core.router import Router
 from bot.db.base import utcnow
 from bot.db.session import Database
+from bot.faq.answerer import QuestionAnswerer
 from bot.feedback.desk import StaffDesk
 from bot.places.lookup import book_for
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from bot.faq.answerer import MAX_QUESTION
 from bot.core.events import EventKind
 from bot.core.handlers.guides import show_guide
 from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.core.types import Button, Reply
+from bot.faq.answerer import MAX_QUESTION
 
 
 async def prompt(turn: Turn, _: str) -> list[Reply]:

@@ -16,7 +16,6 @@ from bot.core.types import Button, Reply
 from bot.db.base import utcnow
 from bot.db.models_survey import SurveyResponse
 
-
 STEP = "survey"  # answering a survey: typed text is a question on the way
 
 
