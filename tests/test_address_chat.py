@@ -76,8 +76,10 @@ async def test_unknown_input_gets_an_honest_answer_then_leaves_the_lookup(chat: 
     assert "chưa tìm được xã, phường nào" in chat.text and "Phường I, Thành phố Vị Thanh" in chat.text
     await chat.send("cũng không biết nữa")
     assert "chưa tìm được xã, phường nào" in chat.text
-    await chat.send("xa an hiep huyen chau thanh soc trang")  # a third message is not read as an address
-    assert "Nay là" not in chat.text
+    await chat.send("nhà tôi gần chợ")  # the look-up was left: a third message is free text again
+    assert "chưa tìm được xã, phường nào" not in chat.text
+    await chat.send("xa an hiep huyen chau thanh soc trang")  # an old address typed as free text is read
+    assert "Nay là: Xã An Ninh" in chat.text
 
 
 async def test_a_current_name_tells_what_it_was_formed_from(chat: Chat):

@@ -64,9 +64,12 @@ def pick_unit(units: Sequence[Unit], text: str, book: AddressBook | None, min_of
     when it stands out. Where free text is a fine answer too (a feedback's place), ask for
     closer matches."""
     expanded = " ".join(words(text[:200]))  # "P. Phú Lợi" → "phuong phu loi"
+    exact = [u for u in units if {fold(text[:200]), fold(expanded)} & set(_choices(u))]
+    if len(exact) == 1:
+        return Pick(chosen=exact[0])
+    # Fuzzy matches come after the address look-up: "phuong 2 tp soc trang" holds today's
+    # "Sóc Trăng" whole, but names a former ward of another one.
     found = match_units(units, text) or match_units(units, expanded)
-    if found and found[0][1] >= 100 and len(found) == 1:
-        return Pick(chosen=found[0][0])
     by_code = {u.code: u for u in units if u.code is not None}
     look = book.lookup(text) if book is not None and by_code else None
     if look is not None and look.current is not None and look.current.code in by_code and look.kind == "current":
