@@ -277,7 +277,7 @@ def load(root: Path) -> LoadedPack:
             r.issues.append(ContentIssue(r.rel(p), f"{field}.reply", "cần một khóa có trong messages.yaml"))
         if not (intent.whole or intent.asks or intent.mentions):
             r.issues.append(ContentIssue(r.rel(p), field, "cần ít nhất một cụm từ (whole, asks hoặc mentions)"))
-    # SOURCES-PENDING _require_sources(r, faq, guides)
+    _require_sources(r, faq, guides)
 
     if r.issues or info is None:
         raise ContentError(r.issues)
