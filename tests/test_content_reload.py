@@ -26,6 +26,7 @@ NEW_ENTRY = {
     "phrasings": ["Mấy giờ bộ phận một cửa mở cửa?"],
     "keywords": ["giờ làm việc một cửa"],
     "answer": "Bộ phận Một cửa làm việc theo giờ hành chính các ngày làm việc trong tuần.",
+    "source": "Nghị định số 118/2025/NĐ-CP ngày 09/6/2025 của Chính phủ",
 }
 QUESTION = "bo phan mot cua lam viec ngay nao"
 

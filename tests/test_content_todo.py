@@ -49,3 +49,19 @@ def test_strict_fails_while_fields_remain_and_a_complete_pack_is_ready(tmp_path,
     capsys.readouterr()
     assert main(["--content-dir", str(pack), "content", "todo", "--strict"]) == 0
     assert "sẵn sàng" in capsys.readouterr().out
+
+
+async def test_start_and_every_main_menu_screen_show_no_placeholder(chat):
+    """What a citizen sees first never shows an operator field, whatever is still unfilled."""
+    await chat.send("/start")
+    seen = [chat.text]
+    menu = [b.payload for r in chat.last for b in r.all_buttons() if b.payload]
+    assert len(menu) >= 6
+    for payload in menu:
+        await chat.press(payload)
+        seen.append(chat.text)
+        for sub in [b.payload for r in chat.last for b in r.all_buttons() if b.payload][:6]:
+            await chat.press(sub)  # one level further: a topic, the hotlines by subject, a guide…
+            seen.append(chat.text)
+    text = "\n".join(seen)
+    assert OPERATOR_FILL not in text and "cần điền" not in text

@@ -65,3 +65,20 @@ def test_missing_file_and_bad_slug_are_reported(broken, capsys):
     err = _errors(capsys, broken)
     assert "hotlines.yaml: (tệp): thiếu tệp" in err
     assert f"topics/{topic_file.name}: id: String should match pattern" in err
+
+
+def test_an_entry_or_guide_without_its_source_is_refused(tmp_path, capsys):
+    pack = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, pack)
+    faq = pack / "faq" / "dich-vu-cong.yaml"
+    data = yaml.safe_load(faq.read_text(encoding="utf-8"))
+    data["entries"][0].pop("source")
+    faq.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    guide = pack / "guides" / "dang-ky-ket-hon.yaml"
+    data = yaml.safe_load(guide.read_text(encoding="utf-8"))
+    data.pop("source")
+    guide.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert main(["--content-dir", str(pack), "content", "validate"]) == 1
+    err = capsys.readouterr().err
+    assert "faq/dich-vu-cong.yaml: entries[0].source: thiếu nguồn" in err
+    assert "guides/dang-ky-ket-hon.yaml: source: thiếu nguồn" in err
