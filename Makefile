@@ -31,7 +31,9 @@ test: $(VENV)/.dev-deps
 	$(BIN)/python -m pytest -q
 
 lint: $(VENV)/.dev-deps
-	$(BIN)/ruff check bot scheduler tests
+	$(BIN)/ruff check bot scheduler tests benchmarks
+	$(BIN)/lint-imports
+	@echo "mypy: not yet enabled"
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

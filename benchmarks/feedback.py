@@ -16,12 +16,13 @@ import tempfile
 import time
 
 from bot.config import ROOT, Settings
-from bot.core.conversation import Conversation
-from bot.core.features import build_router
-from bot.core.services import ContentStore, Services
-from bot.core.types import Incoming
+from bot.conversation.conversation import Conversation
+from bot.conversation.features import build_router
+from bot.conversation.services import Services
 from bot.db import migrate
 from bot.db.session import Database
+from bot.faq.served import AnsweringContent
+from bot.kernel.messages import Incoming
 
 FLOW = [("payload", "fb"), ("payload", "fbc:thu-tuc-hanh-chinh"), ("payload", "fbu:phuong-phu-loi"),
         ("text", "Hồ sơ nộp tại bộ phận một cửa đã quá hạn trả kết quả mà chưa được thông báo lý do."),
@@ -77,7 +78,7 @@ async def main() -> None:
     await asyncio.to_thread(migrate.upgrade, url)
     settings = Settings(_env_file=None, database_url=url, feedback_daily_limit=5)
     db = Database(url)
-    services = Services(settings=settings, db=db, content=ContentStore(ROOT / "content"), router=build_router())
+    services = Services(settings=settings, db=db, content=AnsweringContent(ROOT / "content"), router=build_router())
     backend = "SQLite" if db.is_sqlite else "PostgreSQL"
 
     start = time.perf_counter()

@@ -12,12 +12,14 @@ from aiohttp import web
 from bot.channels.webchat import WebChat, WebInbox
 from bot.config import Settings
 from bot.content.watch import ContentWatcher
-from bot.core.conversation import Conversation
-from bot.core.features import build_router
-from bot.core.services import ContentStore, Services
+from bot.conversation.conversation import Conversation
+from bot.conversation.features import build_router
+from bot.conversation.services import Services
 from bot.db import migrate
 from bot.db.session import Database
+from bot.faq.served import AnsweringContent
 from bot.feedback.delivery import FeedbackWorker
+from bot.places.lookup import book_for
 from bot.web import health
 
 log = logging.getLogger(__name__)
@@ -25,7 +27,7 @@ log = logging.getLogger(__name__)
 
 def build_services(settings: Settings) -> Services:
     return Services(settings=settings, db=Database(settings.database_url),
-                    content=ContentStore(settings.content_dir), router=build_router())
+                    content=AnsweringContent(settings.content_dir), router=build_router())
 
 
 class BotApp:
@@ -52,13 +54,14 @@ class BotApp:
             if settings.feedback_staff_chat_id:
                 services.staff_desk = TelegramStaffDesk(self.telegram, settings.feedback_staff_chat_id)
         if settings.zalo_enabled:
-            from bot.channels.zalo import ZaloChannel
+            from bot.zalo.channel import ZaloChannel
 
             self.zalo = ZaloChannel(self.conversation)
             self.zalo.install(self.web)
             self.channels["zalo"] = self.zalo
             services.senders["zalo"] = self.zalo.sender
-        health.install(self.web, services.db, self.channel_status, self.content_status)
+        health.install(self.web, services.db, self.channel_status, self.content_status,
+                       lambda: self.conversation.turns)
         self.feedback_worker = FeedbackWorker(services)
         self._runner: web.AppRunner | None = None
         self._watch: asyncio.Task | None = None
@@ -80,6 +83,8 @@ class BotApp:
                 "refused": [str(i) for i in refused[1][:20]] if refused else []}
 
     async def start(self, host: str, port: int) -> None:
+        # The address look-up's tables (read once; under a second) before the first question.
+        await asyncio.to_thread(book_for, self.services.content.pack.info.province_code)
         self._runner = web.AppRunner(self.web, shutdown_timeout=10)
         await self._runner.setup()
         await web.TCPSite(self._runner, host, port).start()

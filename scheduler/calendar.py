@@ -13,13 +13,14 @@ import logging
 
 from sqlalchemy import select
 
-from bot.content.schema import OPERATOR_FILL, CalendarCampaign, ContentPack
-from bot.db.base import utcnow
+from bot.content.schema import OPERATOR_FILL, ContentPack
+from bot.content.schema_calendar import CalendarCampaign
 from bot.db.models_campaigns import Campaign, CampaignStatus
 from bot.db.session import Database
+from bot.kernel.clock import utcnow
+from bot.kernel.timing import parse_at
 from scheduler import campaigns
 from scheduler.audience import Audience
-from scheduler.timing import parse_at
 
 log = logging.getLogger(__name__)
 FINISHED = (CampaignStatus.DONE, CampaignStatus.CANCELLED)

@@ -10,8 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.services import ContentStore
-from bot.db.base import utcnow
+from bot.content.store import ContentStore
 from bot.db.models_campaigns import (
     Broadcast,
     BroadcastStatus,
@@ -20,9 +19,10 @@ from bot.db.models_campaigns import (
     OutboxMessage,
     OutboxStatus,
 )
+from bot.kernel.clock import utcnow
+from bot.kernel.timing import cron_trigger
 from scheduler import message
 from scheduler.audience import Audience
-from scheduler.timing import cron_trigger
 
 SCHEDULES = ("now", "at", "cron")
 # States a campaign can be paused, resumed or cancelled from.

@@ -6,13 +6,13 @@ import asyncio
 import sys
 from pathlib import Path
 
-from bot.core.services import Services
 from bot.db.models_campaigns import CampaignStatus
+from bot.kernel.timing import parse_at
+from bot.runtime import Runtime
 from scheduler import audience as audiences
 from scheduler import campaigns, message, progress
 from scheduler.audience import Audience
 from scheduler.senders import push_channels
-from scheduler.timing import parse_at
 
 
 def _err(text: str) -> int:
@@ -20,7 +20,7 @@ def _err(text: str) -> int:
     return 2
 
 
-def _print_preview(services: Services, campaign, count: int) -> None:
+def _print_preview(services: Runtime, campaign, count: int) -> None:
     content = services.content
     for reply in message.render(content, message.snapshot(campaign), None):
         print("──── xem trước ────")
@@ -40,7 +40,7 @@ def _print_preview(services: Services, campaign, count: int) -> None:
         print(note)
 
 
-async def run(services: Services, args) -> int:
+async def run(services: Runtime, args) -> int:
     content = services.content
     async with services.db.session() as session:
         if args.action == "create":

@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.base import UTCDateTime, utcnow
+from bot.db.base import UTCDateTime
 from bot.db.models import User
 from bot.db.models_campaigns import (
     Broadcast,
@@ -24,6 +24,7 @@ from bot.db.models_campaigns import (
     OutboxStatus,
 )
 from bot.db.session import Database
+from bot.kernel.clock import utcnow
 from scheduler import audience as audiences
 from scheduler import message
 

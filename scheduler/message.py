@@ -6,13 +6,12 @@ to the bot first (so the click is counted) and then opens the link."""
 
 from __future__ import annotations
 
-from bot.core.services import ContentStore
-from bot.core.types import Button, Reply, is_web_url
+from bot.content.store import ContentStore
+from bot.kernel.limits import MAX_CAPTION, MAX_TEXT
+from bot.kernel.messages import Button, Reply, is_web_url
 
 # One platform call per recipient on every channel: Zalo takes 2,000 characters of text,
 # Telegram 1,024 of caption under an image.
-MAX_TEXT = 2000
-MAX_CAPTION = 1024
 MAX_TITLE = 120
 
 CLICK = "bcl"  # bcl:<broadcast id>  — the link button

@@ -10,10 +10,6 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from bot.channels.ratelimit import REPLY
-from bot.core.services import Services
-from bot.core.types import Reply
-from bot.db.base import utcnow
 from bot.db.models import User
 from bot.db.models_campaigns import (
     Broadcast,
@@ -23,7 +19,11 @@ from bot.db.models_campaigns import (
     OutboxMessage,
     OutboxStatus,
 )
-from scheduler.timing import local
+from bot.kernel.clock import utcnow
+from bot.kernel.messages import Reply
+from bot.kernel.sending import REPLY
+from bot.kernel.timing import local
+from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 S = OutboxStatus
@@ -125,7 +125,7 @@ def edit_key(campaign_id: int) -> str:
     return f"campaign-{campaign_id}"
 
 
-async def push(services: Services) -> int:
+async def push(services: Runtime) -> int:
     """Edit every watcher's progress message whose figures changed; returns edits sent."""
     content = services.content
     recent = utcnow() - WATCH_AFTER_DONE

@@ -23,13 +23,13 @@ from apscheduler.triggers.date import DateTrigger
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from bot.core.services import Services
-from bot.db.base import utcnow
 from bot.db.models_campaigns import Campaign, CampaignStatus
+from bot.kernel.clock import VN, utcnow
+from bot.kernel.timing import cron_occurrence, cron_trigger
+from bot.runtime import Runtime
 from scheduler import calendar, firing, progress
-from scheduler.delivery import Worker
+from scheduler.delivery.worker import Worker
 from scheduler.senders import push_channels
-from scheduler.timing import VN, cron_occurrence, cron_trigger
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ async def fire_job(campaign_id: int) -> None:
 
 
 class CampaignScheduler:
-    def __init__(self, services: Services, *, tick_seconds: float = 2.0) -> None:
+    def __init__(self, services: Runtime, *, tick_seconds: float = 2.0) -> None:
         self.services = services
         self.tick_seconds = tick_seconds
         self.aps: AsyncIOScheduler | None = None
@@ -157,7 +157,7 @@ class CampaignScheduler:
         return broadcast_id
 
 
-async def run_background(services: Services, stop: asyncio.Event, *, scheduler: bool = True,
+async def run_background(services: Runtime, stop: asyncio.Event, *, scheduler: bool = True,
                          workers: int = 1) -> None:
     """Scheduling and/or delivery until `stop` is set, on the senders in `services`."""
     sched = CampaignScheduler(services) if scheduler else None
@@ -179,7 +179,7 @@ class Embedded:
     """Scheduler and one worker inside the bot process (the embedded default): they use
     the bot's own senders, so replies and broadcasts share one rate limiter."""
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Runtime) -> None:
         self.services = services
         self._stop = asyncio.Event()
         self._task: asyncio.Task | None = None

@@ -17,13 +17,14 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.channels.quiz import reply_text
 from bot.config import ROOT, Settings
-from bot.core.conversation import Conversation
-from bot.core.features import build_router
-from bot.core.services import ContentStore, Services
-from bot.core.types import Incoming, Reply
+from bot.conversation.conversation import Conversation
+from bot.conversation.features import build_router
+from bot.conversation.services import Services
 from bot.db import migrate
 from bot.db.all_models import Base
 from bot.db.session import Database
+from bot.faq.served import AnsweringContent
+from bot.kernel.messages import Incoming, Reply
 
 # Fixtures of feature test suites, available to every test module.
 pytest_plugins = ["tests.contest_support"]
@@ -77,8 +78,8 @@ async def db_url(request, tmp_path, sqlite_template) -> str:
 
 
 @pytest.fixture(scope="session")
-def content_store() -> ContentStore:
-    return ContentStore(CONTENT_DIR)
+def content_store() -> AnsweringContent:
+    return AnsweringContent(CONTENT_DIR)
 
 
 def make_faq_pack(target: Path) -> Path:
@@ -94,8 +95,8 @@ def make_faq_pack(target: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def faq_store(tmp_path_factory) -> ContentStore:
-    return ContentStore(make_faq_pack(tmp_path_factory.mktemp("faq") / "content"))
+def faq_store(tmp_path_factory) -> AnsweringContent:
+    return AnsweringContent(make_faq_pack(tmp_path_factory.mktemp("faq") / "content"))
 
 
 @pytest.fixture

@@ -11,11 +11,12 @@ import pytest
 import yaml
 
 from bot.content.loader import load_pack
-from bot.core.conversation import Conversation
-from bot.core.features import build_router
-from bot.core.services import ContentStore, Services
-from bot.core.types import QuizQuestion
+from bot.conversation.conversation import Conversation
+from bot.conversation.features import build_router
+from bot.conversation.services import Services
 from bot.db.session import Database
+from bot.faq.served import AnsweringContent
+from bot.kernel.messages import QuizQuestion
 from tests.conftest import CONTENT_DIR, Chat
 
 # 09:00 on 15 June 2026 in Vietnam.
@@ -63,8 +64,8 @@ def contest_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def contest_store(contest_dir) -> ContentStore:
-    return ContentStore(contest_dir)
+def contest_store(contest_dir) -> AnsweringContent:
+    return AnsweringContent(contest_dir)
 
 
 @pytest.fixture
@@ -102,7 +103,7 @@ def quiz_of(chat: Chat) -> QuizQuestion | None:
     return next((r.quiz for r in chat.last if r.quiz), None)
 
 
-def correct_number(store: ContentStore, quiz: QuizQuestion) -> int:
+def correct_number(store: AnsweringContent, quiz: QuizQuestion) -> int:
     """The displayed number (1-based) of the right option."""
     for bank in store.pack.banks:
         for q in bank.questions:
@@ -115,7 +116,7 @@ async def choose(chat: Chat, number: int) -> None:
     await chat.press(quiz_of(chat).payloads[number - 1])
 
 
-async def answer_rest(chat: Chat, store: ContentStore, clock: Clock, *, right: int | None = None,
+async def answer_rest(chat: Chat, store: AnsweringContent, clock: Clock, *, right: int | None = None,
                       seconds: float = 3) -> None:
     """Answer every remaining question, `seconds` after each is shown; the first `right`
     answers correctly (all when None), the rest wrongly."""

@@ -7,10 +7,10 @@ import itertools
 
 from sqlalchemy import select
 
-from bot.channels.base import DeliveryError
-from bot.core.types import Incoming, Reply
 from bot.db.models import EngagementEvent
 from bot.db.models_feedback import FeedbackNotice, FeedbackTicket
+from bot.kernel.messages import Incoming, Reply
+from bot.kernel.sending import DeliveryError
 
 DESK_CHAT = "-1001234567890"
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.core.conversation import Conversation
-from bot.core.handlers.address import answer_address, looks_like_address
-from bot.core.router import Router
+from bot.conversation.conversation import Conversation
+from bot.conversation.handlers.address import answer_address, looks_like_address
+from bot.conversation.router import Router
 from bot.db.models import EngagementEvent
 from tests.conftest import Chat
 

@@ -58,7 +58,7 @@ def test_invite_code_from_cli_works_in_chat(cli, capsys):
 
 
 def test_feedback_list_answer_resolve(cli, capsys):
-    from bot.feedback.codes import VN
+    from bot.kernel.clock import VN
 
     year = __import__("datetime").datetime.now(VN).year
     script = "/phananh\n1\n" + "\n".join([

@@ -1,4 +1,4 @@
-"""Content changes applied without a restart: ContentStore.reload, the file watcher of the
+"""Content changes applied without a restart: AnsweringContent.reload, the file watcher of the
 running bot, and `cchc-bot content reload` from a separate process."""
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from aiohttp import ClientSession
 from bot.app import BotApp
 from bot.cli import main
 from bot.content.watch import ContentWatcher
-from bot.core.features import build_router
-from bot.core.services import ContentStore, Services
+from bot.conversation.features import build_router
+from bot.conversation.services import Services
 from bot.db.session import Database
+from bot.faq.served import AnsweringContent
 from tests.conftest import make_faq_pack
 
 NEW_ENTRY = {
@@ -47,13 +48,13 @@ def break_pack(pack_dir) -> None:
     (pack_dir / "faq" / "dich-vu-cong.yaml").write_text("entries:\n  - id: Có Dấu\n", encoding="utf-8")
 
 
-def answers(store: ContentStore, question: str) -> str | None:
+def answers(store: AnsweringContent, question: str) -> str | None:
     best = store.answerer.answer(question).best
     return best.id if best else None
 
 
 def test_reload_swaps_a_valid_pack_and_refuses_an_invalid_one(pack_dir):
-    store = ContentStore(pack_dir)
+    store = AnsweringContent(pack_dir)
     first = store.version
     assert answers(store, QUESTION) != NEW_ENTRY["id"]
     add_entry(pack_dir)
@@ -71,7 +72,7 @@ def test_reload_swaps_a_valid_pack_and_refuses_an_invalid_one(pack_dir):
 
 
 async def test_watcher_applies_a_settled_change_and_refuses_a_broken_one(pack_dir, caplog):
-    store = ContentStore(pack_dir)
+    store = AnsweringContent(pack_dir)
     watcher = ContentWatcher(store, interval=0.01)
     assert not await watcher.check()
     add_entry(pack_dir)
@@ -118,7 +119,7 @@ def _free_port() -> int:
 async def test_reload_command_reaches_the_running_bot(pack_dir, settings, capsys):
     settings = settings.model_copy(update={"content_dir": pack_dir, "content_poll_seconds": 0.05})
     db = Database(settings.database_url)
-    app = BotApp(Services(settings=settings, db=db, content=ContentStore(pack_dir), router=build_router()))
+    app = BotApp(Services(settings=settings, db=db, content=AnsweringContent(pack_dir), router=build_router()))
     port = _free_port()
     await app.start("127.0.0.1", port)
     try:

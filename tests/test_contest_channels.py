@@ -74,7 +74,7 @@ async def test_quiz_over_telegram(contest_services, contest_store, clock):
 
 def _quiz(message: dict):
     """The question as the core sent it, read back from the message text."""
-    from bot.core.types import QuizQuestion
+    from bot.kernel.messages import QuizQuestion
 
     lines = message["text"].split("\n")
     options = [line.split(". ", 1)[1] for line in lines if line[:1].isdigit() and ". " in line[:3]]

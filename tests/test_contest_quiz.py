@@ -8,10 +8,10 @@ import asyncio
 from sqlalchemy import func, select
 
 from bot.channels.quiz import reply_text
-from bot.core.conversation import Conversation
-from bot.core.types import Incoming
+from bot.conversation.conversation import Conversation
 from bot.db.models import EngagementEvent
 from bot.db.models_contest import QuizAnswer, QuizAttempt, QuizAttemptQuestion
+from bot.kernel.messages import Incoming
 from tests.conftest import Chat
 from tests.contest_support import answer_rest, choose, correct_number, person, quiz_of, register
 

@@ -7,7 +7,7 @@ import logging
 
 from sqlalchemy import select
 
-from bot.core import staff
+from bot import staff
 from bot.db.models import EngagementEvent, Role, User
 from bot.db.models_contest import ContestRegistration
 from tests.conftest import Chat

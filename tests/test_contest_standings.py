@@ -6,8 +6,8 @@ import asyncio
 
 from openpyxl import load_workbook
 
+from bot import staff
 from bot.cli import main
-from bot.core import staff
 from bot.db.models import Role
 from bot.db.models_contest import ContestControl
 from tests.conftest import Chat

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from bot import staff
 from bot.content.schema import OPERATOR_FILL
-from bot.core import staff
-from bot.core.conversation import Conversation
-from bot.core.types import Incoming
+from bot.conversation.conversation import Conversation
 from bot.db.models import EngagementEvent, Role, Subscription, User
+from bot.kernel.messages import Incoming
 from tests.conftest import Chat
 
 MENU_LABELS = ["Tin CCHC", "Hỏi đáp", "Tra địa chỉ mới", "Hướng dẫn dịch vụ công", "Đường dây nóng", "Cuộc thi",
@@ -64,7 +64,7 @@ async def test_free_text_question_gets_the_faq_answer(chat: Chat, content_store)
 
 
 async def test_unaccented_question_matches_too(chat: Chat, content_store):
-    from bot.core.text import strip_marks
+    from bot.kernel.text import strip_marks
 
     entry = content_store.pack.faq[0]
     replies = await chat.send(strip_marks(entry.question).lower())

@@ -9,11 +9,11 @@ from datetime import datetime
 from sqlalchemy import select
 
 from bot.cli import main
-from bot.core import events
-from bot.core.events import EventKind
-from bot.core.periods import VN
+from bot.db import events
+from bot.db.events import EventKind
 from bot.db.models import EngagementEvent
 from bot.db.session import Database
+from bot.kernel.clock import VN
 
 
 async def test_record_many_writes_a_batch_and_trims_long_fields(db_url):

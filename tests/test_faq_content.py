@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.content.schema import OPERATOR_FILL
-from bot.core.text import fold
+from bot.kernel.text import fold
 
 # The eleven procedures of the 2023 contest's experience reports (FACTS.md), as guide ids.
 PROCEDURES = {

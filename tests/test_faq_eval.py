@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from bot.cli import main
-from bot.core.features import build_router
+from bot.conversation.features import build_router
 from bot.faq.evaluation import TARGETS, evaluate, load_eval_set
 from tests.conftest import ROOT
 

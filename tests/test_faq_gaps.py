@@ -6,9 +6,9 @@ import asyncio
 from datetime import timedelta
 
 from bot.cli import main
-from bot.core import events
-from bot.core.events import EventKind
-from bot.db.base import utcnow
+from bot.db import events
+from bot.db.events import EventKind
+from bot.kernel.clock import utcnow
 from tests.conftest import Chat
 
 

@@ -9,11 +9,11 @@ from datetime import datetime
 import pytest
 
 from bot.channels.webchat import WebInbox
-from bot.core.conversation import Conversation
-from bot.core.events import EventKind
-from bot.core.types import Incoming
+from bot.conversation.conversation import Conversation
+from bot.db.events import EventKind
 from bot.db.models_feedback import TicketStatus
-from bot.feedback.codes import VN
+from bot.kernel.clock import VN
+from bot.kernel.messages import Incoming
 from tests.conftest import Chat
 from tests.feedback_helpers import (
     DESK_CHAT,
@@ -331,7 +331,7 @@ async def test_outsiders_cannot_act_on_tickets(conversation: Conversation, servi
 
 
 async def test_staff_role_works_in_private_chat_too(conversation: Conversation, services):
-    from bot.core import staff as staff_roles
+    from bot import staff as staff_roles
     from bot.db.models import Role
 
     citizen = Chat(conversation, user_id="citizen-web-04")

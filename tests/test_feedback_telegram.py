@@ -12,8 +12,8 @@ from datetime import timedelta
 import pytest
 
 from bot.app import BotApp
-from bot.db.base import utcnow
 from bot.db.models_feedback import TicketStatus
+from bot.kernel.clock import utcnow
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.feedback_helpers import all_tickets, notices
 

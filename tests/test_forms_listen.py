@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.core import staff
-from bot.core.conversation import Conversation
-from bot.core.events import EventKind
+from bot import staff
+from bot.conversation.conversation import Conversation
+from bot.db.events import EventKind
 from bot.db.models import EngagementEvent, Role
 from tests.conftest import Chat
 from tests.contest_support import person

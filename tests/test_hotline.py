@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from bot.content.schema import OPERATOR_FILL, SUBJECTS, filled
-from bot.core.conversation import Conversation
-from bot.core.services import ContentStore
+from bot.conversation.conversation import Conversation
+from bot.faq.served import AnsweringContent
 from tests.conftest import CONTENT_DIR, Chat
 
 
@@ -36,12 +36,12 @@ async def test_by_subject_lists_the_matching_lines_and_never_a_placeholder(chat:
     assert "Bước 2/4" in chat.text
 
 
-def _pack_with_lines(tmp_path, lines: list[dict]) -> ContentStore:
+def _pack_with_lines(tmp_path, lines: list[dict]) -> AnsweringContent:
     directory = tmp_path / "content"
     shutil.copytree(CONTENT_DIR, directory)
     (directory / "hotlines.yaml").write_text(yaml.safe_dump({"hotlines": lines}, allow_unicode=True),
                                              encoding="utf-8")
-    return ContentStore(directory)
+    return AnsweringContent(directory)
 
 
 LOCAL = {"id": "so-noi-vu", "name": "Đường dây nóng Sở Nội vụ", "agency": "Sở Nội vụ",
@@ -86,13 +86,13 @@ async def test_by_agency(chat: Chat, content_store):
 
 
 @pytest.fixture
-def pack_with_numbers(tmp_path) -> ContentStore:
+def pack_with_numbers(tmp_path) -> AnsweringContent:
     directory = tmp_path / "content"
     shutil.copytree(CONTENT_DIR, directory)
     data = yaml.safe_load((directory / "hotlines.yaml").read_text(encoding="utf-8"))
     data["hotlines"][1].update(phone="0299 3 123 456", hours="Giờ hành chính các ngày làm việc")
     (directory / "hotlines.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return ContentStore(directory)
+    return AnsweringContent(directory)
 
 
 async def test_filled_number_is_a_call_button_with_hours(services, pack_with_numbers):

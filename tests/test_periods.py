@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.core.periods import Period, PeriodError
+from bot.kernel.periods import Period, PeriodError
 
 
 def test_quarter_bounds_are_vietnam_midnights():

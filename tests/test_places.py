@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.content import official
 from bot.content.schema import Unit
-from bot.places import official
 from bot.places.former import former_names
 from bot.places.lookup import book_for, looks_like_address
 from bot.places.match import match_units, pick_unit
@@ -170,7 +170,7 @@ def test_match_units_exact_alias_and_fuzzy():
 def test_every_former_ward_of_the_city_converts(book):
     """All 263 former wards, communes and townships of Sóc Trăng, Hậu Giang and Cần Thơ: as
     written on papers, typed without diacritics, and without the province."""
-    from bot.core.text import strip_marks
+    from bot.kernel.text import strip_marks
     from bot.places.legacy import legacy_map
 
     legacy = legacy_map()

@@ -13,19 +13,20 @@ import pytest
 import yaml
 from sqlalchemy import select
 
+from bot import staff
 from bot.cli import main
 from bot.content.loader import load_pack
-from bot.core import staff
-from bot.core.conversation import Conversation
-from bot.core.features import build_router
-from bot.core.services import ContentStore, Services
-from bot.core.text import fold
+from bot.conversation.conversation import Conversation
+from bot.conversation.features import build_router
+from bot.conversation.services import Services
 from bot.db.models import Role
 from bot.db.models_contest import ContestRegistration
 from bot.db.models_feedback import FeedbackTicket
 from bot.db.session import Database
+from bot.faq.served import AnsweringContent
 from bot.feedback import views
-from bot.feedback.codes import VN
+from bot.kernel.clock import VN
+from bot.kernel.text import fold
 from bot.places.former import former_names
 from bot.places.lookup import book_for
 from bot.places.words import words
@@ -142,7 +143,7 @@ async def test_another_province_adopts_the_bot_with_content_only(tmp_path, capsy
     assert {n.name for n in former_names(79) if n.level == "province"} == {"Tỉnh Bình Dương", "Tỉnh Bà Rịa - Vũng Tàu"}
 
     db = Database(settings.database_url)
-    services = Services(settings=settings, db=db, content=ContentStore(pack_dir), router=build_router())
+    services = Services(settings=settings, db=db, content=AnsweringContent(pack_dir), router=build_router())
     chat = Chat(Conversation(services))
     await chat.send("/diachi")
     assert "Tỉnh Bình Dương" in chat.text  # the example comes from the city's own former provinces

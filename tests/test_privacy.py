@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.channels.webchat import WebInbox
-from bot.core.conversation import Conversation
-from bot.core.events import EventKind
-from bot.core.types import Incoming
+from bot.conversation.conversation import Conversation
 from bot.db.all_models import Base
+from bot.db.events import EventKind
 from bot.db.models import EngagementEvent, Subscription, User
 from bot.db.models_feedback import FeedbackTicket
+from bot.kernel.messages import Incoming
 from bot.privacy.erasure import TABLES
 from tests.conftest import Chat
 from tests.feedback_helpers import RecordingDesk, all_tickets, group_tap, group_text

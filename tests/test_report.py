@@ -17,10 +17,10 @@ from docx.text.paragraph import Paragraph as DocxParagraph
 from openpyxl import load_workbook
 
 from bot.cli import main
-from bot.core import events
-from bot.core.events import EventKind as K
-from bot.core.periods import VN
+from bot.db import events
+from bot.db.events import EventKind as K
 from bot.db.session import Database
+from bot.kernel.clock import VN
 
 QUARTER_TITLE = "Kết quả công tác tuyên truyền cải cách hành chính quý III năm 2026"
 WEB = "Khung trò chuyện trên Cổng thông tin"

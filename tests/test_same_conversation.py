@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import BotApp
 from bot.channels.terminal import run_chat
-from bot.core.conversation import Conversation
+from bot.conversation.conversation import Conversation
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.fakes.zalo_api import FakeZaloOA, ZaloChat
 

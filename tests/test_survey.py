@@ -8,11 +8,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from bot.core import surveys
-from bot.core.events import EventKind
-from bot.db.base import utcnow
+from bot import surveys
+from bot.db.events import EventKind
 from bot.db.models import EngagementEvent, Role, User
 from bot.db.models_survey import SurveyResponse
+from bot.kernel.clock import utcnow
 from tests.conftest import Chat
 
 

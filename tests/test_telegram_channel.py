@@ -85,7 +85,7 @@ async def test_stickers_photos_and_long_text_get_polite_replies(polling):
 
 
 async def test_a_reply_longer_than_telegram_allows_is_split(polling, services):
-    from bot.core.types import Reply
+    from bot.kernel.messages import Reply
 
     fake, app = polling
     fake.add_chat(CHAT)

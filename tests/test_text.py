@@ -3,7 +3,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core.text import expand, fold, tokens
+from bot.kernel.text import expand, fold, tokens
 
 
 def test_fold_removes_marks_and_d():

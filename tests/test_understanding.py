@@ -8,12 +8,13 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from bot.core.conversation import Conversation
-from bot.core.events import EventKind
-from bot.core.features import build_router
-from bot.core.services import ContentStore, Services
+from bot.conversation.conversation import Conversation
+from bot.conversation.features import build_router
+from bot.conversation.services import Services
+from bot.db.events import EventKind
 from bot.db.models import EngagementEvent
 from bot.db.session import Database
+from bot.faq.served import AnsweringContent
 from tests.conftest import Chat, make_faq_pack
 
 
@@ -100,11 +101,11 @@ PASSPORT = {
 
 
 @pytest.fixture(scope="module")
-def passport_store(tmp_path_factory) -> ContentStore:
+def passport_store(tmp_path_factory) -> AnsweringContent:
     root = make_faq_pack(tmp_path_factory.mktemp("actions") / "content")
     (root / "guides" / "cap-ho-chieu.yaml").write_text(yaml.safe_dump(PASSPORT, allow_unicode=True),
                                                       encoding="utf-8")
-    return ContentStore(root)
+    return AnsweringContent(root)
 
 
 @pytest.fixture
@@ -136,7 +137,7 @@ def test_an_entry_that_names_the_action_covers_it(tmp_path):
     for guide in (PASSPORT, lost):
         (root / "guides" / f"{guide['id']}.yaml").write_text(yaml.safe_dump(guide, allow_unicode=True),
                                                             encoding="utf-8")
-    answerer = ContentStore(root).answerer
+    answerer = AnsweringContent(root).answerer
     assert answerer.answer("bao mat ho chieu o dau").best.id == "bao-mat-ho-chieu"
     assert answerer.answer("lam ho chieu o dau").best.id == "cap-ho-chieu"
 

@@ -66,13 +66,15 @@ async def test_healthz_reports_database_and_channels(client, content_store):
     assert resp.status == 200
     body = await resp.json()
     assert body.pop("content") == {"version": content_store.version, "refused": []}
+    load = body.pop("load")
+    assert load["turns"] >= 0 and load["database_round_trips"] >= 1  # the ping at least
     assert body == {"status": "ok", "database": "ok", "channels": {"web": "ok"}}
 
 
 
 async def test_inbox_delivers_pushed_messages_in_order_once_per_cursor(client, services):
     inbox = services.senders["web"]
-    from bot.core.types import Button, Reply
+    from bot.kernel.messages import Button, Reply
 
     view = [[Button("Xem", payload="fbt:PA-2026-000001")]]
     await inbox.send("browser-0001", [Reply("Trả lời phản ánh PA-2026-000001", buttons=view)])

@@ -89,7 +89,7 @@ async def test_feedback_filed_in_the_page_and_the_answer_arrives(running_bot, se
         await page.get_by_role("button", name="Gửi phản ánh").last.click()
         await page.get_by_text("Mã tra cứu").wait_for()
         [ticket] = await all_tickets(services)
-        from bot.core.conversation import Conversation
+        from bot.conversation.conversation import Conversation
 
         answer = "Hồ sơ của bạn đã có kết quả, mời bạn nhận qua bưu điện."
         await Conversation(services).handle(group_text(f"/traloi {ticket.code} {answer}"))

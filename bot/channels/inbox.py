@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from sqlalchemy import delete, select, update
 
-from bot.db.base import utcnow
 from bot.db.models_inbox import WebhookInbox
 from bot.db.session import Database
+from bot.kernel.clock import utcnow
 
 log = logging.getLogger(__name__)
 

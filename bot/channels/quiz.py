@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.core.types import Reply
+from bot.kernel.messages import Reply
 
 Text = Callable[..., str]
 

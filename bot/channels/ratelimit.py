@@ -30,11 +30,9 @@ import asyncio
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Literal
 
-Lane = Literal["reply", "broadcast"]
-REPLY: Lane = "reply"
-BROADCAST: Lane = "broadcast"
+from bot.kernel.sending import BROADCAST, REPLY, Lane
+
 Prepare = Callable[[], Awaitable[None]]
 
 PREPARED_AHEAD = 2  # broadcast messages prepared (marked) before their slot: at the gate and next

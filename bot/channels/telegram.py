@@ -20,14 +20,14 @@ from telegram.ext import (
     filters,
 )
 
-from bot.channels.base import DeliveryError, Unreachable
-from bot.channels.ratelimit import REPLY, ChannelLimits, Lane, LaneLimiter
+from bot.channels.ratelimit import ChannelLimits, LaneLimiter
 from bot.channels.refs import MessageRefs
 from bot.channels.telegram_http import AiohttpRequest
 from bot.channels.telegram_send import TelegramSender, keyboard  # noqa: F401  (keyboard: re-export)
 from bot.config import Settings
-from bot.core.conversation import Conversation
-from bot.core.types import Incoming, Reply
+from bot.conversation.conversation import Conversation
+from bot.kernel.messages import Incoming, Reply
+from bot.kernel.sending import REPLY, DeliveryError, Lane, Unreachable
 
 log = logging.getLogger(__name__)
 
@@ -192,7 +192,7 @@ class TelegramChannel:
 
     async def send(self, user_id: str, replies: list[Reply], *, lane: Lane = REPLY,
                    before_send=None) -> None:
-        """Send replies to a chat; raises the errors of `bot.channels.base`."""
+        """Send replies to a chat; raises the errors of `bot.kernel.sending`."""
         await self.sender.send(user_id, replies, lane=lane, before_send=before_send)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

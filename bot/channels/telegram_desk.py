@@ -11,11 +11,11 @@ from contextlib import contextmanager
 from telegram import ReplyParameters
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
-from bot.channels.base import DeliveryError, RateLimited, Rejected, Unreachable
 from bot.channels.telegram import TelegramChannel
 from bot.channels.telegram_send import CAPTION_LIMIT, keyboard
 from bot.channels.telegram_send import TEXT_LIMIT as LIMIT
-from bot.core.types import Reply
+from bot.kernel.messages import Reply
+from bot.kernel.sending import DeliveryError, RateLimited, Rejected, Unreachable
 
 
 @contextmanager

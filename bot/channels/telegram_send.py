@@ -1,6 +1,6 @@
 """Sending to Telegram chats through python-telegram-bot's `Bot`: replies and broadcasts
 alike, paced by the channel's `LaneLimiter`, with Telegram's errors turned into the
-delivery errors of `bot.channels.base` (see there for what each promises)."""
+delivery errors of `bot.kernel.sending` (see there for what each promises)."""
 
 from __future__ import annotations
 
@@ -22,21 +22,24 @@ from telegram.error import (
     TimedOut,
 )
 
-from bot.channels.base import (
+from bot.channels.quiz import Text, reply_text
+from bot.channels.ratelimit import ChannelLimits, LaneLimiter
+from bot.channels.refs import MemoryRefs, MessageRefs
+from bot.channels.telegram_http import sent_nothing
+from bot.kernel.limits import split_text
+from bot.kernel.messages import Reply
+from bot.kernel.sending import (
+    BROADCAST,
+    REPLY,
     BeforeSend,
     ChannelUnavailable,
     DeliveryError,
+    Lane,
     RateLimited,
     Rejected,
     Uncertain,
     Unreachable,
 )
-from bot.channels.quiz import Text, reply_text
-from bot.channels.ratelimit import BROADCAST, REPLY, ChannelLimits, Lane, LaneLimiter
-from bot.channels.refs import MemoryRefs, MessageRefs
-from bot.channels.split import split_text
-from bot.channels.telegram_http import sent_nothing
-from bot.core.types import Reply
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +100,7 @@ class TelegramSender:
 
     async def send(self, user_id: str, replies: list[Reply], *, lane: Lane = REPLY,
                    before_send: BeforeSend | None = None) -> None:
-        """Send replies to a chat; raises the errors of `bot.channels.base`."""
+        """Send replies to a chat; raises the errors of `bot.kernel.sending`."""
         try:
             chat_id = int(user_id)
         except ValueError:

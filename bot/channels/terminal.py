@@ -10,8 +10,8 @@ import sys
 from typing import TextIO
 
 from bot.channels.quiz import Text, reply_text
-from bot.core.conversation import Conversation
-from bot.core.types import Incoming, Reply
+from bot.conversation.conversation import Conversation
+from bot.kernel.messages import Incoming, Reply
 
 CHANNEL = "terminal"
 

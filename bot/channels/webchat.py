@@ -22,11 +22,11 @@ from aiohttp import web
 from sqlalchemy import delete, select
 
 from bot.channels.quiz import quiz_text
-from bot.core.conversation import Conversation
-from bot.core.types import Incoming, Reply
-from bot.db.base import utcnow
+from bot.conversation.conversation import Conversation
 from bot.db.models_feedback import WebInboxMessage
 from bot.db.session import Database
+from bot.kernel.clock import utcnow
+from bot.kernel.messages import Incoming, Reply
 
 log = logging.getLogger(__name__)
 

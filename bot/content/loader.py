@@ -10,16 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, ValidationError
-
 from bot.content.quiz import QuizContent, load_quiz
+from bot.content.reading import ContentError, ContentIssue, Reader
 from bot.content.report import load_report
 from bot.content.schema import (
     OPERATOR_FILL,
     SUBJECTS,
     WARD_KINDS,
-    CalendarCampaign,
     ContentPack,
     FaqEntry,
     Guide,
@@ -29,23 +26,9 @@ from bot.content.schema import (
     Topic,
     Unit,
 )
+from bot.content.schema_calendar import CalendarCampaign
 from bot.content.surveys import load_surveys
-
-
-@dataclass(frozen=True)
-class ContentIssue:
-    file: str
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}: {self.field or '(tệp)'}: {self.message}"
-
-
-class ContentError(Exception):
-    def __init__(self, issues: list[ContentIssue]) -> None:
-        self.issues = issues
-        super().__init__("\n".join(str(i) for i in issues))
+from bot.kernel.limits import MAX_CAPTION, MAX_TEXT
 
 
 @dataclass
@@ -54,80 +37,14 @@ class LoadedPack:
     operator_fields: list[ContentIssue]  # fields still holding OPERATOR_FILL
 
 
-class _Reader:
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.issues: list[ContentIssue] = []
-        self.operator_fields: list[ContentIssue] = []
-
-    def rel(self, path: Path) -> str:
-        return str(path.relative_to(self.root))
-
-    def add(self, path: Path, field: str, message: str) -> None:
-        self.issues.append(ContentIssue(self.rel(path), field, message))
-
-    def read(self, path: Path) -> Any:
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            self.issues.append(ContentIssue(self.rel(path), "", "thiếu tệp"))
-            return None
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            self.issues.append(ContentIssue(self.rel(path), "", f"không đọc được YAML: {exc}"))
-            return None
-        self._find_operator_fields(self.rel(path), data, "")
-        return data
-
-    def _find_operator_fields(self, file: str, data: Any, path: str) -> None:
-        if isinstance(data, dict):
-            for key, value in data.items():
-                self._find_operator_fields(file, value, f"{path}.{key}" if path else str(key))
-        elif isinstance(data, list):
-            for i, value in enumerate(data):
-                self._find_operator_fields(file, value, f"{path}[{i}]")
-        elif isinstance(data, str) and data.strip() == OPERATOR_FILL:
-            self.operator_fields.append(ContentIssue(file, path, "cần người vận hành điền"))
-
-    def model(self, model: type[BaseModel], data: Any, file: Path, prefix: str = ""):
-        try:
-            return model.model_validate(data)
-        except ValidationError as exc:
-            for err in exc.errors():
-                loc = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err["loc"])
-                field = (prefix + loc).lstrip(".")
-                self.issues.append(ContentIssue(self.rel(file), field, err["msg"]))
-            return None
-
-    def listed(self, model: type[BaseModel], file: Path, key: str) -> list:
-        data = self.read(file)
-        if data is None:
-            return []
-        if not isinstance(data, dict) or not isinstance(data.get(key), list):
-            self.issues.append(ContentIssue(self.rel(file), key, "phải là một danh sách"))
-            return []
-        items = [self.model(model, item, file, f"{key}[{i}]") for i, item in enumerate(data[key])]
-        return [(item, file, f"{key}[{i}]") for i, item in enumerate(items) if item is not None]
-
-    def mapping(self, file: Path, key: str, optional: bool = False) -> dict:
-        if optional and not file.exists():
-            return {}
-        data = self.read(file)
-        if data is None:
-            return {}
-        if not isinstance(data, dict) or not isinstance(data.get(key), dict):
-            self.issues.append(ContentIssue(self.rel(file), key, "phải là một bảng khóa: giá trị"))
-            return {}
-        return data[key]
-
-
-def _duplicates(reader: _Reader, located: list[tuple[Any, Path, str]], label: str) -> None:
+def _duplicates(reader: Reader, located: list[tuple[Any, Path, str]], label: str) -> None:
     counts = Counter(item.id for item, _, _ in located)
     for item, file, field in located:
         if counts[item.id] > 1:
             reader.issues.append(ContentIssue(reader.rel(file), f"{field}.id", f"{label} '{item.id}' bị trùng"))
 
 
-def _as_str_dict(reader: _Reader, file: Path, raw: dict, key: str) -> dict[str, str]:
+def _as_str_dict(reader: Reader, file: Path, raw: dict, key: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for k, v in raw.items():
         if not isinstance(v, str) or not v.strip():
@@ -137,12 +54,11 @@ def _as_str_dict(reader: _Reader, file: Path, raw: dict, key: str) -> dict[str, 
     return out
 
 
-def _check_calendar(r: _Reader, campaigns, topics, units) -> None:
+def _check_calendar(r: Reader, campaigns, topics, units) -> None:
     """Cross-checks of the campaign calendar: what it names exists, times parse, the
     message fits one platform message."""
-    from bot.core.types import is_web_url
-    from scheduler.message import MAX_CAPTION, MAX_TEXT
-    from scheduler.timing import cron_trigger, parse_at
+    from bot.kernel.messages import is_web_url
+    from bot.kernel.timing import cron_trigger, parse_at
 
     topic_ids = {t.id for t, _, _ in topics}
     message_ids = {m.id for t, _, _ in topics for m in t.messages}
@@ -188,12 +104,12 @@ def _check_calendar(r: _Reader, campaigns, topics, units) -> None:
             issue("text", f"dài {len(text)} ký tự, quá giới hạn {limit} của một tin (kể cả tiêu đề)")
 
 
-def _add_wards(r: _Reader, root: Path, info: PackInfo | None, units: list) -> list:
+def _add_wards(r: Reader, root: Path, info: PackInfo | None, units: list) -> list:
     """The province's wards and communes from the official list, after the agencies that
     units.yaml lists (which must not list wards itself: they would drift from the list)."""
     if info is None or info.province_code is None:
         return units
-    from bot.places import official
+    from bot.content import official
 
     for unit, path, field in units:
         if unit.kind in WARD_KINDS:
@@ -212,7 +128,7 @@ def _add_wards(r: _Reader, root: Path, info: PackInfo | None, units: list) -> li
 def load(root: Path) -> LoadedPack:
     """Load and validate the pack in `root`; raise ContentError listing every problem."""
     root = Path(root).resolve()
-    r = _Reader(root)
+    r = Reader(root)
     if not root.is_dir():
         raise ContentError([ContentIssue(str(root), "", "không có thư mục nội dung")])
 
@@ -306,7 +222,7 @@ def load(root: Path) -> LoadedPack:
 SELF_TOPIC = "tro-ly"
 
 
-def _require_sources(r: _Reader, faq, guides) -> None:
+def _require_sources(r: Reader, faq, guides) -> None:
     """Every fact carries its source: a FAQ entry (but those about the assistant itself)
     and every guide must name the rule or document it states."""
     for e, p, field in faq:

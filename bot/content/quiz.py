@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.content.schema import BankQuestion, Contest, Practice, QuestionBank
-from bot.core.text import fold
+from bot.content.schema_quiz import BankQuestion, Contest, Practice, QuestionBank
+from bot.kernel.text import fold
 
 if TYPE_CHECKING:
-    from bot.content.loader import _Reader
+    from bot.content.reading import Reader
 
 CONTESTS_FILE = "contests.yaml"
 MAX_UNIT_ID = 57  # "ctunit:" + the id must fit Telegram's 64-byte button payload
@@ -44,7 +44,7 @@ class QuizContent:
     practice: Practice | None = None
 
 
-def _check_bank(r: _Reader, located: list[tuple[int, BankQuestion]], path: Path) -> None:
+def _check_bank(r: Reader, located: list[tuple[int, BankQuestion]], path: Path) -> None:
     ids = Counter(q.id for _, q in located)
     texts = Counter(fold(q.text) for _, q in located)
     for i, q in located:
@@ -56,7 +56,7 @@ def _check_bank(r: _Reader, located: list[tuple[int, BankQuestion]], path: Path)
         _check_options(r, q, path, where)
 
 
-def _check_options(r: _Reader, q: BankQuestion, path: Path, where: str) -> None:
+def _check_options(r: Reader, q: BankQuestion, path: Path, where: str) -> None:
     if q.fixed_order:
         return
     for j, option in enumerate(q.options):
@@ -65,7 +65,7 @@ def _check_options(r: _Reader, q: BankQuestion, path: Path, where: str) -> None:
                   "phương án nhắc tới phương án khác: thêm 'fixed_order: true' để không bị xáo trộn")
 
 
-def _bank(r: _Reader, path: Path) -> QuestionBank | None:
+def _bank(r: Reader, path: Path) -> QuestionBank | None:
     """One bank file; each question is checked on its own, so one bad question neither
     hides the others' problems nor makes the whole bank look missing."""
     data = r.read(path)
@@ -84,7 +84,7 @@ def _bank(r: _Reader, path: Path) -> QuestionBank | None:
     return r.model(QuestionBank, header | {"questions": [q for _, q in located] or data["questions"]}, path)
 
 
-def _banks(r: _Reader, quiz_dir: Path) -> list[tuple[QuestionBank, Path]]:
+def _banks(r: Reader, quiz_dir: Path) -> list[tuple[QuestionBank, Path]]:
     banks = []
     for path in sorted(quiz_dir.glob("*.yaml")):
         if path.name != CONTESTS_FILE and (bank := _bank(r, path)) is not None:
@@ -96,7 +96,7 @@ def _banks(r: _Reader, quiz_dir: Path) -> list[tuple[QuestionBank, Path]]:
     return banks
 
 
-def _check_draw(r: _Reader, path: Path, where: str, bank_id: str, needed: int,
+def _check_draw(r: Reader, path: Path, where: str, bank_id: str, needed: int,
                 banks: dict[str, QuestionBank]) -> None:
     bank = banks.get(bank_id)
     if bank is None:
@@ -106,7 +106,7 @@ def _check_draw(r: _Reader, path: Path, where: str, bank_id: str, needed: int,
               f"cần {needed} câu mỗi lượt nhưng ngân hàng '{bank_id}' chỉ có {len(bank.questions)} câu")
 
 
-def load_quiz(r: _Reader, quiz_dir: Path, unit_ids: set[str]) -> QuizContent:
+def load_quiz(r: Reader, quiz_dir: Path, unit_ids: set[str]) -> QuizContent:
     if not quiz_dir.is_dir():
         return QuizContent()
     located = _banks(r, quiz_dir)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.content.schema import ReportTemplate
+from bot.content.schema_report import ReportTemplate
 
 if TYPE_CHECKING:
-    from bot.content.loader import _Reader
+    from bot.content.reading import Reader
 
 # Every text the report uses; a pack's report.yaml must give each of them.
 REQUIRED_TEXTS = (
@@ -175,9 +175,9 @@ REQUIRED_TEXTS = (
 )
 
 
-def load_report(r: _Reader, root: Path) -> ReportTemplate | None:
+def load_report(r: Reader, root: Path) -> ReportTemplate | None:
     """The pack's report template, or None when the pack has no report.yaml."""
-    from bot.content.loader import ContentIssue
+    from bot.content.reading import ContentIssue
 
     path = root / "report.yaml"
     if not path.exists():

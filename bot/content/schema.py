@@ -1,30 +1,29 @@
 """Pydantic schema of the content pack. Every citizen-facing text lives here, as data.
 
+This module holds the pack itself (`ContentPack`, which composes every part) and its core:
+the province, topics and their messages, units, hotlines, FAQ entries, guides and intents.
+The other parts have a module each: the quiz (`schema_quiz`), surveys (`schema_surveys`),
+the report's template (`schema_report`) and the campaign calendar (`schema_calendar`), all
+built on `schema_base`.
+
 The docs for editors are in `content/README.md`; keep the two in step."""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Annotated, Literal, get_args
 
-from pydantic import (
-    AwareDatetime,
-    BaseModel,
-    ConfigDict,
-    Field,
-    PrivateAttr,
-    StringConstraints,
-    ValidationInfo,
-    field_validator,
-)
+from pydantic import Field, StringConstraints
+
+from bot.content.schema_base import Slug, Strict, Text
+from bot.content.schema_calendar import CalendarCampaign
+from bot.content.schema_quiz import Contest, Practice, QuestionBank
+from bot.content.schema_report import ReportTemplate
+from bot.content.schema_surveys import Survey
 
 # A value the province's documents do not give (a phone number, a URL): the operator
 # fills it in; `cchc-bot content validate` lists every one; replies never show it.
 OPERATOR_FILL = "<cần điền>"
-
-Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=64)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
 def filled(value: str | None) -> str | None:
@@ -32,10 +31,6 @@ def filled(value: str | None) -> str | None:
     if value is None or value.strip() == OPERATOR_FILL:
         return None
     return value
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class PackInfo(Strict):
@@ -77,7 +72,7 @@ class Topic(Strict):
 
 
 # Kinds of the commune level. The pack's wards and communes come from the official list
-# (bot/places/official.py) when pack.yaml gives `province_code`; units.yaml lists agencies.
+# (bot/content/official.py) when pack.yaml gives `province_code`; units.yaml lists agencies.
 WARD_KINDS: tuple[str, ...] = ("xa", "phuong", "dac-khu")
 
 
@@ -173,205 +168,6 @@ class Intent(Strict):
     # When set, a request or mention counts only if what follows its phrase is empty or
     # names one of these ("số điện thoại của xã" yes, "số điện thoại bệnh viện" no).
     about: list[Text] = []
-
-
-def _same_text(text: str) -> str:
-    """The form two options or questions are compared in (case and spacing ignored)."""
-    return " ".join(text.casefold().split())
-
-
-OptionText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-
-
-class BankQuestion(Strict):
-    """One multiple-choice question of a bank; `correct` is the 1-based option number."""
-
-    id: Slug
-    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=600)]
-    options: list[OptionText] = Field(min_length=2, max_length=6)
-    correct: int = Field(ge=1)
-    explanation: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=1500)]
-    source: Text
-    topic: Slug
-    difficulty: Literal["de", "trung-binh", "kho"]
-    # Options that point at other options ("Cả A và B", "Tất cả các phương án trên") must
-    # keep their order: set this and the question is never shuffled.
-    fixed_order: bool = False
-
-    @field_validator("options")
-    @classmethod
-    def _distinct_options(cls, options: list[str]) -> list[str]:
-        seen = [_same_text(o) for o in options]
-        if len(set(seen)) != len(seen):
-            raise ValueError("có hai phương án giống nhau")
-        return options
-
-    @field_validator("correct")
-    @classmethod
-    def _correct_is_an_option(cls, correct: int, info: ValidationInfo) -> int:
-        options = info.data.get("options")
-        if options is not None and correct > len(options):
-            raise ValueError(f"đáp án đúng là phương án {correct} nhưng chỉ có {len(options)} phương án")
-        return correct
-
-
-class QuestionBank(Strict):
-    id: Slug
-    title: Text
-    questions: list[BankQuestion] = Field(min_length=1)
-    _by_id: dict[str, BankQuestion] = PrivateAttr(default_factory=dict)
-
-    def model_post_init(self, _context) -> None:
-        self._by_id.update({q.id: q for q in self.questions})
-
-    def question(self, question_id: str) -> BankQuestion | None:
-        return self._by_id.get(question_id)
-
-
-# Ids that end up in button payloads, which Telegram limits to 64 bytes.
-ShortSlug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=40)]
-
-
-class Contest(Strict):
-    """A contest's quiz part: its window (with the UTC offset, e.g. +07:00), its draw and
-    its rules. Which units take part and their group come from `units.yaml`."""
-
-    id: ShortSlug
-    name: Text
-    organiser: Text
-    bank: Slug
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
-    questions_per_attempt: int = Field(ge=1, le=100)
-    seconds_per_question: int = Field(ge=5, le=600)
-    attempts_allowed: int = Field(ge=1, le=20)
-    counts: Literal["best", "last"] = "best"
-    shuffle_questions: bool = True
-    shuffle_options: bool = True
-    units: Literal["all"] | list[Slug] = "all"
-    rules: Text
-    # Allowance for delivery delay: an answer this many seconds past the limit is on time.
-    grace_seconds: int = Field(default=2, ge=0, le=30)
-    leaderboard_size: int = Field(default=10, ge=3, le=50)
-    # "end": correct answers and explanations after each attempt; "after-close": only once
-    # the contest has closed (so answers do not circulate while it runs).
-    reveal_answers: Literal["end", "after-close"] = "end"
-
-    @field_validator("ends_at")
-    @classmethod
-    def _ends_after_start(cls, ends_at: datetime, info: ValidationInfo) -> datetime:
-        starts_at = info.data.get("starts_at")
-        if starts_at is not None and ends_at <= starts_at:
-            raise ValueError("thời điểm kết thúc phải sau thời điểm bắt đầu")
-        return ends_at
-
-    def takes_part(self, unit_id: str) -> bool:
-        return self.units == "all" or unit_id in self.units
-
-
-class Practice(Strict):
-    """Practice mode: any user, any time, never ranked."""
-
-    bank: Slug
-    questions_per_attempt: int = Field(default=10, ge=1, le=100)
-    seconds_per_question: int = Field(default=30, ge=5, le=600)
-
-
-ShortId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=32)]
-ButtonLabel = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
-SCALE = (1, 2, 3, 4, 5)  # a scale question is answered 1–5
-
-
-class SurveyOption(Strict):
-    id: ShortId  # logged as the answer (engagement `outcome`): keep it once published
-    label: ButtonLabel
-
-
-class SurveyTarget(Strict):
-    """A province target the question measures (e.g. 95% of citizens by 2030)."""
-
-    indicator: Text
-    percent: float = Field(gt=0, le=100)
-    year: int = Field(ge=2000, le=2100)
-    options: list[ShortId] = Field(min_length=1)  # the answers that count as meeting it
-    source: Text | None = None
-
-
-class SurveyQuestion(Strict):
-    id: ShortId
-    kind: Literal["single", "scale"]
-    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=500)]
-    options: list[SurveyOption] = []  # single choice: 2–6
-    scale_min: ButtonLabel | None = None  # scale: what 1 means
-    scale_max: ButtonLabel | None = None  # scale: what 5 means
-    target: SurveyTarget | None = None
-
-
-class Survey(Strict):
-    # Short enough for a campaign button's payload `survey:<id>` (Telegram allows 64 bytes).
-    id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=40)]
-    title: Text
-    audience: Literal["citizen", "cadre"]
-    period: Literal["quarter", "half", "year"] = "quarter"  # answered once per period
-    offer_after_interactions: int = Field(default=0, ge=0)  # 0: only a campaign or /khaosat
-    active: bool = True
-    intro: Text
-    thanks: Text
-    questions: list[SurveyQuestion] = Field(min_length=1, max_length=20)
-
-    def question(self, question_id: str) -> SurveyQuestion | None:
-        return next((q for q in self.questions if q.id == question_id), None)
-
-
-class ReportDocument(Strict):
-    """The administrative-document frame of the report (Decree 30/2020/NĐ-CP)."""
-
-    superior_agency: Text  # printed upper-case, as given
-    agency: Text
-    number_suffix: Text  # "BC-SNV" in "Số: …/BC-SNV"
-    place: Text
-    addressee: Text
-    signer_title: list[Text] = Field(min_length=1)
-    signer_name: Text | None = None
-    recipients: list[Text] = Field(min_length=1)
-
-
-class ReportTemplate(Strict):
-    """`report.yaml`: the document frame, display names of logged ids, and every sentence,
-    heading and column name of the report (keys listed in bot/content/report.py)."""
-
-    document: ReportDocument
-    names: dict[str, Text] = {}
-    texts: dict[str, Text]
-
-
-class CalendarAudience(Strict):
-    kind: Literal["all", "topic", "units", "channel"] = "all"
-    topic: Slug | None = None
-    units: list[Slug] = []
-    channel: Literal["telegram", "zalo"] | None = None
-
-
-class CalendarLink(Strict):
-    label: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
-    url: Text
-
-
-class CalendarCampaign(Strict):
-    """A campaign of the content calendar (content/campaigns/*.yaml), loaded into the
-    scheduler; its text is `text`, or the curated topic message named by `message`."""
-
-    id: Slug
-    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
-    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)] | None = None
-    message: Slug | None = None
-    image: Text | None = None
-    link: CalendarLink | None = None
-    audience: CalendarAudience = CalendarAudience()
-    at: Text | None = None  # "dd/mm/yyyy hh:mm", Vietnam time
-    cron: Text | None = None  # "phút giờ ngày tháng thứ", Vietnam time
-    urgent: bool = False
-    enabled: bool = True
 
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")

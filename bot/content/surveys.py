@@ -6,15 +6,15 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.content.schema import Survey
+from bot.content.schema_surveys import Survey
 
 if TYPE_CHECKING:
-    from bot.content.loader import _Reader
+    from bot.content.reading import Reader
 
 
-def load_surveys(r: _Reader, root: Path) -> list[Survey]:
+def load_surveys(r: Reader, root: Path) -> list[Survey]:
     """One survey per file; every problem is added to the reader's issues."""
-    from bot.content.loader import ContentIssue
+    from bot.content.reading import ContentIssue
 
     located: list[tuple[Survey, str]] = []
     for path in sorted((root / "surveys").glob("*.yaml")):

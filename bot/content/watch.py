@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bot.core.services import ContentStore
+    from bot.content.store import ContentStore
 
 log = logging.getLogger(__name__)
 

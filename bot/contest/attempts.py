@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from bot.content.schema import BankQuestion, QuestionBank
+from bot.content.schema_quiz import BankQuestion, QuestionBank
 from bot.db.models_contest import QuizAnswer, QuizAttempt, QuizAttemptQuestion
 from bot.db.once import insert_once
 

@@ -15,10 +15,12 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.content.schema import ContentPack, Contest
+from bot.content.schema import ContentPack
+from bot.content.schema_quiz import Contest
 from bot.contest import attempts, standings
-from bot.contest.window import VN, window
+from bot.contest.window import window
 from bot.db.models_contest import ContestRegistration, QuizAttempt
+from bot.kernel.clock import VN
 
 ERASED = "(đã xóa thông tin cá nhân)"
 GROUPS = {"dvc": "Có cung cấp DVCTT", "khong-dvc": "Không cung cấp DVCTT", None: ""}

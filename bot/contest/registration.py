@@ -13,9 +13,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.contest.attempts import CONTEST
-from bot.core.text import fold
 from bot.db.models import Role, User
 from bot.db.models_contest import ContestRegistration, QuizAttempt
+from bot.kernel.text import fold
 
 
 async def of_user(session: AsyncSession, contest_id: str, user_id: int) -> ContestRegistration | None:

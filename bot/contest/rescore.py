@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.content.schema import Contest, QuestionBank
+from bot.content.schema_quiz import Contest, QuestionBank
 from bot.contest.attempts import CONTEST
 from bot.db.models_contest import QuizAnswer, QuizAttempt
 

@@ -13,7 +13,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.content.schema import Contest, Unit
+from bot.content.schema import Unit
+from bot.content.schema_quiz import Contest
 from bot.contest.attempts import CONTEST
 from bot.db.models_contest import ContestRegistration, QuizAnswer, QuizAttempt
 

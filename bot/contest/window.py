@@ -8,15 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.content.schema import Contest
+from bot.content.schema_quiz import Contest
 from bot.db.models_contest import ContestControl
+from bot.kernel.clock import VN
 
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 Status = Literal["upcoming", "open", "closed"]
 
 

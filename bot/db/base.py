@@ -11,10 +11,6 @@ from sqlalchemy.orm import DeclarativeBase
 BigIntPK = BigInteger().with_variant(Integer, "sqlite")
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class UTCDateTime(TypeDecorator):
     """Timezone-aware UTC datetimes on every backend (SQLite drops the offset)."""
 

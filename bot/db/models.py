@@ -9,7 +9,8 @@ from enum import StrEnum
 from sqlalchemy import JSON, Float, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db.base import Base, BigIntPK, UTCDateTime, utcnow
+from bot.db.base import Base, BigIntPK, UTCDateTime
+from bot.kernel.clock import utcnow
 
 
 class Role(StrEnum):

@@ -22,7 +22,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db.base import Base, BigIntPK, UTCDateTime, utcnow
+from bot.db.base import Base, BigIntPK, UTCDateTime
+from bot.kernel.clock import utcnow
 
 
 class CampaignStatus(StrEnum):

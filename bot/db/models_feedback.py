@@ -10,7 +10,8 @@ from enum import StrEnum
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db.base import Base, BigIntPK, UTCDateTime, utcnow
+from bot.db.base import Base, BigIntPK, UTCDateTime
+from bot.kernel.clock import utcnow
 
 
 class TicketStatus(StrEnum):

@@ -9,7 +9,8 @@ from datetime import datetime
 from sqlalchemy import Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db.base import Base, BigIntPK, UTCDateTime, utcnow
+from bot.db.base import Base, BigIntPK, UTCDateTime
+from bot.kernel.clock import utcnow
 
 
 class WebhookInbox(Base):

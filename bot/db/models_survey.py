@@ -14,7 +14,8 @@ from datetime import datetime
 from sqlalchemy import Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db.base import Base, BigIntPK, UTCDateTime, utcnow
+from bot.db.base import Base, BigIntPK, UTCDateTime
+from bot.kernel.clock import utcnow
 
 
 class SurveyResponse(Base):

@@ -53,6 +53,14 @@ class Database:
         # sleep in SQLite's busy handler (long tails, "database is locked" under load);
         # queueing them here in order is faster and never times out.
         self._writer = asyncio.Lock() if self.is_sqlite else None
+        # Round trips to the database (statements, BEGIN, COMMIT, ROLLBACK), for /healthz
+        # and the load benchmark: what a turn costs, measured where it is spent.
+        self.round_trips = 0
+        for name in ("before_cursor_execute", "begin", "commit", "rollback"):
+            event.listen(self.engine.sync_engine, name, self._count)
+
+    def _count(self, *_args: object) -> None:
+        self.round_trips += 1
 
     def session(self) -> AsyncSession:
         return self.sessions()

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.core.text import Normaliser, accent_key, fold
+from bot.kernel.text import Normaliser, accent_key, fold
 
 EXCEPT = "_except"
 MAX_PHRASE = 4  # words

@@ -22,7 +22,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
 from bot.content.schema import ContentPack, Intent
-from bot.core.text import Normalised
 from bot.faq.index import FaqIndex, Hit
 from bot.faq.intents import IntentMatch, IntentMatcher
 from bot.faq.model import (
@@ -34,6 +33,7 @@ from bot.faq.model import (
     confidence,
     probability,
 )
+from bot.kernel.text import Normalised
 
 # How a question is told from an answer to a form's step ("Nguyễn Văn An", "xã An Ninh"):
 # a question mark, a question word at the end, or a question phrase anywhere (folded).

@@ -16,10 +16,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.events import EventKind
-from bot.core.text import FILLERS, MASK
-from bot.db.base import utcnow
+from bot.db.events import EventKind
 from bot.db.models import EngagementEvent
+from bot.kernel.clock import utcnow
+from bot.kernel.text import FILLERS, MASK
 
 CHOICE_WINDOW = timedelta(minutes=10)  # a tap this soon after a suggestion answers it
 MAX_ASKED = 2000  # the most recent suggested questions looked at for what people chose

@@ -26,10 +26,10 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
 from bot.content.schema import ContentPack, Guide
-from bot.core.text import FILLERS, Normalised, Normaliser, bigrams, is_syllable
 from bot.faq.actions import ActionLexicon, uncovered
 from bot.faq.bm25 import BM25
 from bot.faq.model import Features, probability
+from bot.kernel.text import FILLERS, Normalised, Normaliser, bigrams, is_syllable
 
 ANSWER_WEIGHT = 0.2  # answer text vs questions in BM25
 FILLER_WEIGHT = 0.5  # a particle or pronoun in the query, vs a content word

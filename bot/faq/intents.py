@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.content.schema import Intent
-from bot.core.text import FILLERS, Normalised, Normaliser
+from bot.kernel.text import FILLERS, Normalised, Normaliser
 
 MAX_WHOLE = 16  # words: a longer message is not "just a greeting"
 # words: a longer message that only mentions "liên hệ ai" is a question about something the

@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.base import utcnow
 from bot.db.models_feedback import FeedbackCounter
+from bot.kernel.clock import VN, utcnow
 
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 PREFIX = "PA"
 # Typed by people: any case, "-", space or nothing between parts, leading zeros optional.
 CODE_PATTERN = r"PA[\s-]?(\d{4})[\s-]?(\d{1,6})"

@@ -17,13 +17,13 @@ from datetime import timedelta
 
 from sqlalchemy import or_, select, update
 
-from bot.channels.base import DeliveryError, RateLimited
-from bot.core.services import Services
-from bot.core.types import Reply
-from bot.db.base import utcnow
 from bot.db.models import User
 from bot.db.models_feedback import FeedbackNotice, FeedbackTicket
 from bot.feedback import publish, views
+from bot.kernel.clock import utcnow
+from bot.kernel.messages import Reply
+from bot.kernel.sending import DeliveryError, RateLimited
+from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** attempts, 3600))
 
 
-async def deliver(services: Services, *, ticket_id: int | None = None, limit: int = 100) -> int:
+async def deliver(services: Runtime, *, ticket_id: int | None = None, limit: int = 100) -> int:
     """Send pending notices (of one ticket, or all); returns how many were delivered."""
     delivered = 0
     for _ in range(limit):
@@ -51,7 +51,7 @@ def _due(now):
             or_(FeedbackNotice.next_attempt_at.is_(None), FeedbackNotice.next_attempt_at <= now))
 
 
-async def _claim_next(services: Services, ticket_id: int | None) -> int | None:
+async def _claim_next(services: Runtime, ticket_id: int | None) -> int | None:
     """Lease the oldest due notice to this process (a conditional UPDATE, so only one
     process wins it); the lease runs out if the process dies before recording the result."""
     now = utcnow()
@@ -70,7 +70,7 @@ async def _claim_next(services: Services, ticket_id: int | None) -> int | None:
     return None
 
 
-async def _deliver_next(services: Services, ticket_id: int | None) -> int | None:
+async def _deliver_next(services: Runtime, ticket_id: int | None) -> int | None:
     notice_id = await _claim_next(services, ticket_id)
     if notice_id is None:
         return None
@@ -111,7 +111,7 @@ async def _deliver_next(services: Services, ticket_id: int | None) -> int | None
         return 1 if notice.delivered_at else 0
 
 
-def after_staff_action(services: Services, ticket_id: int):
+def after_staff_action(services: Runtime, ticket_id: int):
     """The after-commit task of a staff action: tell the citizen, update the desk card,
     and warn the desk when the citizen could not be reached."""
 
@@ -124,7 +124,7 @@ def after_staff_action(services: Services, ticket_id: int):
     return run
 
 
-async def _warn_undelivered(services: Services, ticket_id: int, since) -> None:
+async def _warn_undelivered(services: Runtime, ticket_id: int, since) -> None:
     desk = services.staff_desk
     async with services.db.session() as session:
         ticket = await session.get(FeedbackTicket, ticket_id)
@@ -150,7 +150,7 @@ async def _warn_undelivered(services: Services, ticket_id: int, since) -> None:
 class FeedbackWorker:
     """Retries what could not be done at once: undelivered notices, unposted tickets."""
 
-    def __init__(self, services: Services, interval: float = 30.0) -> None:
+    def __init__(self, services: Runtime, interval: float = 30.0) -> None:
         self.services = services
         self.interval = interval
         self._task: asyncio.Task | None = None

@@ -11,18 +11,18 @@ import logging
 
 from sqlalchemy import or_, select, update
 
-from bot.channels.base import DeliveryError
-from bot.core.services import Services
-from bot.core.types import Reply
-from bot.db.base import utcnow
 from bot.db.models_feedback import FeedbackTicket, TicketStatus
 from bot.feedback import views
 from bot.feedback.tickets import claim_window
+from bot.kernel.clock import utcnow
+from bot.kernel.messages import Reply
+from bot.kernel.sending import DeliveryError
+from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 
-async def _claim(services: Services, ticket_id: int) -> bool:
+async def _claim(services: Runtime, ticket_id: int) -> bool:
     now = utcnow()
     async with services.db.session() as session:
         result = await session.execute(
@@ -37,13 +37,13 @@ async def _claim(services: Services, ticket_id: int) -> bool:
         return result.rowcount > 0
 
 
-async def _save(services: Services, ticket_id: int, **values) -> None:
+async def _save(services: Runtime, ticket_id: int, **values) -> None:
     async with services.db.session() as session:
         await session.execute(update(FeedbackTicket).where(FeedbackTicket.id == ticket_id).values(**values))
         await session.commit()
 
 
-async def publish(services: Services, ticket_id: int) -> bool:
+async def publish(services: Runtime, ticket_id: int) -> bool:
     """Post the ticket's card (then the rest of a long text and the photos, as replies to
     it) to the staff desk. True when the card was posted by this call."""
     desk = services.staff_desk
@@ -75,7 +75,7 @@ async def publish(services: Services, ticket_id: int) -> bool:
     return True
 
 
-async def publish_pending(services: Services, limit: int = 20) -> int:
+async def publish_pending(services: Runtime, limit: int = 20) -> int:
     """Post tickets whose posting failed or was interrupted (the worker calls this)."""
     if services.staff_desk is None:
         return 0
@@ -90,7 +90,7 @@ async def publish_pending(services: Services, limit: int = 20) -> int:
     return sum([await publish(services, i) for i in ids])
 
 
-async def refresh(services: Services, ticket_id: int) -> None:
+async def refresh(services: Runtime, ticket_id: int) -> None:
     """Re-render the card after a staff action (status, assignee, remaining buttons)."""
     desk = services.staff_desk
     async with services.db.session() as session:
@@ -103,7 +103,7 @@ async def refresh(services: Services, ticket_id: int) -> None:
         log.warning("staff desk card not updated", extra={"ticket": ticket_id, "error": type(exc).__name__})
 
 
-async def redact(services: Services, posts: list[tuple[str, str | None, str | None, list[str]]]) -> None:
+async def redact(services: Runtime, posts: list[tuple[str, str | None, str | None, list[str]]]) -> None:
     """After a citizen's data was erased: replace their cards with a notice and delete the
     extra messages (long text, photos). `posts` holds (code, chat, main, extra) per ticket."""
     desk = services.staff_desk

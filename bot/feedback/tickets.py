@@ -16,13 +16,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core import events
-from bot.core.events import EventKind
-from bot.db.base import utcnow
+from bot.db import events
+from bot.db.events import EventKind
 from bot.db.models import User
 from bot.db.models_feedback import FeedbackNotice, FeedbackTicket, TicketStatus
 from bot.feedback import codes
-from bot.feedback.codes import VN
+from bot.kernel.clock import VN, utcnow
 
 MAX_DESCRIPTION = 10_000  # characters kept from all the messages of one description
 MAX_PHOTOS = 5

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.channels.split import split_text
-from bot.core.services import ContentStore
-from bot.core.types import Button, Reply
+from bot.content.store import ContentStore
 from bot.db.models_feedback import FeedbackNotice, FeedbackTicket, TicketStatus
-from bot.feedback.codes import VN
+from bot.kernel.clock import VN
+from bot.kernel.limits import split_text
+from bot.kernel.messages import Button, Reply
 
 CARD_TEXT = 2500  # description characters on the desk card; the rest follows in replies
 PART_TEXT = 3500

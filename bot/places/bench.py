@@ -16,7 +16,7 @@ import statistics
 import time
 from dataclasses import dataclass
 
-from bot.core.text import strip_marks
+from bot.kernel.text import strip_marks
 from bot.places.legacy import legacy_map
 from bot.places.lookup import AddressBook, book_for
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-from bot.places import official
+from bot.content import official
 from bot.places.legacy import legacy_map
 
 

@@ -10,8 +10,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
-from bot.core.text import accent_key, fold
-from bot.places import official
+from bot.content import official
+from bot.kernel.text import accent_key, fold
 
 _WARD_TABLES = ("DICT_PROVINCE_DISTRICT_WARD_NO_ACCENTED", "DICT_PROVINCE_DISTRICT_WARD_ACCENTED",
                 "DICT_PROVINCE_DISTRICT_WARD_SHORT_ACCENTED")

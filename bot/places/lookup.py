@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-from bot.core.text import fold
-from bot.places import official
+from bot.content import official
+from bot.kernel.text import fold
 from bot.places.legacy import FormerDistrict, FormerProvince, FormerWard, NewPlace, legacy_map
 from bot.places.words import DISTRICT_TYPES, WARD_TYPES, Typed, type_of
 

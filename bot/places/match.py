@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, process
 
-from bot.core.text import fold
+from bot.kernel.text import fold
 from bot.places.lookup import AddressBook, Conversion
 from bot.places.words import words
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bot.core.text import fold
+from bot.kernel.text import fold
 
 _SHORT = {"p": ["phuong"], "f": ["phuong"], "x": ["xa"], "tt": ["thi", "tran"], "tx": ["thi", "xa"],
           "tp": ["thanh", "pho"], "q": ["quan"], "h": ["huyen"]}

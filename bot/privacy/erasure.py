@@ -16,14 +16,14 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.events import EventKind
-from bot.db.base import utcnow
+from bot.db.events import EventKind
 from bot.db.models import ConversationState, EngagementEvent, ProcessedUpdate, Role, Subscription, User
 from bot.db.models_campaigns import CampaignWatcher, MessageRef, OutboxMessage, OutboxStatus, RecipientStatus
 from bot.db.models_inbox import WebhookInbox
 from bot.db.models_survey import SurveyResponse
 from bot.db.models_zalo import ZaloContact
-from bot.feedback import privacy as feedback_privacy
+from bot.kernel.clock import utcnow
+from bot.privacy import feedback as feedback_privacy
 
 
 @dataclass

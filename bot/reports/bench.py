@@ -22,10 +22,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.content.schema import ContentPack
-from bot.core.events import CONTEST, PRACTICE, EventKind
-from bot.core.periods import Period
 from bot.db.all_models import Base
+from bot.db.events import CONTEST, PRACTICE, EventKind
 from bot.db.models import EngagementEvent
+from bot.kernel.periods import Period
 
 K = EventKind
 COLUMNS = ("occurred_at", "user_key", "channel", "kind", "topic", "item", "outcome", "value")

@@ -73,3 +73,13 @@ def fmt_change(change: Change, points: str = "pp") -> str:
         vn_number(abs(delta) / change.previous * 100, 1) if change.previous and delta else "0,0"
     )
     return text if relative == "0,0" else f"{text} ({sign}{relative}%)"
+
+
+def as_percent(value: float | None) -> Percent | None:
+    """A share as a percentage cell; no figure stays None (a dash)."""
+    return Percent(value) if value is not None else None
+
+
+def as_score(value: float | None) -> Score | None:
+    """An average as a one-decimal cell; no figure stays None (a dash)."""
+    return Score(value) if value is not None else None

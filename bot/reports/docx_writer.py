@@ -19,7 +19,8 @@ from docx.shared import Cm, Mm, Pt
 from docx.table import _Cell
 from docx.text.paragraph import Paragraph as DocxParagraph
 
-from bot.content.schema import OPERATOR_FILL, ReportTemplate
+from bot.content.schema import OPERATOR_FILL
+from bot.content.schema_report import ReportTemplate
 from bot.reports.cells import Change, fmt
 from bot.reports.fonts import serif
 from bot.reports.outline import Heading, Outline, Paragraph, Table

@@ -14,9 +14,9 @@ from datetime import datetime
 from sqlalchemy import and_, distinct, func, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.core.events import CONTEST, EVERY_TOPIC, EventKind
-from bot.core.periods import Period
+from bot.db.events import CONTEST, EVERY_TOPIC, EventKind
 from bot.db.models import EngagementEvent
+from bot.kernel.periods import Period
 
 E = EngagementEvent.__table__.c
 K = EventKind

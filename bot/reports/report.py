@@ -11,12 +11,13 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.content.schema import ContentPack
-from bot.core.periods import VN, Period
-from bot.db.base import utcnow
+from bot.kernel.clock import VN, utcnow
+from bot.kernel.periods import Period
+from bot.reports.builder import build_outline
 from bot.reports.charts import draw
 from bot.reports.docx_writer import DocxWriter
 from bot.reports.figures import PeriodFigures, collect
-from bot.reports.outline import Outline, build_outline
+from bot.reports.outline import Outline
 from bot.reports.xlsx_writer import write_xlsx
 
 

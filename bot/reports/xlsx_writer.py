@@ -9,7 +9,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from bot.content.schema import ReportTemplate
+from bot.content.schema_report import ReportTemplate
 from bot.reports.cells import Change, Percent, Score
 from bot.reports.outline import Outline
 

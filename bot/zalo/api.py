@@ -9,7 +9,8 @@ from collections.abc import Awaitable, Callable
 
 import aiohttp
 
-from bot.channels.base import (
+from bot.config import Settings
+from bot.kernel.sending import (
     DeliveryError,
     OutsideReplyWindow,
     RateLimited,
@@ -17,7 +18,6 @@ from bot.channels.base import (
     Uncertain,
     Unreachable,
 )
-from bot.config import Settings
 from bot.zalo.tokens import TokenManager
 
 log = logging.getLogger(__name__)

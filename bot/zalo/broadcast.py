@@ -19,9 +19,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.channels.base import DeliveryError, RateLimited
-from bot.db.base import utcnow
 from bot.db.models_zalo import ZaloBroadcast
+from bot.kernel.clock import utcnow
+from bot.kernel.sending import DeliveryError, RateLimited
 from bot.zalo.api import ARTICLE_CREATE, ARTICLE_VERIFY, BROADCAST, ZaloClient
 
 log = logging.getLogger(__name__)

@@ -11,13 +11,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from bot.channels.split import split_text
-from bot.core.types import Button, Reply, is_web_url
+from bot.kernel.limits import MAX_TEXT, split_text
+from bot.kernel.messages import Button, Reply, is_web_url
 from bot.zalo.webhook import BUTTON_MARK
 
 log = logging.getLogger(__name__)
 
-MAX_TEXT = 2000
 MAX_BUTTONS = 5
 MAX_TITLE = 100
 MAX_PAYLOAD = 1000

@@ -17,20 +17,23 @@ from datetime import datetime
 
 import aiohttp
 
-from bot.channels.base import (
+from bot.channels.ratelimit import ChannelLimits, LaneLimiter
+from bot.config import Settings
+from bot.kernel.clock import utcnow
+from bot.kernel.messages import Reply
+from bot.kernel.sending import (
+    BROADCAST,
+    REPLY,
     BeforeSend,
     ChannelUnavailable,
     DeliveryError,
+    Lane,
     OutsideReplyWindow,
     RateLimited,
     Rejected,
     Uncertain,
     Unreachable,
 )
-from bot.channels.ratelimit import BROADCAST, REPLY, ChannelLimits, Lane, LaneLimiter
-from bot.config import Settings
-from bot.core.types import Reply
-from bot.db.base import utcnow
 from bot.zalo import contacts
 from bot.zalo.api import CS_MESSAGE, QUOTA_BACKOFF, NotFollower, ZaloClient
 from bot.zalo.broadcast import Article, ArticleBroadcast, FallbackResult
@@ -50,7 +53,7 @@ def zalo_limiter(settings: Settings) -> LaneLimiter:
 
 
 class ZaloSender:
-    """The `Sender` for Zalo (bot/channels/base.py); usable without the webhook, e.g. by
+    """The `Sender` for Zalo (bot/kernel/sending.py); usable without the webhook, e.g. by
     delivery workers in their own process."""
 
     channel = CHANNEL

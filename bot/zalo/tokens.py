@@ -21,11 +21,11 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.channels.base import DeliveryError
 from bot.config import Settings
-from bot.db.base import utcnow
 from bot.db.models_zalo import ZaloToken
 from bot.db.session import Database
+from bot.kernel.clock import utcnow
+from bot.kernel.sending import DeliveryError
 
 log = logging.getLogger(__name__)
 

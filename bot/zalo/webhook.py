@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bot.core.types import Incoming, IncomingKind
+from bot.kernel.messages import Incoming, IncomingKind
 
 SIGNATURE_HEADER = "X-ZEvent-Signature"
 CHANNEL = "zalo"

@@ -11,9 +11,9 @@ from telegram import Bot
 from bot.channels.ratelimit import ChannelLimits, LaneLimiter
 from bot.channels.telegram_http import AiohttpRequest
 from bot.channels.telegram_send import TelegramSender
-from bot.db.base import utcnow
 from bot.db.models import Subscription, User
 from bot.db.models_campaigns import OutboxMessage
+from bot.kernel.clock import utcnow
 from scheduler import campaigns, firing
 from scheduler.audience import Audience
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.core import staff
-from bot.core.conversation import Conversation
-from bot.core.events import EventKind
+from bot import staff
+from bot.conversation.conversation import Conversation
+from bot.db.events import EventKind
 from bot.db.models import EngagementEvent, Role, Subscription, User
 from bot.db.models_campaigns import Campaign, CampaignWatcher, RecipientStatus
 from scheduler import firing

@@ -8,8 +8,8 @@ import asyncio
 import pytest
 
 from bot.app import BotApp
-from bot.channels.ratelimit import BROADCAST
 from bot.cli import main
+from bot.kernel.sending import BROADCAST
 from tests.campaigns.helpers import seed_subscribers
 from tests.fakes.telegram_api import FakeTelegramAPI
 

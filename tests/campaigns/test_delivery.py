@@ -10,8 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
-from bot.core.events import EventKind
-from bot.db.base import utcnow
+from bot.db.events import EventKind
 from bot.db.models import EngagementEvent
 from bot.db.models_campaigns import (
     Broadcast,
@@ -20,9 +19,11 @@ from bot.db.models_campaigns import (
     OutboxMessage,
     RecipientStatus,
 )
+from bot.kernel.clock import utcnow
 from scheduler import campaigns, firing
 from scheduler.audience import Audience
-from scheduler.delivery import Worker, recover
+from scheduler.delivery.lease import recover
+from scheduler.delivery.worker import Worker
 from tests.campaigns.helpers import (
     deliveries,
     seed_subscribers,

@@ -19,8 +19,8 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.config import ROOT, Settings
-from bot.core.features import build_router
-from bot.core.services import Services
+from bot.conversation.features import build_router
+from bot.conversation.services import Services
 from bot.db import migrate
 from bot.db.models_campaigns import OutboxMessage
 from bot.db.session import Database

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.channels.ratelimit import BROADCAST, REPLY, ChannelLimits, LaneLimiter
+from bot.channels.ratelimit import ChannelLimits, LaneLimiter
+from bot.kernel.sending import BROADCAST, REPLY
 
 
 def now() -> float:

@@ -10,18 +10,18 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from bot import staff
 from bot.app import BotApp
 from bot.content.loader import ContentError, load
-from bot.content.schema import CalendarCampaign
-from bot.core import staff
-from bot.db.base import utcnow
+from bot.content.schema_calendar import CalendarCampaign
 from bot.db.models import Role
 from bot.db.models_campaigns import Broadcast, Campaign, SchedulerJob
+from bot.kernel.clock import utcnow
+from bot.kernel.timing import QuietHours, cron_occurrence, parse_at
 from scheduler import calendar, campaigns
 from scheduler.audience import Audience
-from scheduler.delivery import Worker
+from scheduler.delivery.worker import Worker
 from scheduler.service import CampaignScheduler, sync_url
-from scheduler.timing import QuietHours, cron_occurrence, parse_at
 from tests.campaigns.helpers import seed_subscribers, statuses
 from tests.conftest import CONTENT_DIR
 from tests.fakes.telegram_api import FakeTelegramAPI

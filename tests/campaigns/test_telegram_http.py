@@ -11,11 +11,10 @@ import socket
 import pytest
 from telegram import Bot
 
-from bot.channels.base import DeliveryError, Uncertain
-from bot.channels.ratelimit import BROADCAST
 from bot.channels.telegram_http import AiohttpRequest
 from bot.channels.telegram_send import TelegramSender
-from bot.core.types import Button, Reply
+from bot.kernel.messages import Button, Reply
+from bot.kernel.sending import BROADCAST, DeliveryError, Uncertain
 from tests.fakes.telegram_api import FakeTelegramAPI
 
 TOKEN = "123456:TEST-TOKEN"

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from bot.app import BotApp
-from bot.core.services import ContentStore
+from bot.faq.served import AnsweringContent
 from tests.conftest import CONTENT_DIR
 from tests.fakes.zalo_api import FakeZaloOA, ZaloChat
 
@@ -39,8 +39,8 @@ def content_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def content_store(content_dir) -> ContentStore:
-    return ContentStore(content_dir)
+def content_store(content_dir) -> AnsweringContent:
+    return AnsweringContent(content_dir)
 
 
 @pytest.fixture

@@ -16,21 +16,21 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from bot import staff
 from bot.app import BotApp
-from bot.channels.ratelimit import BROADCAST
 from bot.cli import main
-from bot.core import staff
-from bot.core.conversation import Conversation
-from bot.core.events import EventKind
-from bot.db.base import utcnow
+from bot.conversation.conversation import Conversation
+from bot.db.events import EventKind
 from bot.db.models import EngagementEvent, Role, User
 from bot.db.models_campaigns import Campaign, CampaignWatcher, OutboxMessage, RecipientStatus
 from bot.db.models_zalo import ZaloContact
+from bot.kernel.clock import utcnow
+from bot.kernel.sending import BROADCAST
+from bot.processes import build_senders
 from bot.zalo import contacts
 from scheduler import campaigns, firing, progress
-from scheduler import senders as registry
 from scheduler.audience import Audience
-from scheduler.delivery import Worker
+from scheduler.delivery.worker import Worker
 from scheduler.senders import push_channels
 from tests.campaigns.helpers import deliveries, seed_subscribers, start_campaign, statuses
 from tests.conftest import Chat
@@ -373,7 +373,7 @@ async def test_a_worker_process_builds_its_own_zalo_sender(tuned, zalo_fake, tg_
         tuned.settings.model_copy(update={"zalo_oa_secret_key": None}))
     people = await zalo_people(tuned, zalo_fake, 895_000_001, 3, days_ago=5)
     chats = await seed_subscribers(tuned.db, 2)
-    built, close = await registry.build(tuned)
+    built, close = await build_senders(tuned)
     try:
         assert set(built) == {"telegram", "zalo"}
         assert built["zalo"].limiter.per_second == pytest.approx(tuned.settings.zalo_rate_per_second)
@@ -416,7 +416,7 @@ async def test_a_photo_composed_in_telegram_goes_to_zalo_as_text_alone(tuned, za
         (campaign_id,) = (await s.execute(select(Campaign.id))).scalars()
     broadcast_id = await firing.fire(tuned.db, campaign_id)
     await firing.expand(tuned.db, broadcast_id, push_channels(tuned.settings))
-    built, close = await registry.build(tuned)
+    built, close = await build_senders(tuned)
     try:
         worker = Worker(tuned.db, tuned.content, tuned.settings, built)
         await worker.register()

@@ -63,7 +63,7 @@ async def test_every_topic_opens_through_zalo(zalo_chat: ZaloChat, content_store
 
 
 async def test_free_text_question_gets_the_answer(zalo_chat: ZaloChat, content_store):
-    from bot.core.text import strip_marks
+    from bot.kernel.text import strip_marks
 
     entry = content_store.pack.faq[0]
     await zalo_chat.send(strip_marks(entry.question).lower())  # typed without diacritics

@@ -9,12 +9,12 @@ from datetime import timedelta
 
 import pytest
 
-from bot.channels.base import OutsideReplyWindow, RateLimited, Unreachable
-from bot.core.features import build_router
-from bot.core.services import Services
-from bot.core.types import Button, QuizQuestion, Reply
-from bot.db.base import utcnow
+from bot.conversation.features import build_router
+from bot.conversation.services import Services
 from bot.db.session import Database
+from bot.kernel.clock import utcnow
+from bot.kernel.messages import Button, QuizQuestion, Reply
+from bot.kernel.sending import OutsideReplyWindow, RateLimited, Unreachable
 from bot.zalo.sender import ZaloSender
 from tests.fakes.zalo_api import ZaloChat
 

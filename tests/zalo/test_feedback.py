@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.db.base import utcnow
+from bot.kernel.clock import utcnow
 from tests.fakes.zalo_api import ZaloChat
 from tests.feedback_helpers import RecordingDesk, all_tickets, group_text, notices
 

@@ -11,13 +11,13 @@ import pytest
 from sqlalchemy import select
 
 from bot import cli
-from bot.channels.base import DeliveryError
 from bot.config import get_settings
-from bot.core.features import build_router
-from bot.core.services import Services
-from bot.core.types import Reply
+from bot.conversation.features import build_router
+from bot.conversation.services import Services
 from bot.db.models_zalo import ZaloToken
 from bot.db.session import Database
+from bot.kernel.messages import Reply
+from bot.kernel.sending import DeliveryError
 from bot.zalo.sender import ZaloSender
 from bot.zalo.tokens import TokenError
 from tests.fakes.zalo_api import ZaloChat

@@ -49,7 +49,7 @@ async def test_forged_or_replayed_events_are_refused_and_logged(forgery, zalo_bo
         body = json.dumps(event, ensure_ascii=False).encode()
         kwargs["signature"] = zalo_fake.signature(body, event)
         event["message"]["text"] = "/dangky"
-    with caplog.at_level(logging.WARNING, logger="bot.channels.zalo"):
+    with caplog.at_level(logging.WARNING, logger="bot.zalo.channel"):
         assert await zalo_fake.push(event, **kwargs) == [401]
     await zalo_bot.zalo.drain()
     assert zalo_fake.sent == [] and await count(services, User) == 0
@@ -149,8 +149,8 @@ async def test_event_stored_by_a_killed_process_is_handled_at_the_next_start(ser
 
     from bot.app import BotApp
     from bot.channels import inbox
-    from bot.db.base import utcnow
     from bot.db.models_inbox import WebhookInbox
+    from bot.kernel.clock import utcnow
 
     zalo_fake.user(UID).last_interaction = zalo_fake.now()
     event = zalo_fake.message_event(UID, "user_send_text", {"text": "/start"})

@@ -1,0 +1,65 @@
+"""`staff grant | revoke | invite | list`: staff roles."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+from bot.cli.common import _settings
+
+
+def register(subparsers) -> None:
+    staff = subparsers.add_parser("staff", help="quyền cán bộ quản trị").add_subparsers(dest="action", required=True)
+    grant = staff.add_parser("grant", help="cấp quyền: staff grant telegram:123 editor")
+    grant.add_argument("identity")
+    grant.add_argument("role", choices=["editor", "admin"])
+    revoke = staff.add_parser("revoke", help="thu hồi quyền")
+    revoke.add_argument("identity")
+    invite = staff.add_parser("invite", help="tạo mã mời dùng một lần")
+    invite.add_argument("role", choices=["editor", "admin"])
+    invite.add_argument("--days", type=int, default=7)
+    staff.add_parser("list", help="liệt kê cán bộ quản trị")
+    for p in (grant, revoke, invite):
+        p.set_defaults(func=cmd_staff)
+    staff.choices["list"].set_defaults(func=cmd_staff)
+
+
+def cmd_staff(args) -> int:
+    from bot import staff
+    from bot.db import migrate
+    from bot.db.models import Role
+    from bot.db.session import Database
+
+    settings = _settings(args)
+    migrate.upgrade(settings.database_url)
+
+    async def main() -> int:
+        db = Database(settings.database_url)
+        try:
+            async with db.session() as session:
+                if args.action == "grant":
+                    channel, user_id = staff.parse_identity(args.identity)
+                    await staff.grant(session, channel, user_id, Role(args.role))
+                    print(f"Đã cấp quyền {args.role} cho {channel}:{user_id}.")
+                elif args.action == "revoke":
+                    channel, user_id = staff.parse_identity(args.identity)
+                    if not await staff.revoke(session, channel, user_id):
+                        print(f"{channel}:{user_id} không phải cán bộ quản trị.", file=sys.stderr)
+                        return 1
+                    print(f"Đã thu hồi quyền của {channel}:{user_id}.")
+                elif args.action == "invite":
+                    code = await staff.create_invite(session, Role(args.role), args.days)
+                    print(f"Mã mời ({args.role}, dùng một lần, hạn {args.days} ngày): {code}")
+                    print(f"Người được mời gửi cho trợ lý: /kichhoat {code}")
+                else:
+                    for user in await staff.list_staff(session):
+                        print(f"{user.channel}:{user.channel_user_id}\t{user.role}")
+                await session.commit()
+            return 0
+        except ValueError as exc:
+            print(str(exc), file=sys.stderr)
+            return 2
+        finally:
+            await db.dispose()
+
+    return asyncio.run(main())

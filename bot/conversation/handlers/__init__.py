@@ -1,0 +1,1 @@
+"""Conversation features, one module each; `bot.conversation.features` registers them."""

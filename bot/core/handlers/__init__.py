@@ -1,1 +1,0 @@
-"""Conversation features, one module each; `bot.core.features` registers them."""

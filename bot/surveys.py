@@ -1,0 +1,117 @@
+"""Survey rules: who is asked which survey, once per period, and answers counted once.
+
+A person is known here only by the pseudonymous `user_key` of the engagement log, so
+survey answers can never be traced back to a channel identity from the database alone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.content.schema import ContentPack
+from bot.content.schema_surveys import Survey
+from bot.db.events import EventKind
+from bot.db.models import EngagementEvent, Role
+from bot.db.models_survey import SurveyResponse
+from bot.kernel.clock import utcnow
+from bot.kernel.periods import Period
+
+# Who may answer a survey meant for each audience. Staff (Sở Nội vụ cadres themselves) may
+# take either, e.g. to check how it reads; they are never offered one unasked.
+ELIGIBLE = {
+    "citizen": {Role.CITIZEN, Role.EDITOR, Role.ADMIN},
+    "cadre": {Role.CADRE, Role.EDITOR, Role.ADMIN},
+}
+OFFERED_TO = {Role.CITIZEN: "citizen", Role.CADRE: "cadre"}
+
+
+def eligible(survey: Survey, role: Role) -> bool:
+    return role in ELIGIBLE[survey.audience]
+
+
+def surveys_for(pack: ContentPack, role: Role) -> list[Survey]:
+    return [s for s in pack.surveys if s.active and eligible(s, role)]
+
+
+def offered_survey(pack: ContentPack, role: Role) -> Survey | None:
+    """The survey to offer unasked after enough interactions, if any."""
+    audience = OFFERED_TO.get(role)
+    return next(
+        (
+            s
+            for s in pack.surveys
+            if s.active and s.audience == audience and s.offer_after_interactions > 0
+        ),
+        None,
+    )
+
+
+def current_period(survey: Survey, now: datetime | None = None) -> Period:
+    return Period.containing(now or utcnow(), survey.period)
+
+
+async def find_response(
+    session: AsyncSession, survey: Survey, period: Period, user_key: str
+) -> SurveyResponse | None:
+    query = select(SurveyResponse).where(
+        SurveyResponse.survey_id == survey.id,
+        SurveyResponse.period == period.key,
+        SurveyResponse.user_key == user_key,
+    )
+    return (
+        await session.execute(query.execution_options(populate_existing=True))
+    ).scalar_one_or_none()
+
+
+async def open_response(
+    session: AsyncSession, survey: Survey, period: Period, user_key: str, source: str
+) -> tuple[SurveyResponse, bool]:
+    """The person's response for this period, creating it if needed; True when created.
+    Two processes racing here end with one row (the unique constraint decides)."""
+    existing = await find_response(session, survey, period, user_key)
+    if existing is not None:
+        return existing, False
+    try:
+        async with session.begin_nested():
+            response = SurveyResponse(
+                survey_id=survey.id, period=period.key, user_key=user_key, source=source, answered=0
+            )
+            session.add(response)
+        return response, True
+    except IntegrityError:
+        return await find_response(session, survey, period, user_key), False
+
+
+async def take_answer(
+    session: AsyncSession, response: SurveyResponse, index: int, last: bool
+) -> bool:
+    """Accept the answer to question `index` only if it is the one the response waits for
+    (compare-and-set), so a double tap or a replayed button is counted once."""
+    values: dict = {"answered": index + 1}
+    if last:
+        values["completed_at"] = utcnow()
+    result = await session.execute(
+        update(SurveyResponse)
+        .where(
+            SurveyResponse.id == response.id,
+            SurveyResponse.answered == index,
+            SurveyResponse.completed_at.is_(None),
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    await session.refresh(response)
+    return result.rowcount == 1
+
+
+async def interactions_since(session: AsyncSession, user_key: str, since: datetime) -> int:
+    """Messages and taps the person sent since `since` (index on user_key, occurred_at)."""
+    query = select(func.count()).where(
+        EngagementEvent.user_key == user_key,
+        EngagementEvent.occurred_at >= since,
+        EngagementEvent.kind == EventKind.MESSAGE_IN,
+    )
+    return (await session.execute(query)).scalar_one()

@@ -1,0 +1,98 @@
+"""A delivery worker's place in the fleet: it registers (a `delivery_workers` row), keeps
+its lease with a heartbeat, shares each channel's rate budget with the other live workers
+(`limiter.share`), and leaves. A worker whose heartbeat stops is presumed dead after the
+lease (`delivery_lease_seconds`): `recover` hands its claimed rows back to the queue and
+turns its rows marked "sending" into uncertain ones, never resent."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+from datetime import timedelta
+
+from sqlalchemy import delete, func, select, update
+
+from bot.db.models_campaigns import DeliveryWorker, OutboxMessage
+from bot.db.session import Database
+from bot.kernel.clock import utcnow
+from scheduler.delivery.state import S, WorkerState
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_MAX = 5.0
+
+
+class Lease(WorkerState):
+    """Registration, heartbeat and budget sharing."""
+
+    async def register(self) -> None:
+        async with self.db.session() as session:
+            if await session.get(DeliveryWorker, self.id) is None:
+                session.add(DeliveryWorker(id=self.id, host=socket.gethostname()[:128], pid=os.getpid()))
+            await session.commit()
+        await recover(self.db, self.lease)
+        await self._share()
+
+    async def unregister(self) -> None:
+        """Leave: rows claimed ahead go back to the queue, then the worker's entry goes."""
+        await self._drop_prefetched()
+        await self._release()
+        with contextlib.suppress(Exception):
+            async with self.db.session() as session:
+                await session.execute(delete(DeliveryWorker).where(DeliveryWorker.id == self.id))
+                await session.commit()
+
+    async def _heartbeat(self, stop: asyncio.Event) -> None:
+        interval = min(HEARTBEAT_MAX, self.lease / 3)
+        while not stop.is_set():
+            await asyncio.sleep(interval)
+            try:
+                async with self.db.session() as session:
+                    alive = await session.execute(
+                        update(DeliveryWorker).where(DeliveryWorker.id == self.id)
+                        .values(heartbeat_at=utcnow()))
+                    await session.commit()
+                if not alive.rowcount:  # presumed dead by others: our claims were handed on
+                    log.warning("delivery worker was presumed dead; registering again",
+                                extra={"worker": self.id})
+                    await self.register()
+                await recover(self.db, self.lease)
+                await self._share()
+            except Exception:
+                log.exception("delivery heartbeat failed", extra={"worker": self.id})
+
+    async def _share(self) -> None:
+        """Split each channel's rate budget between the live workers."""
+        async with self.db.session() as session:
+            live = (await session.execute(select(func.count()).select_from(DeliveryWorker))).scalar_one()
+        for sender in self.senders.values():
+            limiter = getattr(sender, "limiter", None)
+            if limiter is not None:
+                limiter.share(max(1, int(live)))
+
+
+async def recover(db: Database, lease: float) -> int:
+    """Hand on the rows of workers whose heartbeat stopped: claimed rows (never sent) go
+    back to pending; rows marked sending become uncertain (never resent). Returns rows
+    touched."""
+    cutoff = utcnow() - timedelta(seconds=lease)
+    async with db.session() as session:
+        await session.execute(delete(DeliveryWorker).where(DeliveryWorker.heartbeat_at < cutoff))
+        live = select(DeliveryWorker.id)
+        orphan = (OutboxMessage.worker.is_not(None), OutboxMessage.worker.not_in(live))
+        released = await session.execute(
+            update(OutboxMessage).where(OutboxMessage.status == S.CLAIMED, *orphan)
+            .values(status=S.PENDING, worker=None))
+        doubtful = await session.execute(
+            update(OutboxMessage).where(OutboxMessage.status == S.SENDING, *orphan)
+            .values(status=S.UNCERTAIN, sent_at=utcnow(),
+                    detail="worker stopped during the send: maybe delivered, not resent"))
+        await session.commit()
+    touched = (released.rowcount or 0) + (doubtful.rowcount or 0)
+    if touched:
+        log.warning("rows of a stopped worker recovered",
+                    extra={"to_pending": released.rowcount, "to_uncertain": doubtful.rowcount})
+    return touched
