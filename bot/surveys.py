@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -107,11 +107,16 @@ async def take_answer(
     return result.rowcount == 1
 
 
-async def interactions_since(session: AsyncSession, user_key: str, since: datetime) -> int:
-    """Messages and taps the person sent since `since` (index on user_key, occurred_at)."""
-    query = select(func.count()).where(
+async def standing(session: AsyncSession, survey: Survey, period: Period, user_key: str) -> tuple[bool, int]:
+    """Whether the person has a response for this period, and the messages and taps they
+    sent in it — what deciding on an offer needs, in one query (it runs after every turn)."""
+    since, _ = period.bounds()
+    responded = exists().where(SurveyResponse.survey_id == survey.id, SurveyResponse.period == period.key,
+                               SurveyResponse.user_key == user_key)
+    interactions = select(func.count()).where(
         EngagementEvent.user_key == user_key,
         EngagementEvent.occurred_at >= since,
         EngagementEvent.kind == EventKind.MESSAGE_IN,
-    )
-    return (await session.execute(query)).scalar_one()
+    ).scalar_subquery()
+    found, count = (await session.execute(select(responded, interactions))).one()
+    return bool(found), count

@@ -18,12 +18,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, bindparam, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.content.schema_quiz import BankQuestion, QuestionBank
+from bot.db.base import UTCDateTime
 from bot.db.models_contest import QuizAnswer, QuizAttempt, QuizAttemptQuestion
 from bot.db.once import insert_once
 
@@ -192,16 +193,27 @@ async def current(session: AsyncSession, attempt: QuizAttempt, bank: QuestionBan
     return None, timed_out
 
 
+async def for_answer(session: AsyncSession, attempt_id: int, position: int) -> QuizAttempt | None:
+    """The attempt with the question being answered and the next one (shown right after),
+    in one query. The session's identity map holds objects weakly: keep them for the turn."""
+    rows = (await session.execute(
+        select(QuizAttempt, QuizAttemptQuestion)
+        .outerjoin(QuizAttemptQuestion, and_(QuizAttemptQuestion.attempt_id == QuizAttempt.id,
+                                             QuizAttemptQuestion.position.in_([position, position + 1])))
+        .where(QuizAttempt.id == attempt_id))).all()
+    if not rows:
+        return None
+    session.info["quiz_items"] = [item for _, item in rows if item is not None]
+    return rows[0][0]
+
+
 async def answer(session: AsyncSession, attempt: QuizAttempt, position: int, shown_choice: int,
                  bank: QuestionBank, now: datetime) -> AnswerResult:
-    """Take the answer `shown_choice` (1-based, as displayed) to question `position`."""
+    """Take the answer `shown_choice` (1-based, as displayed) to question `position`, and
+    start the next question's clock (it is shown in the same reply). Load the attempt with
+    `for_answer` first, so both questions are at hand."""
     if attempt.finished_at is not None:
         return AnswerResult("finished")
-    # This question and the next in one query; the next is shown right after. The
-    # session's identity map holds objects weakly, so keep them for the turn.
-    session.info["quiz_items"] = (await session.execute(select(QuizAttemptQuestion).where(
-        QuizAttemptQuestion.attempt_id == attempt.id,
-        QuizAttemptQuestion.position.in_([position, position + 1])))).scalars().all()
     item = await _item(session, attempt.id, position)
     if item is None or item.shown_at is None or not 1 <= shown_choice <= len(item.option_order):
         return AnswerResult("not_shown")
@@ -212,10 +224,53 @@ async def answer(session: AsyncSession, attempt: QuizAttempt, position: int, sho
         outcome = "late"
     else:
         outcome = "correct" if question is not None and chosen == question.correct else "wrong"
-    if not await _record(session, attempt, position, item.question_id, chosen=chosen, outcome=outcome,
-                         elapsed_ms=elapsed_ms, now=now):
+    following = await _item(session, attempt.id, position + 1) if position + 1 < attempt.question_count else None
+    # As `current` decides: a question not shown yet is shown only before the attempt expires.
+    show_next = following if following is not None and following.shown_at is None and now < attempt.expires_at else None
+    if not await _record_and_show(session, attempt, position, item.question_id, chosen, outcome, elapsed_ms,
+                                  now, show_next):
         return AnswerResult("duplicate", question=question)
     return AnswerResult("recorded", outcome, question, chosen, elapsed_ms)
+
+
+# PostgreSQL: the answer and the next question's clock in one statement, the clock started
+# only if the answer was the first for its question (a double tap starts nothing).
+_RECORD_AND_SHOW = text("""WITH answer AS (
+    INSERT INTO quiz_answers (attempt_id, position, question_id, chosen, outcome, is_correct,
+                              answered_at, elapsed_ms)
+    VALUES (:attempt_id, :position, :question_id, :chosen, :outcome, :is_correct, :now, :elapsed_ms)
+    ON CONFLICT (attempt_id, position) DO NOTHING
+    RETURNING position
+), shown AS (
+    UPDATE quiz_attempt_questions SET shown_at = :now
+    WHERE attempt_id = :attempt_id AND position = :next AND shown_at IS NULL
+      AND EXISTS (SELECT 1 FROM answer)
+    RETURNING position
+)
+SELECT (SELECT count(*) FROM answer) AS recorded, (SELECT count(*) FROM shown) AS shown""").bindparams(
+    bindparam("now", type_=UTCDateTime))
+
+
+async def _record_and_show(session: AsyncSession, attempt: QuizAttempt, position: int, question_id: str,
+                           chosen: int, outcome: str, elapsed_ms: int, now: datetime,
+                           following: QuizAttemptQuestion | None) -> bool:
+    """Record the answer; when it is the first for its question, mark `following` shown now.
+    False for a duplicate answer."""
+    if session.get_bind().dialect.name != "postgresql":
+        recorded = await _record(session, attempt, position, question_id, chosen=chosen, outcome=outcome,
+                                 elapsed_ms=elapsed_ms, now=now)
+        if recorded and following is not None:
+            following.shown_at = now
+        return recorded
+    row = (await session.execute(_RECORD_AND_SHOW, {
+        "attempt_id": attempt.id, "position": position, "question_id": question_id, "chosen": chosen,
+        "outcome": outcome, "is_correct": outcome == "correct", "now": now,
+        "elapsed_ms": min(max(elapsed_ms, 0), limit_ms(attempt)),
+        "next": following.position if following is not None else -1,
+    })).one()
+    if row.shown:
+        set_committed_value(following, "shown_at", now)  # written already: not flushed again
+    return bool(row.recorded)
 
 
 async def finish(session: AsyncSession, attempt: QuizAttempt, now: datetime) -> bool:

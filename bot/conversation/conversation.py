@@ -6,13 +6,12 @@ import asyncio
 import logging
 import re
 
+from sqlalchemy.exc import DBAPIError
+
 from bot.conversation.services import Services
 from bot.conversation.turn import Turn
-from bot.db import events
+from bot.db import arrival, events
 from bot.db.events import EventKind
-from bot.db.models import ProcessedUpdate
-from bot.db.once import insert_once
-from bot.db.users import get_or_create_user, load_state
 from bot.kernel.clock import utcnow
 from bot.kernel.messages import Incoming, Reply
 
@@ -35,14 +34,35 @@ class Conversation:
         """Handle one update in one database transaction. A redelivered update (same
         `update_key`) returns no replies, so it is never answered twice. Work a handler
         deferred with `turn.after_commit` runs once the transaction is committed."""
-        db = self.services.db
         self.turns += 1
-        async with self._slots, db.serialised(), db.session() as session:
-            if incoming.update_key and not await self._first_delivery(session, incoming):
+        async with self._slots:
+            try:
+                turn, replies = await self._turn(incoming)
+            except DBAPIError as error:
+                if not error.connection_invalidated:
+                    raise
+                # The database restarted since this connection was last used (the pool does
+                # not ping before every turn: that would be one more round trip each time).
+                log.warning("database connection lost; the turn is tried again once")
+                turn, replies = await self._turn(incoming)
+        if turn is None:
+            return replies
+        for task in turn.after_commit:
+            try:
+                await task()
+            except Exception:
+                log.exception("after-commit task failed", extra={"channel": incoming.channel})
+        return replies
+
+    async def _turn(self, incoming: Incoming) -> tuple[Turn | None, list[Reply]]:
+        """The transaction: arrive, route, depart, commit. (None, []) for a duplicate."""
+        db, now = self.services.db, utcnow()
+        async with db.serialised(), db.session() as session:
+            arrived = await arrival.arrive(session, incoming.channel, incoming.user_id, incoming.update_key, now)
+            if arrived is None:
                 log.info("duplicate update ignored", extra={"channel": incoming.channel})
-                return []
-            user = await get_or_create_user(session, incoming.channel, incoming.user_id)
-            state = await load_state(session, user, lock=not db.is_sqlite)
+                return None, []
+            user, state = arrived
             key = events.user_key(self.services.settings.pseudonym_salt, incoming.channel, incoming.user_id)
             turn = Turn(incoming, session, user, state, self.services, key, step_at_start=state.step)
             if incoming.chat_id is None:  # group traffic (staff) is not citizen engagement
@@ -52,32 +72,30 @@ class Conversation:
             except Exception:
                 log.exception("handler failed", extra={"channel": incoming.channel})
                 await session.rollback()
-                return [] if turn.in_group else [Reply(self.services.content.text("error_generic"))]
+                return None, [] if turn.in_group else [Reply(self.services.content.text("error_generic"))]
             if not turn.in_group:
                 replies = await self._after_turn(turn, replies)
                 self._remember_options(turn, replies)
+            await arrival.depart(session, turn.state, turn.events, now)
             await session.commit()
-        for task in turn.after_commit:
-            try:
-                await task()
-            except Exception:
-                log.exception("after-commit task failed", extra={"channel": incoming.channel})
-        return replies
+        return turn, replies
 
     async def _after_turn(self, turn: Turn, replies: list[Reply]) -> list[Reply]:
+        """Hooks add to a finished turn (a survey offer). One that fails in Python loses
+        only what it added; there is no savepoint around it (two round trips on every
+        turn), so one whose statement failed in the database fails the turn."""
         for hook in self.router.after_turn_hooks:
+            logged, added = len(turn.events), set(turn.session.new)
             try:
-                async with turn.session.begin_nested():
-                    replies = await hook(turn, replies)
+                replies = await hook(turn, replies)
+            except DBAPIError:
+                raise
             except Exception:
-                name = getattr(hook, "__name__", "?")
-                log.exception("after-turn hook failed", extra={"hook": name})
+                log.exception("after-turn hook failed", extra={"hook": getattr(hook, "__name__", "?")})
+                del turn.events[logged:]
+                for obj in set(turn.session.new) - added:
+                    turn.session.expunge(obj)
         return replies
-
-    async def _first_delivery(self, session, incoming: Incoming) -> bool:
-        return await insert_once(session, ProcessedUpdate, ["channel", "update_key"],
-                                 channel=incoming.channel, update_key=incoming.update_key,
-                                 processed_at=utcnow())
 
     async def _route(self, turn: Turn) -> list[Reply]:
         incoming, router, step = turn.incoming, self.router, turn.state.step

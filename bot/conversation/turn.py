@@ -33,6 +33,8 @@ class Turn:
     # Work to do once the turn is committed (push to other people, post to the staff group):
     # never before, so nothing is sent for a turn that was rolled back.
     after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    # The events logged by this turn, written with its state when it departs (one statement).
+    events: list[dict] = field(default_factory=list)
 
     @property
     def content(self):
@@ -54,9 +56,17 @@ class Turn:
         return Button(self.t(key, **values), payload=payload)
 
     def log(self, kind: str, **fields) -> None:
-        events.record(
-            self.session, user_key=self.user_key, channel=self.incoming.channel, kind=kind, **fields
-        )
+        self.events.append(events.row(user_key=self.user_key, channel=self.incoming.channel, kind=kind, **fields))
+
+    def logged(self, kind: str) -> int:
+        """How many events of `kind` this turn has logged so far (not yet written)."""
+        return sum(1 for e in self.events if e["kind"] == kind)
+
+    def rekey(self, user_key: str) -> None:
+        """The person's data was erased under a new pseudonym: this turn's events too."""
+        self.user_key = user_key
+        for e in self.events:
+            e["user_key"] = user_key
 
     def set_step(self, step: str | None, **data) -> None:
         self.state.step = step

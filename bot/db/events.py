@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from enum import StrEnum
 
@@ -80,7 +80,7 @@ def user_key(salt: str, channel: str, user_id: str) -> str:
     return digest.hexdigest()[:24]
 
 
-def _row(
+def row(
     *,
     user_key: str,
     channel: str,
@@ -105,14 +105,18 @@ def _row(
 
 def record(session: AsyncSession, **fields) -> None:
     """Add one event to the session; it is written with the turn's commit. Fields are
-    those of `_row`: user_key, channel, kind, and optionally topic, item, outcome, value, at."""
-    session.add(EngagementEvent(**_row(**fields)))
+    those of `row`: user_key, channel, kind, and optionally topic, item, outcome, value, at."""
+    session.add(EngagementEvent(**row(**fields)))
 
 
 async def record_many(session: AsyncSession, events: Iterable[Mapping]) -> int:
     """Write many events in one executemany (a delivery worker's batch). Each mapping has
     the keyword arguments of `record`. Returns how many were written."""
-    rows = [_row(**e) for e in events]
+    return await write_rows(session, [row(**e) for e in events])
+
+
+async def write_rows(session: AsyncSession, rows: Sequence[Mapping]) -> int:
+    """Write rows made by `row` in one executemany; returns how many."""
     if rows:
-        await session.execute(insert(EngagementEvent), rows)
+        await session.execute(insert(EngagementEvent), list(rows))
     return len(rows)

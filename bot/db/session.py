@@ -44,7 +44,10 @@ class Database:
             # As many kept connections as updates handled at once (the Telegram adapter runs
             # 32): connections above pool_size are closed when returned, and opening a new
             # PostgreSQL connection for each turn under load costs more than the turn.
-            kwargs.update(pool_size=32, max_overflow=16, pool_pre_ping=True)
+            # No ping before each use (a round trip on every turn): after a database
+            # restart the first use of a stale connection fails, the pool drops them all,
+            # and the caller tries again (a turn once; the delivery loops on their next pass).
+            kwargs.update(pool_size=32, max_overflow=16)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)

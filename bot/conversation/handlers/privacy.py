@@ -25,7 +25,7 @@ async def answer(turn: Turn, choice: str) -> list[Reply]:
     if choice != "yes":
         return [Reply(turn.t("privacy_kept"), buttons=menu)]
     erasure = await erase_person(turn.session, turn.user, turn.user_key, turn.services)
-    turn.user_key = erasure.new_key  # this turn's own event is not linked to them either
+    turn.rekey(erasure.new_key)  # this turn's own events are not linked to them either
     turn.log(EventKind.DATA_ERASED)
     turn.after_commit.extend(erasure.after_commit)
     return [Reply(turn.t("privacy_done"), buttons=menu)]

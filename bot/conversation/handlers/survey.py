@@ -58,13 +58,9 @@ async def offer(turn: Turn, replies: list[Reply]) -> list[Reply]:
     if survey is None:
         return replies
     period = surveys.current_period(survey)
-    if await surveys.find_response(turn.session, survey, period, turn.user_key) is not None:
-        return replies
-    since, _ = period.bounds()
-    if (
-        await surveys.interactions_since(turn.session, turn.user_key, since)
-        < survey.offer_after_interactions
-    ):
+    responded, interactions = await surveys.standing(turn.session, survey, period, turn.user_key)
+    # This turn's own message is logged but not written yet: it counts too.
+    if responded or interactions + turn.logged(EventKind.MESSAGE_IN) < survey.offer_after_interactions:
         return replies
     _, created = await surveys.open_response(
         turn.session, survey, period, turn.user_key, "interactions"

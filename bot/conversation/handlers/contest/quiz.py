@@ -170,10 +170,10 @@ async def take_answer(turn: Turn, arg: str) -> list[Reply]:
     parts = arg.split(":")
     if len(parts) != 3 or not all(p.isdigit() for p in parts):
         return expired_reply(turn)
-    attempt = await _own_attempt(turn, parts[0])
-    if attempt is None:
-        return expired_reply(turn)
     position, choice = int(parts[1]), int(parts[2])
+    attempt = await attempts.for_answer(turn.session, int(parts[0]), position)
+    if attempt is None or attempt.user_id != turn.user.id:
+        return expired_reply(turn)
     bank = _bank(turn, attempt)
     if bank is None:
         return expired_reply(turn)

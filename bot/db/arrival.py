@@ -1,0 +1,127 @@
+"""The two database steps that frame every turn: arriving and departing.
+
+`arrive` de-duplicates the platform update, finds (or creates) the person and their
+conversation state, and locks the state for the turn. `depart` saves the state and writes
+the turn's events. On PostgreSQL each is one statement (data-modifying CTEs), so a turn
+costs BEGIN, arrive, whatever the handler reads and writes, depart, COMMIT — the turn is
+what limits a contest opening with thousands of cadres at once. On SQLite, where a round
+trip is a function call, they are the plain statements one after the other.
+
+The state is handed to the turn as a detached object: the handler changes it freely and
+`depart` writes it once, so the ORM never flushes it on its own."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import bindparam, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
+
+from bot.db import events
+from bot.db.base import UTCDateTime
+from bot.db.models import ConversationState, ProcessedUpdate, User
+from bot.db.once import insert_once
+from bot.db.users import get_or_create_user, load_state
+
+_USERS, _STATES = User.__table__.c, ConversationState.__table__.c
+
+_FIRST_DELIVERY = """first_delivery AS (
+    INSERT INTO processed_updates (channel, update_key, processed_at)
+    VALUES (:channel, :update_key, :now)
+    ON CONFLICT DO NOTHING
+    RETURNING 1
+), """
+
+_PERSON_AND_STATE = """person AS (
+    INSERT INTO users (channel, channel_user_id, role, created_at, last_seen_at)
+    SELECT :channel, :channel_user_id, 'citizen', :now, :now {only_first}
+    ON CONFLICT (channel, channel_user_id) DO UPDATE SET last_seen_at = excluded.last_seen_at
+    RETURNING id, role, unit_id, created_at, last_seen_at
+), state AS (
+    -- The no-op update on conflict locks an existing row for the turn, like FOR UPDATE:
+    -- two processes serving one person take turns instead of overwriting each other.
+    INSERT INTO conversation_states (user_id, step, data, options, updated_at)
+    SELECT id, NULL, '{{}}', '[]', :now FROM person
+    ON CONFLICT (user_id) DO UPDATE SET user_id = excluded.user_id
+    RETURNING user_id, step, data, options, updated_at
+)
+SELECT person.id, person.role, person.unit_id, person.created_at, person.last_seen_at,
+       state.step, state.data, state.options, state.updated_at
+FROM person JOIN state ON state.user_id = person.id"""
+
+_ARRIVE_COLUMNS = (_USERS.id, _USERS.role, _USERS.unit_id, _USERS.created_at, _USERS.last_seen_at,
+                   _STATES.step, _STATES.data, _STATES.options, _STATES.updated_at)
+
+
+def _arrive_statement(deduplicate: bool):
+    sql = "WITH " + (_FIRST_DELIVERY if deduplicate else "") + _PERSON_AND_STATE.format(
+        only_first="WHERE EXISTS (SELECT 1 FROM first_delivery)" if deduplicate else "")
+    return (text(sql).bindparams(bindparam("now", type_=UTCDateTime))
+            .columns(*_ARRIVE_COLUMNS))
+
+
+# Built once: the text is the prepared statement's key in asyncpg's cache.
+_ARRIVE = {True: _arrive_statement(True), False: _arrive_statement(False)}
+
+_DEPART = text("""WITH saved AS (
+    UPDATE conversation_states SET step = :step, data = CAST(:data AS json),
+           options = CAST(:options AS json), updated_at = :now
+    WHERE user_id = :user_id
+)
+INSERT INTO engagement_events (occurred_at, user_key, channel, kind, topic, item, outcome, value)
+SELECT occurred_at, user_key, channel, kind, topic, item, outcome, value
+FROM json_to_recordset(CAST(:events AS json)) AS e(
+    occurred_at timestamptz, user_key text, channel text, kind text, topic text, item text,
+    outcome text, value float8)""").bindparams(bindparam("now", type_=UTCDateTime))
+
+
+async def arrive(session: AsyncSession, channel: str, channel_user_id: str, update_key: str | None,
+                 now: datetime) -> tuple[User, ConversationState] | None:
+    """The person and their locked state, or None when this update was handled before."""
+    if session.get_bind().dialect.name != "postgresql":
+        return await _arrive_step_by_step(session, channel, channel_user_id, update_key, now)
+    values = {"channel": channel, "channel_user_id": channel_user_id, "now": now}
+    if update_key:
+        values["update_key"] = update_key
+    row = (await session.execute(_ARRIVE[bool(update_key)], values)).first()
+    if row is None:
+        return None
+    user = User(id=row.id, channel=channel, channel_user_id=channel_user_id, role=row.role,
+                unit_id=row.unit_id, created_at=row.created_at, last_seen_at=row.last_seen_at)
+    make_transient_to_detached(user)  # as if loaded: changes a handler makes are flushed
+    session.add(user)
+    state = ConversationState(user_id=row.id, step=row.step, data=row.data, options=row.options,
+                              updated_at=row.updated_at)
+    return user, state
+
+
+async def _arrive_step_by_step(session: AsyncSession, channel: str, channel_user_id: str,
+                               update_key: str | None, now: datetime) -> tuple[User, ConversationState] | None:
+    if update_key and not await insert_once(session, ProcessedUpdate, ["channel", "update_key"],
+                                            channel=channel, update_key=update_key, processed_at=now):
+        return None
+    user = await get_or_create_user(session, channel, channel_user_id)
+    loaded = await load_state(session, user, lock=False)
+    state = ConversationState(user_id=user.id, step=loaded.step, data=loaded.data, options=loaded.options,
+                              updated_at=loaded.updated_at)
+    session.expunge(loaded)
+    return user, state
+
+
+async def depart(session: AsyncSession, state: ConversationState, logged: Sequence[dict],
+                 now: datetime) -> None:
+    """Save the state and write the events logged during the turn (rows of `events.row`)."""
+    if session.get_bind().dialect.name != "postgresql":
+        await session.execute(update(ConversationState).where(ConversationState.user_id == state.user_id)
+                              .values(step=state.step, data=state.data, options=state.options, updated_at=now))
+        await events.write_rows(session, logged)
+        return
+    rows = [dict(r, occurred_at=r["occurred_at"].isoformat()) for r in logged]
+    await session.execute(_DEPART, {
+        "user_id": state.user_id, "step": state.step, "data": json.dumps(state.data),
+        "options": json.dumps(state.options), "now": now, "events": json.dumps(rows),
+    })
+
