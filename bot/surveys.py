@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import bindparam, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -107,16 +107,22 @@ async def take_answer(
     return result.rowcount == 1
 
 
+# Built once (it runs after every turn); the values are bound at each execution.
+_STANDING = select(
+    exists().where(SurveyResponse.survey_id == bindparam("survey_id"),
+                   SurveyResponse.period == bindparam("period"),
+                   SurveyResponse.user_key == bindparam("user_key")),
+    select(func.count()).where(EngagementEvent.user_key == bindparam("user_key"),
+                               EngagementEvent.occurred_at >= bindparam("since"),
+                               EngagementEvent.kind == EventKind.MESSAGE_IN).scalar_subquery(),
+)
+
+
 async def standing(session: AsyncSession, survey: Survey, period: Period, user_key: str) -> tuple[bool, int]:
     """Whether the person has a response for this period, and the messages and taps they
-    sent in it — what deciding on an offer needs, in one query (it runs after every turn)."""
+    sent in it (index on user_key, occurred_at) — what deciding on an offer needs, in one
+    query."""
     since, _ = period.bounds()
-    responded = exists().where(SurveyResponse.survey_id == survey.id, SurveyResponse.period == period.key,
-                               SurveyResponse.user_key == user_key)
-    interactions = select(func.count()).where(
-        EngagementEvent.user_key == user_key,
-        EngagementEvent.occurred_at >= since,
-        EngagementEvent.kind == EventKind.MESSAGE_IN,
-    ).scalar_subquery()
-    found, count = (await session.execute(select(responded, interactions))).one()
+    found, count = (await session.execute(_STANDING, {
+        "survey_id": survey.id, "period": period.key, "user_key": user_key, "since": since})).one()
     return bool(found), count

@@ -30,10 +30,18 @@ import asyncio
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from bot.kernel.sending import BROADCAST, REPLY, Lane
 
 Prepare = Callable[[], Awaitable[None]]
+
+
+class FleetSlots(Protocol):
+    """A budget shared with other processes: `slot()` returns when a send may leave, with
+    what to call once the platform has answered it."""
+
+    async def slot(self) -> Callable[[], None]: ...
 
 PREPARED_AHEAD = 2  # broadcast messages prepared (marked) before their slot: at the gate and next
 WINDOW = 1.0  # seconds: the platform counts sends per second
@@ -51,15 +59,18 @@ class ChannelLimits:
 class Send:
     """One admitted send; `answered()` when the platform's answer (or error) is back."""
 
-    __slots__ = ("at", "answered_at")
+    __slots__ = ("at", "answered_at", "on_answer")
 
-    def __init__(self, at: float) -> None:
+    def __init__(self, at: float, on_answer: Callable[[], None] | None = None) -> None:
         self.at = at
         self.answered_at: float | None = None
+        self.on_answer = on_answer  # the fleet's report, for a broadcast send
 
     def answered(self) -> None:
         if self.answered_at is None:
             self.answered_at = asyncio.get_running_loop().time()
+            if self.on_answer is not None:
+                self.on_answer()
 
 
 class LaneLimiter:
@@ -75,22 +86,20 @@ class LaneLimiter:
         self._window_cap = limits.platform_per_second
         self._sends: deque[Send] = deque()  # the last `_window_cap` sends, oldest first
         self._replies_at_window = 0
+        self.fleet: FleetSlots | None = None
 
     @property
     def per_second(self) -> float:
         return 1.0 / self._interval if self._interval else 0.0
 
     def set_rate(self, per_second: float) -> None:
-        """Change the pace (e.g. when another worker shares the channel's budget)."""
+        """Change the pace."""
         self._interval = 1.0 / per_second if per_second and per_second > 0 else 0.0
 
-    def share(self, workers: int) -> None:
-        """Take 1/`workers` of the channel's budget: processes that deliver broadcasts on the
-        same channel split its platform limit between them."""
-        if self.limits.per_second:
-            self.set_rate(self.limits.per_second / max(1, workers))
-        if self.limits.platform_per_second:
-            self._window_cap = max(1, self.limits.platform_per_second // max(1, workers))
+    def join_fleet(self, fleet: FleetSlots) -> None:
+        """Broadcasts also wait for a slot of the fleet's shared budget (several delivery
+        processes on one channel: see `scheduler.delivery.pace`)."""
+        self.fleet = fleet
 
     def pause(self, lane: Lane, seconds: float) -> None:
         """Hold `lane` for `seconds` (a 429's retry-after); the other lane is not held."""
@@ -126,7 +135,10 @@ class LaneLimiter:
                 await prepare()
             async with self._broadcast_turn:
                 await self._broadcast_slot()
-                return await self._window_turn(BROADCAST)
+                report = await self.fleet.slot() if self.fleet is not None else None
+                send = await self._window_turn(BROADCAST)
+                send.on_answer = report
+                return send
 
     async def _window_turn(self, lane: Lane) -> Send:
         """Hold the send while the platform may still count `_window_cap` sends in the

@@ -193,14 +193,21 @@ async def current(session: AsyncSession, attempt: QuizAttempt, bank: QuestionBan
     return None, timed_out
 
 
+# The attempt with the question being answered and the next one; built once.
+_FOR_ANSWER = (
+    select(QuizAttempt, QuizAttemptQuestion)
+    .outerjoin(QuizAttemptQuestion, and_(
+        QuizAttemptQuestion.attempt_id == QuizAttempt.id,
+        QuizAttemptQuestion.position.in_([bindparam("position"), bindparam("next")])))
+    .where(QuizAttempt.id == bindparam("attempt_id"))
+)
+
+
 async def for_answer(session: AsyncSession, attempt_id: int, position: int) -> QuizAttempt | None:
     """The attempt with the question being answered and the next one (shown right after),
     in one query. The session's identity map holds objects weakly: keep them for the turn."""
     rows = (await session.execute(
-        select(QuizAttempt, QuizAttemptQuestion)
-        .outerjoin(QuizAttemptQuestion, and_(QuizAttemptQuestion.attempt_id == QuizAttempt.id,
-                                             QuizAttemptQuestion.position.in_([position, position + 1])))
-        .where(QuizAttempt.id == attempt_id))).all()
+        _FOR_ANSWER, {"attempt_id": attempt_id, "position": position, "next": position + 1})).all()
     if not rows:
         return None
     session.info["quiz_items"] = [item for _, item in rows if item is not None]

@@ -8,9 +8,11 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import (
+    ARRAY,
     JSON,
     BigInteger,
     Boolean,
+    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -134,7 +136,7 @@ class OutboxMessage(Base):
 
 class DeliveryWorker(Base):
     """A live delivery worker (heartbeat). Rows claimed by a worker whose heartbeat stopped
-    are recovered; the live count splits the channel's rate budget between workers."""
+    are recovered."""
 
     __tablename__ = "delivery_workers"
 
@@ -143,6 +145,20 @@ class DeliveryWorker(Base):
     pid: Mapped[int] = mapped_column(Integer)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DeliveryPace(Base):
+    """One channel's broadcast budget, shared by every delivery worker (PostgreSQL; see
+    `scheduler.delivery.pace`)."""
+
+    __tablename__ = "delivery_pace"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)  # slots claimed so far
+    next_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # For each of the last `rate` sends (by seq % rate): when its second as the platform
+    # counts it ends (one second after its answer), or a deadline while it is unanswered.
+    ring: Mapped[list] = mapped_column(ARRAY(DateTime(timezone=True)).with_variant(JSON(), "sqlite"))
 
 
 class RecipientStatus(Base):

@@ -164,12 +164,15 @@ class _Calls:
         limiter = self.sender.limiter
         retries = 0
         while True:
-            await limiter.acquire(self.lane, self.user_id)
-            if self.before_send is not None:
-                hook, self.before_send = self.before_send, None
-                await hook()
+            send = await limiter.acquire(self.lane, self.user_id)
             try:
-                await self.sender._deliver(self.user_id, message)
+                try:
+                    if self.before_send is not None:
+                        hook, self.before_send = self.before_send, None
+                        await hook()
+                    await self.sender._deliver(self.user_id, message)
+                finally:
+                    send.answered()  # or refused, or never sent: the limiter's count moves on
                 self.delivered += 1
                 return
             except RateLimited as exc:

@@ -26,8 +26,9 @@ Exactly once, and what it costs. A row moves
     worker presumed dead (its rows handed on) cannot send or record them afterwards.
 Retries happen only with evidence that nothing was delivered: a 429, a connection that
 never opened, an HTTP 5xx answer. Several "sending" marks that fall in the same instant
-share one commit; results are written in batches (a crash between send and record leaves
-the row "sending", hence uncertain, never resent).
+share one commit, and that commit also writes the results that came back since the last
+one: a slot's next send starts only once its previous result is durable, so a crash leaves
+at most one row per slot "sending" (hence uncertain, never resent).
 
 Reply windows (Zalo). A platform that lets the bot write only within a while after the
 person's last interaction raises OutsideReplyWindow; its sender's `fallback` then decides,

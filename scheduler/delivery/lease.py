@@ -1,6 +1,6 @@
 """A delivery worker's place in the fleet: it registers (a `delivery_workers` row), keeps
-its lease with a heartbeat, shares each channel's rate budget with the other live workers
-(`limiter.share`), and leaves. A worker whose heartbeat stops is presumed dead after the
+its lease with a heartbeat, takes each channel's broadcast slots from the fleet's one
+budget (`scheduler.delivery.pace`), and leaves. A worker whose heartbeat stops is presumed dead after the
 lease (`delivery_lease_seconds`): `recover` hands its claimed rows back to the queue and
 turns its rows marked "sending" into uncertain ones, never resent."""
 
@@ -13,11 +13,12 @@ import os
 import socket
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 
 from bot.db.models_campaigns import DeliveryWorker, OutboxMessage
 from bot.db.session import Database
 from bot.kernel.clock import utcnow
+from scheduler.delivery.pace import FleetPace
 from scheduler.delivery.state import S, WorkerState
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ class Lease(WorkerState):
                 session.add(DeliveryWorker(id=self.id, host=socket.gethostname()[:128], pid=os.getpid()))
             await session.commit()
         await recover(self.db, self.lease)
-        await self._share()
+        self._join_fleet()
 
     async def unregister(self) -> None:
         """Leave: rows claimed ahead go back to the queue, then the worker's entry goes."""
@@ -60,18 +61,18 @@ class Lease(WorkerState):
                                 extra={"worker": self.id})
                     await self.register()
                 await recover(self.db, self.lease)
-                await self._share()
             except Exception:
                 log.exception("delivery heartbeat failed", extra={"worker": self.id})
 
-    async def _share(self) -> None:
-        """Split each channel's rate budget between the live workers."""
-        async with self.db.session() as session:
-            live = (await session.execute(select(func.count()).select_from(DeliveryWorker))).scalar_one()
-        for sender in self.senders.values():
+    def _join_fleet(self) -> None:
+        """On PostgreSQL, where several workers may run, each paced channel's broadcasts
+        take slots of one budget for the whole fleet (`scheduler.delivery.pace`)."""
+        if self.db.is_sqlite:
+            return
+        for channel, sender in self.senders.items():
             limiter = getattr(sender, "limiter", None)
-            if limiter is not None:
-                limiter.share(max(1, int(live)))
+            if limiter is not None and limiter.limits.per_second and limiter.fleet is None:
+                limiter.join_fleet(FleetPace(self.db, channel, limiter.limits.per_second))
 
 
 async def recover(db: Database, lease: float) -> int:

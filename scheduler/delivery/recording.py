@@ -1,8 +1,11 @@
-"""Recording a delivery worker's results: each row's `Outcome` is queued and written in
-batches (every `RESULT_FLUSH` results and at the end of each batch), in one transaction
-per batch: one UPDATE per kind of outcome, fenced by `worker = me` and the expected status,
-the broadcast's engagement events, and the people found unreachable. A crash between a
-send and its record leaves the row "sending", hence uncertain, never resent."""
+"""Recording a delivery worker's results: each row's `Outcome` is queued and written with
+the next "sending" mark, in the mark's own transaction (see `Sending._mark`), so a send's
+result is durable before the next send starts; what no mark carries is written at the end
+of each batch (or every `RESULT_FLUSH` results). Written per batch of results: one UPDATE
+per kind of outcome, fenced by `worker = me` and the expected status, the broadcast's
+engagement events, and the people found unreachable. A crash between a send and its
+record leaves the row "sending", hence uncertain, never resent: at most one row per
+sending slot, `delivery_concurrency` in all."""
 
 from __future__ import annotations
 
@@ -46,7 +49,20 @@ class Recording(WorkerState):
                 log.exception("could not record delivery results", extra={"rows": len(results)})
 
     async def _write(self, results: list[tuple[Claimed, Outcome]]) -> None:
-        """One transaction for a batch of results: one UPDATE per kind of outcome, one
+        async with self.db.engine.begin() as conn:
+            await self._write_on(conn, results)
+
+    def _take_results(self) -> list[tuple[Claimed, Outcome]]:
+        """The results not written yet, to write with the next "sending" mark."""
+        results, self._results = self._results, []
+        return results
+
+    def _give_back(self, results: list[tuple[Claimed, Outcome]]) -> None:
+        """Results whose write failed: written with the next mark or flush."""
+        self._results[:0] = results
+
+    async def _write_on(self, conn, results: list[tuple[Claimed, Outcome]]) -> None:
+        """Write results in the caller's transaction: one UPDATE per kind of outcome, one
         multi-row INSERT of their engagement events (Core: no ORM work per row)."""
         now = utcnow()
         mine = (OutboxMessage.worker == self.id,
@@ -55,39 +71,38 @@ class Recording(WorkerState):
         salt = self.settings.pseudonym_salt
         event_rows = []
         unreachable: dict[int, str | None] = {}
-        async with self.db.engine.begin() as conn:
-            for row, outcome in results:
-                if outcome.status == S.PENDING:
-                    await conn.execute(
-                        update(OutboxMessage).where(OutboxMessage.id == row.id, *mine)
-                        .values(status=S.PENDING, worker=None, not_before=outcome.retry_at or now,
-                                attempts=outcome.attempts if outcome.attempts is not None
-                                else OutboxMessage.attempts, detail=outcome.detail))
-                    continue
-                final[(outcome.status, outcome.detail)].append(row.id)
-                if outcome.status == S.UNREACHABLE:
-                    unreachable[row.user_id] = outcome.detail
-                kind = {S.SENT: EventKind.BROADCAST_DELIVERED, S.ARTICLE: EventKind.BROADCAST_DELIVERED,
-                        S.UNREACHABLE: EventKind.BROADCAST_FAILED, S.FAILED: EventKind.BROADCAST_FAILED,
-                        S.UNCERTAIN: EventKind.BROADCAST_FAILED, S.NO_WINDOW: EventKind.BROADCAST_FAILED,
-                        }.get(outcome.status)
-                if kind and row.address:
-                    info = self._broadcasts.get(row.broadcast_id)
-                    event_rows.append({
-                        "user_key": events.user_key(salt, row.channel, row.address),
-                        "channel": row.channel, "kind": str(kind), "occurred_at": now,
-                        "topic": info.topic if info else None,
-                        "item": f"campaign:{info.campaign_id}" if info else None,
-                        "outcome": None if outcome.status == S.SENT else _event_outcome(outcome),
-                    })
-            for (status, detail), ids in final.items():
+        for row, outcome in results:
+            if outcome.status == S.PENDING:
                 await conn.execute(
-                    update(OutboxMessage).where(OutboxMessage.id.in_(ids), *mine)
-                    .values(status=status, sent_at=now, detail=detail))
-            for user_id, reason in unreachable.items():
-                await self._unreachable(conn, user_id, reason, now)
-            if event_rows:
-                await conn.execute(insert(EngagementEvent), event_rows)
+                    update(OutboxMessage).where(OutboxMessage.id == row.id, *mine)
+                    .values(status=S.PENDING, worker=None, not_before=outcome.retry_at or now,
+                            attempts=outcome.attempts if outcome.attempts is not None
+                            else OutboxMessage.attempts, detail=outcome.detail))
+                continue
+            final[(outcome.status, outcome.detail)].append(row.id)
+            if outcome.status == S.UNREACHABLE:
+                unreachable[row.user_id] = outcome.detail
+            kind = {S.SENT: EventKind.BROADCAST_DELIVERED, S.ARTICLE: EventKind.BROADCAST_DELIVERED,
+                    S.UNREACHABLE: EventKind.BROADCAST_FAILED, S.FAILED: EventKind.BROADCAST_FAILED,
+                    S.UNCERTAIN: EventKind.BROADCAST_FAILED, S.NO_WINDOW: EventKind.BROADCAST_FAILED,
+                    }.get(outcome.status)
+            if kind and row.address:
+                info = self._broadcasts.get(row.broadcast_id)
+                event_rows.append({
+                    "user_key": events.user_key(salt, row.channel, row.address),
+                    "channel": row.channel, "kind": str(kind), "occurred_at": now,
+                    "topic": info.topic if info else None,
+                    "item": f"campaign:{info.campaign_id}" if info else None,
+                    "outcome": None if outcome.status == S.SENT else _event_outcome(outcome),
+                })
+        for (status, detail), ids in final.items():
+            await conn.execute(
+                update(OutboxMessage).where(OutboxMessage.id.in_(ids), *mine)
+                .values(status=status, sent_at=now, detail=detail))
+        for user_id, reason in unreachable.items():
+            await self._unreachable(conn, user_id, reason, now)
+        if event_rows:
+            await conn.execute(insert(EngagementEvent), event_rows)
 
     @staticmethod
     async def _unreachable(conn, user_id: int, reason: str | None, now: datetime) -> None:

@@ -175,10 +175,19 @@ class Sending(WorkerState):
 
     async def _mark(self, ids: list[int]) -> set[int]:
         """Durably mark rows "sending"; only rows still claimed by this worker, of a
-        broadcast still sending, are marked. (Core on a connection, with one statement
-        built once: this runs in front of every send.)"""
-        async with self.db.engine.begin() as conn:
-            return set((await conn.execute(_MARK, {"ids": ids, "me": self.id})).scalars())
+        broadcast still sending, are marked. The results that came back since the last mark
+        are written in the same commit: a slot's next send starts only once its previous
+        result is durable, so a crash leaves at most one unrecorded row per slot. (Core on a
+        connection, with one statement built once: this runs in front of every send.)"""
+        results = self._take_results()
+        try:
+            async with self.db.engine.begin() as conn:
+                if results:
+                    await self._write_on(conn, results)
+                return set((await conn.execute(_MARK, {"ids": ids, "me": self.id})).scalars())
+        except Exception:
+            self._give_back(results)
+            raise
 
 
 # The "sending" mark, built once (it runs in front of every send).

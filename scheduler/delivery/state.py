@@ -81,6 +81,12 @@ class WorkerState:
     if TYPE_CHECKING:  # what one part calls on another
         def _record(self, row: Claimed, outcome: Outcome) -> None: ...  # recording
 
+        def _take_results(self) -> list[tuple[Claimed, Outcome]]: ...  # recording
+
+        def _give_back(self, results: list[tuple[Claimed, Outcome]]) -> None: ...  # recording
+
+        async def _write_on(self, conn, results: list[tuple[Claimed, Outcome]]) -> None: ...  # recording
+
         async def _drop_prefetched(self) -> None: ...  # claiming
 
         async def _release(self, ids: list[int] | None = None) -> None: ...  # claiming

@@ -62,14 +62,6 @@ async def test_one_message_a_second_per_chat_and_memory_stays_flat():
     assert len(limiter._chat_next) <= 5001
 
 
-async def test_share_splits_the_budget_between_workers():
-    limiter = LaneLimiter(ChannelLimits(per_second=30))
-    limiter.share(3)
-    assert round(limiter.per_second, 6) == 10
-    limiter.share(1)
-    assert round(limiter.per_second, 6) == 30
-
-
 async def test_a_slow_prepare_does_not_bunch_or_slow_the_cadence():
     """The outbox's mark runs before the slot: commits of 5 or 70 ms at a 50 ms pace still
     leave the messages 50 ms apart."""
