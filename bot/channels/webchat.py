@@ -26,6 +26,7 @@ from bot.conversation.conversation import Conversation
 from bot.db.models_feedback import WebInboxMessage
 from bot.db.session import Database
 from bot.kernel.clock import utcnow
+from bot.kernel.ids import parse_id
 from bot.kernel.messages import Incoming, Reply
 
 log = logging.getLogger(__name__)
@@ -118,6 +119,7 @@ class WebChat:
 
     async def inbox_page(self, request: web.Request) -> web.Response:
         session, after = request.query.get("session", ""), request.query.get("after", "0")
-        if not _SESSION.match(session) or not after.isdigit() or len(after) > 18:
+        cursor = parse_id(after)
+        if not _SESSION.match(session) or cursor is None:
             return _error(400, "web_bad_request", self.conversation)
-        return web.json_response({"messages": await self.inbox.fetch(session, int(after))})
+        return web.json_response({"messages": await self.inbox.fetch(session, cursor)})
