@@ -28,7 +28,7 @@ chat: $(VENV)/.run-deps
 	$(BIN)/cchc-bot chat
 
 test: $(VENV)/.dev-deps
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -rs
 
 lint: $(VENV)/.dev-deps
 	$(BIN)/ruff check bot scheduler tests benchmarks

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import gc
 import logging
 import signal
+import sys
 
 from aiohttp import web
 
@@ -87,7 +89,12 @@ class BotApp:
         await asyncio.to_thread(book_for, self.services.content.pack.info.province_code)
         self._runner = web.AppRunner(self.web, shutdown_timeout=10)
         await self._runner.setup()
-        await web.TCPSite(self._runner, host, port).start()
+        try:
+            await web.TCPSite(self._runner, host, port).start()
+        except OSError:  # the port is taken, say: nothing else has started yet
+            await self._runner.cleanup()
+            self._runner = None
+            raise
         for channel in self.channels.values():
             await channel.start()
         self.feedback_worker.start()
@@ -117,7 +124,8 @@ class BotApp:
         log.info("bot stopped")
 
 
-async def serve(settings: Settings) -> None:
+async def serve(settings: Settings) -> int:
+    """Run the bot until Ctrl-C or SIGTERM; the exit status (1 when the port is taken)."""
     await asyncio.to_thread(migrate.upgrade, settings.database_url)
     app = BotApp(build_services(settings))
     # The content pack and the app are loaded for good: keep the garbage collector from
@@ -128,9 +136,19 @@ async def serve(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await app.start(settings.web_host, settings.web_port)
+    try:
+        await app.start(settings.web_host, settings.web_port)
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        await app.services.db.dispose()
+        # Another bot, or something else, already listens there: one sentence, no traceback.
+        print(app.services.content.text("run_port_busy", host=settings.web_host, port=settings.web_port),
+              file=sys.stderr, flush=True)
+        return 1
     print(f"Trợ lý đang chạy: http://{settings.web_host}:{settings.web_port}/  (Ctrl-C để dừng)", flush=True)
     try:
         await stop.wait()
     finally:
         await app.stop()
+    return 0

@@ -1,9 +1,14 @@
-"""The `cchc-bot` command line: scripted chat for editors, and staff roles."""
+"""The `cchc-bot` command line: scripted chat for editors, staff roles, and `run` on a port
+that is taken."""
 
 from __future__ import annotations
 
 import io
 import json
+import os
+import socket
+import subprocess
+import sys
 
 import pytest
 
@@ -81,3 +86,21 @@ def test_feedback_list_answer_resolve(cli, capsys):
     assert "đã giải quyết xong" in capsys.readouterr().out
     cli("chat", "--json", "--user", "citizen-cli", stdin=f"PA-{year}-000001\n")
     assert "Xã đã hướng dẫn lại." in capsys.readouterr().out
+
+
+def test_run_on_a_busy_port_says_so_in_one_sentence(tmp_path, content_store):
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("TELEGRAM_", "ZALO_", "WEB_", "DATABASE_URL", "LOG_LEVEL"))}
+    with socket.socket() as taken:  # another program already listens on the port
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "bot", "--database-url", f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}",
+             "run", "--port", str(port)],
+            cwd=tmp_path, env=env | {"WEB_HOST": "127.0.0.1"}, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 1
+    assert done.stdout == ""
+    sentence = content_store.text("run_port_busy", host="127.0.0.1", port=port)
+    assert f"cổng {port}" in sentence and "WEB_PORT" in sentence
+    assert done.stderr.splitlines() == [sentence]  # and no traceback

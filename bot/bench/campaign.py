@@ -9,6 +9,11 @@ lives in tests/fakes/).
                                                                   (target: flat)
   (d) reply latency for citizens' questions while a big broadcast sends under the limit,
       with a 429 thrown at the broadcast lane halfway             (target p95 ≤ 1 s)
+  (e) PostgreSQL only: a fleet of 1, 2 and 4 `cchc-bot worker` processes; at a quarter, a
+      half and three quarters of the broadcast one is SIGKILLed and a new one joins. The
+      busiest second and the average rate as the fake counted them (target: busiest ≤
+      our rate, average ≥ 95 % of it), and the rows left uncertain per kill
+                                                   (target ≤ DELIVERY_CONCURRENCY each)
 """
 
 from __future__ import annotations
@@ -226,6 +231,79 @@ async def bench_d(base: Settings, url: str, recipients: int, seconds: float = 30
         fake.close()
 
 
+class WorkerProcess:
+    """`cchc-bot worker` as deployed: its own process, sending through the fake."""
+
+    def __init__(self, settings: Settings, fake: FakeProcess, workdir: str) -> None:
+        env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "DATABASE_URL": settings.database_url,
+               "TELEGRAM_BOT_TOKEN": fake.info["token"], "TELEGRAM_API_BASE_URL": fake.info["base_url"],
+               "TELEGRAM_API_BASE_FILE_URL": fake.info["base_file_url"],
+               "TELEGRAM_RATE_PER_SECOND": str(settings.telegram_rate_per_second), "QUIET_HOURS": "",
+               "BROADCAST_MAX_PER_DAY": "0", "CONTENT_DIR": str(settings.content_dir),
+               "PSEUDONYM_SALT": "bench", "LOG_LEVEL": "ERROR"}
+        self.proc = subprocess.Popen([sys.executable, "-m", "bot", "worker"], cwd=workdir, env=env,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def kill(self) -> None:
+        self.proc.kill()
+        self.proc.wait(10)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+
+async def bench_e(base: Settings, url: str, recipients: int) -> None:
+    from sqlalchemy import func, select
+
+    from bot.db.models_campaigns import OutboxMessage
+
+    for size in (1, 2, 4):
+        await _reset_pg(url)
+        fake = FakeProcess(limited=True)
+        workers: list[WorkerProcess] = []
+        try:
+            settings = _settings(base, url, fake, rate=base.telegram_rate_per_second)
+            services, close = await _prepare(settings, recipients)
+            broadcast_id = await _broadcast(services, f"Đo (e) {size}")
+            await close()
+            with tempfile.TemporaryDirectory() as workdir:
+                workers = [WorkerProcess(settings, fake, workdir) for _ in range(size)]
+                for kill, share in enumerate((0.25, 0.5, 0.75)):
+                    while fake.ask("stats")["ok"] < recipients * share:  # noqa: ASYNC110 (another process)
+                        await asyncio.sleep(0.2)
+                    workers[kill % size].kill()  # dies mid-broadcast; another joins
+                    workers[kill % size] = WorkerProcess(settings, fake, workdir)
+                left = (select(func.count()).where(OutboxMessage.broadcast_id == broadcast_id,
+                                                   OutboxMessage.status.in_(["pending", "claimed", "sending"])))
+                while True:
+                    async with services.db.session() as session:
+                        if not (await session.execute(left)).scalar_one():
+                            break
+                    await asyncio.sleep(0.5)
+                for worker in workers:
+                    worker.stop()
+            async with services.db.session() as session:
+                uncertain = (await session.execute(select(func.count()).where(
+                    OutboxMessage.broadcast_id == broadcast_id, OutboxMessage.status == "uncertain"))).scalar_one()
+            fleet, stats = fake.ask("fleet"), fake.ask("stats")
+            rate = settings.telegram_rate_per_second
+            print(f"(e) {size} worker(s), 3 killed and replaced, {recipients} recipients at {rate:g}/s: "
+                  f"busiest second {fleet['busiest']} messages; average {fleet['per_second']:.2f} msg/s = "
+                  f"{100 * fleet['per_second'] / rate:.1f} % of {rate:g}/s; 429 answers: {stats['429']}; "
+                  f"uncertain rows {uncertain} ({uncertain / 3:.1f} per kill); most messages to one chat: "
+                  f"{stats['max_per_chat']}", flush=True)
+            await services.db.dispose()
+        finally:
+            for worker in workers:
+                if worker.proc.poll() is None:
+                    worker.kill()
+            fake.close()
+
+
 def main(args, settings: Settings) -> int:
     from bot.db.session import Database  # noqa: F401  (import check before forking fakes)
 
@@ -249,7 +327,10 @@ def main(args, settings: Settings) -> int:
                 run = {"a": lambda u: bench_a(settings, u, min(args.recipients, 20_000)),
                        "b": lambda u: bench_b(settings, u, args.seconds),
                        "c": lambda u: bench_c(settings, u, args.recipients),
-                       "d": lambda u: bench_d(settings, u, args.recipients)}[letter]
+                       "d": lambda u: bench_d(settings, u, args.recipients),
+                       "e": lambda u: bench_e(settings, u, min(args.recipients, 10_000))}[letter]
+                if letter == "e" and not pg:
+                    continue  # several workers need PostgreSQL
                 asyncio.run(run(url))
                 sys.stdout.flush()
     return 0

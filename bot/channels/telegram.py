@@ -20,6 +20,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.channels.bodies import BadBody, read_json_object
 from bot.channels.ratelimit import ChannelLimits, LaneLimiter
 from bot.channels.refs import MessageRefs
 from bot.channels.telegram_http import AiohttpRequest
@@ -32,6 +33,8 @@ from bot.kernel.sending import REPLY, DeliveryError, Lane, Unreachable
 log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
+# A webhook update is a message or a tap: tens of kilobytes at the very most.
+MAX_BODY = 256 * 1024
 
 
 PLATFORM_PER_SECOND = 30  # what Telegram takes from one bot in any second ("about 30")
@@ -166,10 +169,14 @@ class TelegramChannel:
             log.warning("telegram webhook with a wrong secret rejected", extra={"peer": request.remote})
             return web.Response(status=401)
         try:
-            update = Update.de_json(await request.json(), self.app.bot)
+            _, body = await read_json_object(request, MAX_BODY)
+        except BadBody as refused:
+            return refused.response()
+        try:
+            update = Update.de_json(body, self.app.bot)
         except Exception:
             log.warning("telegram webhook body not an update")
-            return web.Response(status=400)
+            return BadBody(400, "body is not an update").response()
         await self.app.update_queue.put(update)
         return web.Response()
 

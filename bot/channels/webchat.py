@@ -12,7 +12,6 @@ GET /api/inbox?session=<browser id>&after=<last id seen>
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from datetime import timedelta
@@ -21,11 +20,13 @@ from importlib import resources
 from aiohttp import web
 from sqlalchemy import delete, select
 
+from bot.channels.bodies import BadBody, read_json_object
 from bot.channels.quiz import quiz_text
 from bot.conversation.conversation import Conversation
 from bot.db.models_feedback import WebInboxMessage
 from bot.db.session import Database
 from bot.kernel.clock import utcnow
+from bot.kernel.ids import parse_id
 from bot.kernel.messages import Incoming, Reply
 
 log = logging.getLogger(__name__)
@@ -82,14 +83,11 @@ class WebChat:
         return web.Response(text=html, content_type="text/html", charset="utf-8")
 
     async def chat(self, request: web.Request) -> web.Response:
-        if request.content_length and request.content_length > MAX_BODY:
-            return _error(413, "web_too_large", self.conversation)
         try:
-            body = json.loads(await request.text())
-        except (ValueError, UnicodeDecodeError):
-            return _error(400, "web_bad_request", self.conversation)
-        if not isinstance(body, dict):
-            return _error(400, "web_bad_request", self.conversation)
+            _, body = await read_json_object(request, MAX_BODY)
+        except BadBody as refused:
+            return _error(refused.status, "web_too_large" if refused.status == 413 else "web_bad_request",
+                          self.conversation)
         session, text, payload = body.get("session"), body.get("text"), body.get("payload")
         message_id = body.get("id")
         if not isinstance(session, str) or not _SESSION.match(session):
@@ -118,6 +116,7 @@ class WebChat:
 
     async def inbox_page(self, request: web.Request) -> web.Response:
         session, after = request.query.get("session", ""), request.query.get("after", "0")
-        if not _SESSION.match(session) or not after.isdigit() or len(after) > 18:
+        cursor = parse_id(after)
+        if not _SESSION.match(session) or cursor is None:
             return _error(400, "web_bad_request", self.conversation)
-        return web.json_response({"messages": await self.inbox.fetch(session, int(after))})
+        return web.json_response({"messages": await self.inbox.fetch(session, cursor)})

@@ -34,7 +34,8 @@ def register(subparsers) -> None:
         action = actions.add_parser(name, help=help_text)
         action.add_argument("id", type=int)
     bench = actions.add_parser("bench", help="đo hiệu năng gửi với máy chủ Telegram giả lập")
-    bench.add_argument("--only", default="abcd", help="các phép đo: a, b, c, d (mặc định abcd)")
+    bench.add_argument("--only", default="abcd",
+                       help="các phép đo: a, b, c, d, e (e: nhiều tiến trình gửi, cần --postgres; mặc định abcd)")
     bench.add_argument("--recipients", type=int, default=100_000, help="số người nhận cho (c) và (d)")
     bench.add_argument("--seconds", type=float, default=60.0, help="cửa sổ đo cho (b)")
     bench.add_argument("--postgres", help="URL PostgreSQL để đo thêm trên PostgreSQL")

@@ -38,8 +38,7 @@ def cmd_run(args) -> int:
     settings = _settings(args)
     if args.port:
         settings = settings.model_copy(update={"web_port": args.port})
-    asyncio.run(serve(settings))
-    return 0
+    return asyncio.run(serve(settings))
 
 
 def cmd_chat(args) -> int:

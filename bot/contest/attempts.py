@@ -29,6 +29,7 @@ from bot.db.models_contest import QuizAnswer, QuizAttempt, QuizAttemptQuestion
 from bot.db.once import insert_once
 
 CONTEST, PRACTICE = "contest", "practice"
+POSITIONS = 2**31 - 1  # question positions are 32-bit: a position and the next one fit below this
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from bot.conversation.turn import Turn
 from bot.db import arrival, events
 from bot.db.events import EventKind
 from bot.kernel.clock import utcnow
+from bot.kernel.ids import parse_id
 from bot.kernel.messages import Incoming, Reply
 
 log = logging.getLogger(__name__)
@@ -114,8 +115,9 @@ class Conversation:
         command = _COMMAND.match(text)
         if command:
             return await self._command(turn, command.group(1).lower(), command.group(2).strip())
-        if text.isdigit() and 1 <= int(text) <= len(turn.state.options or []):
-            return await self._payload(turn, turn.state.options[int(text) - 1])
+        number = parse_id(text)
+        if number is not None and 1 <= number <= len(turn.state.options or []):
+            return await self._payload(turn, turn.state.options[number - 1])
         if step in router.steps:
             return await router.steps[step](turn, text)
         pattern = router.for_pattern(text)

@@ -22,6 +22,7 @@ from aiohttp import web
 from sqlalchemy.exc import IntegrityError
 
 from bot.channels import inbox
+from bot.channels.bodies import BadBody, read_json_object
 from bot.conversation.conversation import Conversation
 from bot.db import events
 from bot.db.events import EventKind
@@ -111,17 +112,10 @@ class ZaloChannel:
     async def _webhook(self, request: web.Request) -> web.Response:
         if self._closing:
             return web.Response(status=503)
-        if request.content_length and request.content_length > MAX_BODY:
-            log.warning("zalo webhook body too large", extra={"bytes": request.content_length})
-            return web.Response(status=413)
-        body = await request.read()
-        try:
-            event = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            event = None
-        if not isinstance(event, dict):
-            log.warning("zalo webhook body is not a JSON object", extra={"peer": request.remote})
-            return web.Response(status=400)
+        try:  # before the signature check: parsing the body is what finds its fields
+            body, event = await read_json_object(request, MAX_BODY)
+        except BadBody as refused:
+            return refused.response()
         try:
             webhook.verify(
                 request.headers.get(SIGNATURE_HEADER),

@@ -3,6 +3,7 @@ does not share a CPU core with the code measured). Prints one JSON line with its
 then answers commands on standard input, one JSON line each:
   stats                      ok sends, 429s, most messages one chat got
   window <skip> <seconds>    ok sends per second in [first send + skip, + seconds]
+  fleet                      the most ok sends in any one second, and the average rate
   fail429 <retry_after> <min_chat>   the next sendMessage to a chat id ≥ min_chat answers 429
 Exits when standard input closes."""
 
@@ -55,6 +56,14 @@ async def main(limited: bool) -> None:
             end = start + float(args[1])
             inside = sum(1 for t in sends if start <= t < end)
             out = {"per_second": inside / float(args[1]), "sends": inside}
+        elif command == "fleet":
+            sends, busiest, first = sorted(c.at for c in _ok_sends(fake)), 0, 0
+            for last, at in enumerate(sends):
+                while at - sends[first] >= 1.0:
+                    first += 1
+                busiest = max(busiest, last - first + 1)
+            span = sends[-1] - sends[0] if len(sends) > 1 else 0.0
+            out = {"busiest": busiest, "per_second": (len(sends) - 1) / span if span else 0.0}
         elif command == "fail429":
             fake.armed = (int(args[0]), int(args[1]))
             out = {"armed": True}

@@ -13,6 +13,7 @@ from bot.conversation import places
 from bot.conversation.router import Router
 from bot.conversation.turn import Turn
 from bot.db.events import EventKind
+from bot.kernel.ids import parse_id
 from bot.kernel.messages import Button, Reply
 from bot.places.lookup import Conversion, Lookup, looks_like_address
 from bot.places.reverse import formed_from
@@ -126,7 +127,8 @@ async def show_old(turn: Turn, code: str) -> list[Reply]:
 
 async def show_new(turn: Turn, code: str) -> list[Reply]:
     """What a ward as it is now was formed from."""
-    found = ward(int(code)) if code.isdigit() else None
+    number = parse_id(code)
+    found = ward(number) if number is not None else None
     if found is None:
         return [Reply(turn.t("button_expired"), buttons=_again_rows(turn))]
     turn.set_step(None)

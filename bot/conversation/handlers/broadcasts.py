@@ -12,12 +12,14 @@ from bot.db.events import EventKind
 from bot.db.models import Subscription
 from bot.db.models_campaigns import Broadcast, RecipientStatus
 from bot.kernel.clock import utcnow
+from bot.kernel.ids import parse_id
 from bot.kernel.messages import Button, Reply
 from scheduler import message
 
 
 async def _broadcast(turn: Turn, arg: str) -> Broadcast | None:
-    return await turn.session.get(Broadcast, int(arg)) if arg.isdigit() else None
+    broadcast_id = parse_id(arg)
+    return await turn.session.get(Broadcast, broadcast_id) if broadcast_id is not None else None
 
 
 async def clicked(turn: Turn, arg: str) -> list[Reply]:

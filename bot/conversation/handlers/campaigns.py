@@ -12,6 +12,7 @@ from bot.conversation.handlers.flows import aside
 from bot.conversation.router import Router
 from bot.conversation.turn import Turn
 from bot.db.models_campaigns import CampaignStatus, CampaignWatcher
+from bot.kernel.ids import parse_id
 from bot.kernel.limits import MAX_CAPTION, MAX_TEXT
 from bot.kernel.messages import Button, Reply
 from bot.kernel.timing import parse_at
@@ -36,10 +37,6 @@ def _staff(handler):
 
 def _quit_row(turn: Turn) -> list[Button]:
     return [turn.button("btn_campaign_quit", "cmpquit")]
-
-
-def _int(arg: str) -> int | None:
-    return int(arg) if arg.isdigit() else None
 
 
 # ---------------------------------------------------------------- list and detail
@@ -71,7 +68,7 @@ def describe_audience(turn: Turn, a: Audience) -> str:
 
 
 async def show(turn: Turn, arg: str) -> list[Reply]:
-    campaign = await campaigns.get(turn.session, _int(arg) or 0)
+    campaign = await campaigns.get(turn.session, parse_id(arg) or 0)
     if campaign is None:
         return [Reply(turn.t("campaign_unknown"))]
     figures = await progress.figures(turn.session, campaign.id)
@@ -92,7 +89,7 @@ async def show(turn: Turn, arg: str) -> list[Reply]:
 
 
 async def _act(turn: Turn, arg: str, action, done_key: str) -> list[Reply]:
-    campaign = await campaigns.get(turn.session, _int(arg) or 0, lock=True)
+    campaign = await campaigns.get(turn.session, parse_id(arg) or 0, lock=True)
     if campaign is None:
         return [Reply(turn.t("campaign_unknown"))]
     if not await action(turn.session, campaign):
@@ -111,7 +108,7 @@ async def resume(turn: Turn, arg: str) -> list[Reply]:
 
 
 async def ask_cancel(turn: Turn, arg: str) -> list[Reply]:
-    campaign = await campaigns.get(turn.session, _int(arg) or 0)
+    campaign = await campaigns.get(turn.session, parse_id(arg) or 0)
     if campaign is None:
         return [Reply(turn.t("campaign_unknown"))]
     return [Reply(turn.t("campaign_cancel_ask", id=campaign.id),
@@ -316,7 +313,7 @@ async def _preview_new(turn: Turn, data: dict, schedule: str, at, cron) -> list[
 
 
 async def preview(turn: Turn, arg: str) -> list[Reply]:
-    campaign = await campaigns.get(turn.session, _int(arg) or 0)
+    campaign = await campaigns.get(turn.session, parse_id(arg) or 0)
     if campaign is None:
         return [Reply(turn.t("campaign_unknown"))]
     channels = push_channels(turn.services.settings)
@@ -338,7 +335,7 @@ async def preview(turn: Turn, arg: str) -> list[Reply]:
 
 
 async def toggle_urgent(turn: Turn, arg: str) -> list[Reply]:
-    campaign = await campaigns.get(turn.session, _int(arg) or 0, lock=True)
+    campaign = await campaigns.get(turn.session, parse_id(arg) or 0, lock=True)
     if campaign is None or campaign.status != CampaignStatus.DRAFT:
         return [Reply(turn.t("button_expired"))]
     campaign.urgent = not campaign.urgent
@@ -347,7 +344,7 @@ async def toggle_urgent(turn: Turn, arg: str) -> list[Reply]:
 
 
 async def discard(turn: Turn, arg: str) -> list[Reply]:
-    campaign = await campaigns.get(turn.session, _int(arg) or 0, lock=True)
+    campaign = await campaigns.get(turn.session, parse_id(arg) or 0, lock=True)
     if campaign is None or campaign.status != CampaignStatus.DRAFT:
         return [Reply(turn.t("button_expired"))]
     await campaigns.cancel(turn.session, campaign)
@@ -355,7 +352,7 @@ async def discard(turn: Turn, arg: str) -> list[Reply]:
 
 
 async def confirm(turn: Turn, arg: str) -> list[Reply]:
-    campaign = await campaigns.get(turn.session, _int(arg) or 0, lock=True)
+    campaign = await campaigns.get(turn.session, parse_id(arg) or 0, lock=True)
     if campaign is None:
         return [Reply(turn.t("campaign_unknown"))]
     if campaign.schedule_kind == "at" and campaign.status == CampaignStatus.DRAFT:

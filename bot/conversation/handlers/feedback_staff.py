@@ -16,6 +16,7 @@ from bot.conversation.turn import Turn
 from bot.db.models_feedback import FeedbackTicket
 from bot.feedback import codes, delivery, tickets, views
 from bot.feedback.tickets import Outcome
+from bot.kernel.ids import parse_id
 from bot.kernel.messages import Button, Reply
 
 
@@ -24,8 +25,8 @@ def _refused(turn: Turn) -> list[Reply]:
 
 
 async def _ticket(turn: Turn, arg: str) -> FeedbackTicket | None:
-    ticket_id = arg.split(":", 1)[0]
-    return await tickets.by_id(turn.session, int(ticket_id)) if ticket_id.isdigit() else None
+    ticket_id = parse_id(arg.split(":", 1)[0])
+    return await tickets.by_id(turn.session, ticket_id) if ticket_id is not None else None
 
 
 def _after(turn: Turn, ticket: FeedbackTicket) -> None:

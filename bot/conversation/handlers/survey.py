@@ -14,6 +14,7 @@ from bot.conversation.turn import Turn
 from bot.db.events import EventKind
 from bot.db.models_survey import SurveyResponse
 from bot.kernel.clock import utcnow
+from bot.kernel.ids import parse_id
 from bot.kernel.messages import Button, Reply
 
 STEP = "survey"  # answering a survey: typed text is a question on the way
@@ -139,10 +140,10 @@ async def resume(turn: Turn, _: str) -> list[Reply]:
 
 
 def _parse_answer(arg: str) -> tuple[int, int, int] | None:
-    parts = arg.split(".")
-    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+    parts = [parse_id(p) for p in arg.split(".", 3)]
+    if len(parts) != 3 or None in parts:
         return None
-    return int(parts[0]), int(parts[1]), int(parts[2])
+    return parts[0], parts[1], parts[2]
 
 
 def _chosen(question: SurveyQuestion, choice: int) -> tuple[str, float | None] | None:

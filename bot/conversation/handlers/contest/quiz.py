@@ -24,6 +24,7 @@ from bot.conversation.turn import Turn
 from bot.db.events import EventKind
 from bot.db.models_contest import QuizAttempt
 from bot.kernel.clock import VN
+from bot.kernel.ids import parse_id
 from bot.kernel.messages import QuizQuestion, Reply
 
 PRACTICE_GRACE = 2
@@ -141,9 +142,10 @@ async def start_practice(turn: Turn, _: str) -> list[Reply]:
 
 
 async def _own_attempt(turn: Turn, attempt_id: str) -> QuizAttempt | None:
-    if not attempt_id.isdigit():
+    number = parse_id(attempt_id)
+    if number is None:
         return None
-    attempt = await turn.session.get(QuizAttempt, int(attempt_id))
+    attempt = await turn.session.get(QuizAttempt, number)
     return attempt if attempt is not None and attempt.user_id == turn.user.id else None
 
 
@@ -167,12 +169,15 @@ def _feedback(turn: Turn, attempt: QuizAttempt, result: attempts.AnswerResult, n
 
 async def take_answer(turn: Turn, arg: str) -> list[Reply]:
     turn.quiet = True
-    parts = arg.split(":")
-    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+    parts = arg.split(":", 3)
+    numbers = [parse_id(p) for p in parts]
+    if len(numbers) != 3 or None in numbers:
         return expired_reply(turn)
-    position, choice = int(parts[1]), int(parts[2])
-    attempt = await attempts.for_answer(turn.session, int(parts[0]), position)
-    if attempt is None or attempt.user_id != turn.user.id:
+    attempt_id, position, choice = numbers
+    if position >= attempts.POSITIONS:  # beyond any attempt (and the 32-bit column)
+        return expired_reply(turn)
+    attempt = await attempts.for_answer(turn.session, attempt_id, position)
+    if attempt is None or attempt.user_id != turn.user.id or position >= attempt.question_count:
         return expired_reply(turn)
     bank = _bank(turn, attempt)
     if bank is None:

@@ -24,6 +24,7 @@ from bot.conversation.handlers.flows import aside
 from bot.conversation.router import Router
 from bot.conversation.turn import Turn
 from bot.db.events import EventKind
+from bot.kernel.ids import parse_id
 from bot.kernel.messages import Button, Reply
 
 STEP_NAME, STEP_UNIT, STEP_POSITION, STEP_CONFIRM = "ct_name", "ct_unit", "ct_position", "ct_confirm"
@@ -86,7 +87,7 @@ async def unit_page(turn: Turn, page: str) -> list[Reply]:
         return expired_reply(turn)
     units = places.agencies(units_of(turn, contest))
     pages = max(1, -(-len(units) // PAGE))
-    index = min(max(int(page) if page.isdigit() else 0, 0), pages - 1)
+    index = min(parse_id(page) or 0, pages - 1)
     rows = [[Button(u.name, payload=f"ctunit:{u.id}")] for u in units[index * PAGE:(index + 1) * PAGE]]
     nav = []
     if index > 0:

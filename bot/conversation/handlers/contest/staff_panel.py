@@ -29,6 +29,7 @@ from bot.db.events import EventKind
 from bot.db.models import User
 from bot.db.models_contest import ContestRegistration
 from bot.kernel.clock import VN
+from bot.kernel.ids import parse_id
 from bot.kernel.messages import Button, Reply
 from bot.places.match import match_units
 
@@ -153,7 +154,8 @@ async def fix_registration(turn: Turn, args: str) -> list[Reply]:
     words = args.split(maxsplit=2)
     if len(words) < 3 or not words[0].isdigit() or words[1].lower() not in ("ten", "donvi", "chucvu"):
         return [Reply(turn.t("cts_fix_usage"))]
-    reg = await turn.session.get(ContestRegistration, int(words[0]))
+    reg_id = parse_id(words[0])
+    reg = await turn.session.get(ContestRegistration, reg_id) if reg_id is not None else None
     contest = contest_of(turn, reg.contest_id) if reg else None
     if reg is None or contest is None:
         return [Reply(turn.t("cts_fix_unknown", id=words[0]))]
