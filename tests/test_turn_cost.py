@@ -6,7 +6,8 @@ counted by the database's own counter (`Database.round_trips`, shown on /healthz
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.conversation.conversation import Conversation
 from bot.db.models import EngagementEvent, ProcessedUpdate
@@ -75,3 +76,19 @@ async def test_a_quiz_answer(cadre, contest_services, contest_store, clock):
 
 async def _into(sink: list, turn) -> None:
     sink.append(await turn)
+
+
+async def test_a_turn_after_the_database_dropped_its_connections(cadre, contest_services, caplog):
+    """No ping before every turn: when the server has closed the pooled connections (a
+    restart), the turn that meets one is tried again on a fresh one, and answers."""
+    await cadre.send("xin chào")  # leaves a connection in the pool
+    admin = create_async_engine(contest_services.settings.database_url)
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+    finally:
+        await admin.dispose()
+    await cadre.press("menu")
+    assert "Bạn muốn tìm hiểu gì" in cadre.text
+    assert "database connection lost; the turn is tried again once" in caplog.text
