@@ -142,6 +142,7 @@ TABLES: dict[str, Eraser | None] = {
     "broadcasts": None,
     "outbox": _outbox,
     "delivery_workers": None,
+    "delivery_pace": None,  # one row per channel: the fleet's next slot, nobody's data
     "recipient_status": _recipient_status,
     "campaign_watchers": _campaign_watchers,
     "message_refs": _message_refs,
