@@ -58,12 +58,12 @@ async def run(services: Runtime, args) -> int:
             found = campaigns.problems(content, draft)
             if found:
                 return _err("Chưa tạo được chiến dịch:\n  " + "\n  ".join(found))
-            campaign = await campaigns.create(session, draft)
+            created = await campaigns.create(session, draft)
             if not args.draft:
-                await campaigns.confirm(session, campaign)
+                await campaigns.confirm(session, created)
             count = await audiences.count(session, who, push_channels(services.settings))
             await session.commit()
-            _print_preview(services, campaign, count)
+            _print_preview(services, created, count)
             return 0
         if args.action == "list":
             for c in await campaigns.recent(session, 50):

@@ -39,15 +39,17 @@ class FakeProcess:
         args = [sys.executable, "-m", "tests.campaigns.fake_server"] + (["--rate-limit"] if limited else [])
         self.proc = subprocess.Popen(args, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      text=True, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
-        self.info = json.loads(self.proc.stdout.readline())
+        assert self.proc.stdin is not None and self.proc.stdout is not None  # both piped
+        self.stdin, self.stdout = self.proc.stdin, self.proc.stdout
+        self.info = json.loads(self.stdout.readline())
 
     def ask(self, command: str) -> dict:
-        self.proc.stdin.write(command + "\n")
-        self.proc.stdin.flush()
-        return json.loads(self.proc.stdout.readline())
+        self.stdin.write(command + "\n")
+        self.stdin.flush()
+        return json.loads(self.stdout.readline())
 
     def close(self) -> None:
-        self.proc.stdin.close()
+        self.stdin.close()
         self.proc.wait(30)
 
 

@@ -101,6 +101,7 @@ class Bots:
             for port, proc in zip(self.ports, self.procs, strict=True):
                 while True:
                     if proc.poll() is not None:
+                        assert proc.stderr is not None  # piped
                         raise RuntimeError(f"bot process exited: {proc.stderr.read().decode()[-2000:]}")
                     try:
                         async with http.get(f"http://127.0.0.1:{port}/healthz") as r:
@@ -260,7 +261,7 @@ async def _register(db: Database, contest: Contest, cadres: int, unit_ids: list[
             {"channel": CHANNEL, "channel_user_id": name, "role": "cadre", "unit_id": unit_ids[n % len(unit_ids)],
              "created_at": now, "last_seen_at": now} for n, name in enumerate(names)])
         ids = dict((await s.execute(select(User.channel_user_id, User.id).where(
-            User.channel == CHANNEL, User.channel_user_id.startswith(PREFIX)))).all())
+            User.channel == CHANNEL, User.channel_user_id.startswith(PREFIX)))).tuples().all())
         # They registered through the chat, so each already has a conversation state.
         await s.execute(insert(ConversationState), [
             {"user_id": user_id, "step": None, "data": {}, "options": [], "updated_at": now}
@@ -296,7 +297,7 @@ async def _counts(db: Database, contest: Contest) -> dict[str, int]:
             .join(a, a.id == QuizAnswer.attempt_id).where(*of_contest))).one()
         events = dict((await s.execute(
             select(EngagementEvent.kind, func.count()).where(EngagementEvent.channel == CHANNEL)
-            .group_by(EngagementEvent.kind))).all())
+            .group_by(EngagementEvent.kind))).tuples().all())
     return {"attempts": attempts, "finished": finished, "score_sum": scored, "answers": answers,
             "correct": correct, "late": late, "answered_events": events.get(EventKind.QUIZ_ANSWERED, 0),
             "finished_events": events.get(EventKind.QUIZ_FINISHED, 0)}

@@ -59,6 +59,7 @@ def _quiz_rows(reply: Reply) -> list[list[InlineKeyboardButton]]:
     limit is in the text too, and the server decides what was on time. Telegram's native
     quiz polls are not used: they send the correct answer to Telegram up front, time out
     on Telegram's clock and cannot tell a replayed answer from a new one."""
+    assert reply.quiz is not None  # called only for a reply that carries a question
     buttons = [InlineKeyboardButton(str(i), callback_data=payload)
                for i, payload in enumerate(reply.quiz.payloads, 1) if len(payload.encode()) <= 64]
     per_row = 4 if len(buttons) <= 4 else 3

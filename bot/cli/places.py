@@ -33,6 +33,7 @@ def cmd_places_bench(args) -> int:
         return 2
     core = pin_to_one_core()
     startup_ms, book = bench.start_up(code)
+    assert book.province is not None  # a book built for a province
     sets = bench.query_sets(book, national=args.national)
     total = sum(len(q) for q in sets.values())
     print(f"Tra địa chỉ — {book.province.name} (mã {code}); đo trên {core}; {total} câu mỗi lượt, "

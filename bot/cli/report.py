@@ -36,7 +36,7 @@ def register(subparsers) -> None:
 
 
 def _report_period(args):
-    from bot.kernel.periods import Period, PeriodError, parse_day
+    from bot.kernel.periods import Period, PeriodError, PeriodKind, parse_day
 
     chosen = [k for k in ("quarter", "half", "year", "date_from") if getattr(args, k)]
     if len(chosen) != 1 or (args.date_to and not args.date_from) or (args.date_from and not args.date_to):
@@ -44,7 +44,7 @@ def _report_period(args):
                           "hoặc --from NGÀY --to NGÀY")
     if args.date_from:
         return Period.days(parse_day(args.date_from), parse_day(args.date_to))
-    kind = chosen[0]
+    kind: PeriodKind = "quarter" if args.quarter else "half" if args.half else "year"
     return Period.parse(kind, getattr(args, kind))
 
 

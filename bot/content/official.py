@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Literal
 
 from vietnam_provinces import Province, ProvinceCode, VietNamDivisionType, Ward
 
 # Unit kinds (content schema) of the commune level, by the list's division type.
-_KINDS = {VietNamDivisionType.XA: "xa", VietNamDivisionType.PHUONG: "phuong",
+WardKind = Literal["xa", "phuong", "dac-khu"]
+_KINDS: dict[VietNamDivisionType, WardKind] = {VietNamDivisionType.XA: "xa", VietNamDivisionType.PHUONG: "phuong",
           VietNamDivisionType.DAC_KHU: "dac-khu"}
 _PREFIXES = ("Phường ", "Xã ", "Đặc khu ")
 
@@ -24,7 +26,7 @@ class OfficialProvince:
 class OfficialWard:
     code: int  # the official code (e.g. 31510)
     name: str  # "Phường Phú Lợi"
-    kind: str  # "xa" | "phuong" | "dac-khu"
+    kind: WardKind
     slug: str  # a stable id: the official codename as a slug ("phuong-phu-loi")
     province_code: int
 

@@ -26,6 +26,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from bot.content.schema_quiz import BankQuestion, QuestionBank
 from bot.db.models_contest import QuizAnswer, QuizAttempt, QuizAttemptQuestion
 from bot.db.once import insert_once
+from bot.db.results import rowcount
 
 CONTEST, PRACTICE = "contest", "practice"
 
@@ -235,7 +236,7 @@ async def finish(session: AsyncSession, attempt: QuizAttempt, now: datetime) -> 
         .values(finished_at=now, score=score, total_ms=total)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         await session.refresh(attempt)
         return False
     for name, value in (("finished_at", now), ("score", score), ("total_ms", total)):

@@ -19,6 +19,7 @@ from sqlalchemy import or_, select, update
 
 from bot.db.models import User
 from bot.db.models_feedback import FeedbackNotice, FeedbackTicket
+from bot.db.results import rowcount
 from bot.feedback import publish, views
 from bot.kernel.clock import utcnow
 from bot.kernel.messages import Reply
@@ -64,7 +65,7 @@ async def _claim_next(services: Runtime, ticket_id: int | None) -> int | None:
                 update(FeedbackNotice).where(FeedbackNotice.id == notice_id, *_due(now))
                 .values(next_attempt_at=now + LEASE, attempts=FeedbackNotice.attempts + 1)
             )
-            if leased.rowcount:
+            if rowcount(leased):
                 await session.commit()
                 return notice_id
     return None
@@ -77,7 +78,10 @@ async def _deliver_next(services: Runtime, ticket_id: int | None) -> int | None:
     now = utcnow()
     async with services.db.session() as session:
         notice = await session.get(FeedbackNotice, notice_id)
+        if notice is None:  # erased (bot.privacy) since it was leased
+            return 0
         ticket = await session.get(FeedbackTicket, notice.ticket_id)
+        assert ticket is not None  # its notices go with a ticket (ON DELETE CASCADE)
         user = await session.get(User, ticket.user_id) if ticket.user_id else None
         sender = services.senders.get(ticket.channel)
         if user is None or sender is None or not notice.text:

@@ -20,6 +20,7 @@ from bot.db import events
 from bot.db.events import EventKind
 from bot.db.models import User
 from bot.db.models_feedback import FeedbackNotice, FeedbackTicket, TicketStatus
+from bot.db.results import rowcount
 from bot.feedback import codes
 from bot.kernel.clock import VN, utcnow
 
@@ -175,7 +176,7 @@ async def _guarded(session: AsyncSession, ticket: FeedbackTicket, *conditions, *
         .execution_options(synchronize_session=False)
     )
     await session.refresh(ticket)
-    return result.rowcount > 0
+    return rowcount(result) > 0
 
 
 async def take(session: AsyncSession, ticket: FeedbackTicket, staff: User, label: str | None,

@@ -189,6 +189,7 @@ async def load_postgres(engine: AsyncEngine, schema: str, rows: Iterator[tuple])
     total = 0
     async with engine.connect() as conn:
         raw = (await conn.get_raw_connection()).driver_connection
+        assert raw is not None  # an open connection has its driver's (asyncpg's)
         batch: list[tuple] = []
         for row in rows:
             batch.append(row)

@@ -62,7 +62,7 @@ def _bars(ax, chart: Chart) -> None:
     for i, (legend, raw) in enumerate(chart.series):
         values = [v or 0 for v in raw]
         if chart.stacked:
-            xs = list(positions)
+            xs: list[float] = list(positions)
             bars = ax.bar(
                 xs, values, width, bottom=bottoms, label=legend, color=COLOURS[i % len(COLOURS)]
             )

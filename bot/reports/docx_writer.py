@@ -248,7 +248,7 @@ class DocxWriter:
                 )
         self._widths(grid, widths)
         self.doc.add_paragraph().paragraph_format.space_after = Pt(3)
-        if index in self.charts:
+        if index in self.charts and table.chart is not None:  # drawn for a table with a chart
             self._chart(self.charts[index], table.chart.title)
 
     def _chart(self, png: Path, title: str) -> None:
@@ -305,5 +305,5 @@ class DocxWriter:
                 self._table(table_index, block)
                 table_index += 1
         self._signature()
-        self.doc.save(path)
+        self.doc.save(str(path))
         return path

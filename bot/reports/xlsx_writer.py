@@ -8,6 +8,7 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.content.schema_report import ReportTemplate
 from bot.reports.cells import Change, Percent, Score
@@ -38,14 +39,15 @@ def _format(cell, value) -> None:
 def write_xlsx(outline: Outline, template: ReportTemplate, path: Path) -> Path:
     book = Workbook()
     facts = book.active
+    assert isinstance(facts, Worksheet)  # a new workbook opens on one empty worksheet
     facts.title = template.texts["sheet_facts"][:31]
     for label, value in outline.facts:
         facts.append([label, value])
     facts.column_dimensions["A"].width = 34
     facts.column_dimensions["B"].width = 100
-    for row in facts.iter_rows():
-        row[0].font = BOLD
-        row[1].alignment = WRAP
+    for cells in facts.iter_rows():
+        cells[0].font = BOLD
+        cells[1].alignment = WRAP
     for table in outline.tables:
         sheet = book.create_sheet(table.sheet)
         sheet.append([table.title])

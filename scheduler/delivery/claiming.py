@@ -90,7 +90,7 @@ class Claiming(WorkerState):
                     select(OutboxMessage.user_id, func.count())
                     .where(OutboxMessage.user_id.in_(ids), OutboxMessage.status == S.SENT,
                            OutboxMessage.sent_at > since)
-                    .group_by(OutboxMessage.user_id))).all())
+                    .group_by(OutboxMessage.user_id))).tuples().all())
             for broadcast_id in {r.broadcast_id for r in rows}:
                 await self._load(session, broadcast_id)
         keep = []

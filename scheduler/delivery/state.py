@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from bot.config import Settings
 from bot.content.store import ContentStore
@@ -54,6 +54,16 @@ class BroadcastInfo:
     created_at: datetime
 
 
+class FallbackDecision(Protocol):
+    """What a channel's `fallback` decided for a broadcast (bot.zalo's FallbackResult)."""
+
+    @property
+    def covered(self) -> bool: ...  # the person is reached by the fallback
+
+    @property
+    def detail(self) -> str | None: ...
+
+
 class WorkerState:
     """The state of one delivery worker, shared by its parts."""
 
@@ -69,7 +79,7 @@ class WorkerState:
     quiet: QuietHours
     cap: int
     _broadcasts: dict[int, BroadcastInfo]
-    _fallbacks: dict[tuple[int, str], object]
+    _fallbacks: dict[tuple[int, str], FallbackDecision]
     _fallback_locks: dict[tuple[int, str], asyncio.Lock]
     _channel_wait: dict[str, float]
     _marks: MarkQueue

@@ -23,7 +23,7 @@ from scheduler.delivery.claiming import Claiming
 from scheduler.delivery.lease import Lease
 from scheduler.delivery.recording import Recording
 from scheduler.delivery.sending import MarkQueue, Sending
-from scheduler.delivery.state import BroadcastInfo, Claimed, Outcome
+from scheduler.delivery.state import BroadcastInfo, Claimed, FallbackDecision, Outcome
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ class Worker(Lease, Claiming, Sending, Recording):
         self._broadcasts: dict[int, BroadcastInfo] = {}
         # A channel fallback's decision per (broadcast, channel), and a lock so the rows of
         # one batch wait for the first decision instead of racing to it.
-        self._fallbacks: dict[tuple[int, str], object] = {}
+        self._fallbacks: dict[tuple[int, str], FallbackDecision] = {}
         self._fallback_locks: dict[tuple[int, str], asyncio.Lock] = defaultdict(asyncio.Lock)
         self._channel_wait: dict[str, float] = {}
         self._marks = MarkQueue(self)

@@ -11,6 +11,7 @@ from bot.conversation.turn import Turn
 from bot.db.events import EventKind
 from bot.db.models import Subscription
 from bot.db.models_campaigns import Broadcast, RecipientStatus
+from bot.db.results import rowcount
 from bot.kernel.clock import utcnow
 from bot.kernel.messages import Button, Reply
 from scheduler import message
@@ -33,8 +34,8 @@ async def clicked(turn: Turn, arg: str) -> list[Reply]:
 
 async def unsubscribe(turn: Turn, arg: str) -> list[Reply]:
     broadcast = await _broadcast(turn, arg)
-    removed = (await turn.session.execute(
-        delete(Subscription).where(Subscription.user_id == turn.user.id))).rowcount
+    removed = rowcount(await turn.session.execute(
+        delete(Subscription).where(Subscription.user_id == turn.user.id)))
     status = await turn.session.get(RecipientStatus, turn.user.id)
     first_tap = removed or status is None or status.opted_out_at is None
     if status is None:
