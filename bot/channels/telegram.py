@@ -95,6 +95,7 @@ class TelegramChannel:
         self.settings = settings
         self.conversation = conversation
         self.webhook_url = settings.telegram_webhook_url
+        assert settings.telegram_bot_token  # the channel is set up only with one (bot.app)
         builder = (
             ApplicationBuilder()
             .token(settings.telegram_bot_token)
@@ -139,6 +140,7 @@ class TelegramChannel:
             self.status = "webhook"
         else:
             await self.app.bot.delete_webhook()
+            assert self.app.updater is not None  # built without one only for a webhook
             await self.app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
             self.status = "polling"
         log.info("telegram started", extra={"mode": self.status})

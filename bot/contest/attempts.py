@@ -176,6 +176,7 @@ async def current(session: AsyncSession, attempt: QuizAttempt, bank: QuestionBan
         position = await answered_count(session, attempt.id)
     while position < attempt.question_count:
         item = await _item(session, attempt.id, position)
+        assert item is not None  # start() drew question_count questions
         if item.shown_at is None:
             if now >= attempt.expires_at:
                 break

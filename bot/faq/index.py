@@ -214,8 +214,8 @@ class FaqIndex:
         terms = [(w, FILLER_WEIGHT if w in FILLERS else 1.0) for w in set(words)]
         terms += [(p, 1.0) for p in pairs if p in bm25]
         scores = bm25.scores(terms)
-        top = np.argpartition(-scores, limit)[:limit] if len(scores) > limit else range(len(scores))
-        top = [int(i) for i in top if scores[i] > 0]
+        candidates = np.argpartition(-scores, limit)[:limit] if len(scores) > limit else range(len(scores))
+        top = [int(i) for i in candidates if scores[i] > 0]
         if not top:
             return []
         ceiling = float(max(scores[i] for i in top))

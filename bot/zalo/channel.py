@@ -122,13 +122,15 @@ class ZaloChannel:
         if not isinstance(event, dict):
             log.warning("zalo webhook body is not a JSON object", extra={"peer": request.remote})
             return web.Response(status=400)
+        app_id, secret = self.settings.zalo_app_id, self.settings.zalo_oa_secret_key
+        assert app_id and secret  # the channel is set up only when Zalo is (Settings.zalo_enabled)
         try:
             webhook.verify(
                 request.headers.get(SIGNATURE_HEADER),
                 body,
                 event,
-                app_id=self.settings.zalo_app_id,
-                oa_secret_key=self.settings.zalo_oa_secret_key,
+                app_id=app_id,
+                oa_secret_key=secret,
                 max_age=self.settings.zalo_webhook_max_age,
             )
         except SignatureError as exc:
@@ -183,6 +185,7 @@ class ZaloChannel:
 
     async def _record_contact(self, event: ZaloEvent) -> None:
         """Follow state and the last interaction, which opens Zalo's reply window."""
+        assert event.user_id is not None  # an event without a person stops before this
         at = min(event.timestamp or utcnow(), utcnow())
         follow = {"follow": True, "unfollow": False}.get(event.name)
         async with self.services.db.session() as session:

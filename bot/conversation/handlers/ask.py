@@ -44,7 +44,9 @@ async def answer(turn: Turn, text: str, *, besides: str | None = None) -> list[R
         intent = understood.intent.intent
         turn.log(EventKind.INTENT_MATCHED, item=intent.id, outcome=intent.action)
         handler = router.intents[intent.action]
-        return await handler(turn, intent.reply if intent.action == "chitchat" else text)
+        arg = intent.reply if intent.action == "chitchat" else text
+        assert arg is not None  # the loader requires a chit-chat intent's reply
+        return await handler(turn, arg)
     result = understood.answer
     note = [Reply(turn.t("question_too_long"))] if len(text) > MAX_QUESTION else []
     if result.best is not None:

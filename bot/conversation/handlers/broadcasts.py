@@ -24,7 +24,7 @@ async def _broadcast(turn: Turn, arg: str) -> Broadcast | None:
 async def clicked(turn: Turn, arg: str) -> list[Reply]:
     broadcast = await _broadcast(turn, arg)
     link = broadcast.message.get("link_url") if broadcast else None
-    if not link:
+    if broadcast is None or not link:
         return [Reply(turn.t("broadcast_gone"), buttons=[[turn.button("btn_menu", "menu")]])]
     turn.log(EventKind.BROADCAST_CLICKED, topic=broadcast.message.get("topic"),
              item=f"campaign:{broadcast.campaign_id}")

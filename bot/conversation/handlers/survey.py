@@ -163,7 +163,7 @@ async def answer(turn: Turn, arg: str) -> list[Reply]:
     response = await turn.session.get(SurveyResponse, parsed[0]) if parsed else None
     # Someone else's response id (a forwarded or forged button) looks like an old button.
     survey = turn.content.survey(response.survey_id) if response else None
-    if survey is None or response.user_key != turn.user_key:
+    if survey is None or response is None or parsed is None or response.user_key != turn.user_key:
         return [Reply(turn.t("button_expired"), buttons=[_menu_row(turn)])]
     _, index, choice = parsed
     if response.period != surveys.current_period(survey).key:
@@ -172,7 +172,7 @@ async def answer(turn: Turn, arg: str) -> list[Reply]:
         return [Reply(turn.t("survey_done_already"), buttons=[_menu_row(turn)])]
     question = survey.questions[index] if index < len(survey.questions) else None
     chosen = _chosen(question, choice) if question else None
-    if chosen is None:
+    if question is None or chosen is None:
         return [Reply(turn.t("button_expired")), question_reply(turn, survey, response)]
     last = index == len(survey.questions) - 1
     if not await surveys.take_answer(turn.session, response, index, last):

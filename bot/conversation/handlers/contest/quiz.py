@@ -226,7 +226,8 @@ async def results(turn: Turn, attempt: QuizAttempt, lead: list[str]) -> list[Rep
     lines.append(turn.t("ct_result_score", score=attempt.score, total=attempt.question_count))
     lines.append(turn.t("ct_result_time", time=duration(turn, attempt.total_ms)))
     if contest is not None:
-        ranked = await standings.standing_of(turn.session, contest, attempt.registration_id)
+        ranked = (await standings.standing_of(turn.session, contest, attempt.registration_id)
+                  if attempt.registration_id is not None else None)
         if ranked is not None:
             standing, total = ranked
             lines.append(turn.t("ct_result_rank", rank=standing.rank, total=total,
