@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -50,7 +51,7 @@ class Draft:
         return {"title": self.title, "text": self.text, "image": self.image,
                 "link_url": self.link_url, "link_label": self.link_label, "topic": self.audience.topic}
 
-    def with_(self, **changes) -> Draft:
+    def with_(self, **changes: Any) -> Draft:
         return replace(self, **changes)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,6 +13,7 @@ from bot.db.models import ConversationState, Role, User
 from bot.kernel.messages import Button, Incoming, Reply
 
 if TYPE_CHECKING:
+    from bot.content.schema import ContentPack
     from bot.conversation.services import Services
 
 
@@ -35,7 +36,7 @@ class Turn:
     after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     @property
-    def content(self):
+    def content(self) -> ContentPack:
         return self.services.content.pack
 
     @property
@@ -53,11 +54,11 @@ class Turn:
     def button(self, key: str, payload: str, **values: object) -> Button:
         return Button(self.t(key, **values), payload=payload)
 
-    def log(self, kind: str, **fields) -> None:
+    def log(self, kind: str, **fields: Any) -> None:
         events.record(
             self.session, user_key=self.user_key, channel=self.incoming.channel, kind=kind, **fields
         )
 
-    def set_step(self, step: str | None, **data) -> None:
+    def set_step(self, step: str | None, **data: Any) -> None:
         self.state.step = step
         self.state.data = dict(data) if step else {}

@@ -8,6 +8,7 @@ best effort: the ticket in the database is the truth, the card a view of it."""
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from sqlalchemy import or_, select, update
 
@@ -38,7 +39,7 @@ async def _claim(services: Runtime, ticket_id: int) -> bool:
         return rowcount(result) > 0
 
 
-async def _save(services: Runtime, ticket_id: int, **values) -> None:
+async def _save(services: Runtime, ticket_id: int, **values: Any) -> None:
     async with services.db.session() as session:
         await session.execute(update(FeedbackTicket).where(FeedbackTicket.id == ticket_id).values(**values))
         await session.commit()

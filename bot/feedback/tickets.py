@@ -11,6 +11,7 @@ import copy
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -164,12 +165,12 @@ def _notice(session: AsyncSession, ticket: FeedbackTicket, kind: str, text: str,
                                author_id=author.id if author else None))
 
 
-def _event(session: AsyncSession, ticket: FeedbackTicket, kind: str, **fields) -> None:
+def _event(session: AsyncSession, ticket: FeedbackTicket, kind: str, **fields: Any) -> None:
     events.record(session, user_key=ticket.user_key, channel=ticket.channel, kind=kind,
                   topic=ticket.category, **fields)
 
 
-async def _guarded(session: AsyncSession, ticket: FeedbackTicket, *conditions, **values) -> bool:
+async def _guarded(session: AsyncSession, ticket: FeedbackTicket, *conditions, **values: Any) -> bool:
     """Apply `values` only if the ticket still meets `conditions`; True when it did."""
     result = await session.execute(
         update(FeedbackTicket).where(FeedbackTicket.id == ticket.id, *conditions).values(**values)

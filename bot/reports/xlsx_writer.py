@@ -4,8 +4,10 @@ document as its own sheet, with numbers as numbers (percentages formatted as suc
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -18,13 +20,13 @@ BOLD = Font(bold=True)
 WRAP = Alignment(wrap_text=True, vertical="top")
 
 
-def _value(cell, value) -> None:
+def _value(cell: Cell, value: Any) -> None:
     if isinstance(value, Change):
         value = value.delta
     cell.value = float(value) if isinstance(value, Percent | Score) else value
 
 
-def _format(cell, value) -> None:
+def _format(cell: Cell, value: object) -> None:
     percent = isinstance(value, Percent) or (isinstance(value, Change) and value.percent)
     if percent:
         cell.number_format = "0.0%"

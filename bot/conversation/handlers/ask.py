@@ -23,8 +23,9 @@ def _faq_reply(turn: Turn, entry_id: str, score: float | None) -> list[Reply]:
     if entry.source:
         text += "\n\n" + turn.t("answer_source", source=entry.source)
     rows = []
-    if entry.guide and turn.content.guide(entry.guide):
-        rows.append([Button(turn.content.guide(entry.guide).title, payload=f"guide:{entry.guide}")])
+    guide = turn.content.guide(entry.guide) if entry.guide else None
+    if guide:
+        rows.append([Button(guide.title, payload=f"guide:{entry.guide}")])
     rows.append([turn.button("btn_ask", "ask"), turn.button("btn_menu", "menu")])
     return [Reply(text, buttons=rows, answer_id=entry.id, score=score)]
 

@@ -98,6 +98,7 @@ async def start_contest(turn: Turn, contest_id: str) -> list[Reply]:
         return [Reply(turn.t("ct_no_attempts_left", allowed=contest.attempts_allowed),
                       buttons=[[turn.button("ct_btn_ranking", f"ctrank:{contest.id}")], back])]
     bank = turn.content.bank(contest.bank)
+    assert bank is not None  # the loader checks that a contest's bank exists
     draw = Draw(CONTEST, contest.id, bank, contest.questions_per_attempt, contest.seconds_per_question,
                 contest.grace_seconds, contest.shuffle_questions, contest.shuffle_options)
     attempt = await attempts.start(turn.session, draw, user_id=turn.user.id, registration_id=reg.id,
@@ -117,7 +118,7 @@ async def start_practice(turn: Turn, _: str) -> list[Reply]:
     turn.set_step(None)
     practice = turn.content.practice
     bank = turn.content.bank(practice.bank) if practice else None
-    if bank is None:
+    if practice is None or bank is None:
         return [Reply(turn.t("pr_unavailable"), buttons=[[turn.button("btn_menu", "menu")]])]
     moment = now(turn)
     running = await attempts.active(turn.session, PRACTICE, bank.id, turn.user.id)
