@@ -71,7 +71,7 @@ async def _broadcast(session: AsyncSession, campaign_id: int, occurrence: str) -
     return (await session.execute(query)).scalar_one_or_none()
 
 
-def _insert(db: Database):
+def _insert(db: Database) -> sqlite.Insert | postgresql.Insert:
     return (sqlite if db.is_sqlite else postgresql).insert(OutboxMessage)
 
 
@@ -89,6 +89,7 @@ async def expand(db: Database, broadcast_id: int, push_channels: Iterable[str],
             if broadcast.status == BroadcastStatus.CANCELLED:
                 return added
             campaign = await session.get(Campaign, broadcast.campaign_id)
+            assert campaign is not None  # its broadcasts go with a campaign (ON DELETE CASCADE)
             who = audiences.condition(audiences.Audience.of(campaign), channels)
             cursor = broadcast.expand_cursor
             upper = (await session.execute(

@@ -12,6 +12,7 @@ from collections import defaultdict
 from datetime import datetime
 
 from sqlalchemy import insert, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.db import events
 from bot.db.events import EventKind
@@ -90,7 +91,7 @@ class Recording(WorkerState):
                 await conn.execute(insert(EngagementEvent), event_rows)
 
     @staticmethod
-    async def _unreachable(conn, user_id: int, reason: str | None, now: datetime) -> None:
+    async def _unreachable(conn: AsyncConnection, user_id: int, reason: str | None, now: datetime) -> None:
         values = {"unreachable_since": now, "unreachable_reason": (reason or "")[:80]}
         changed = await conn.execute(
             update(RecipientStatus).where(RecipientStatus.user_id == user_id).values(**values))
