@@ -9,7 +9,7 @@ import logging
 from urllib.parse import urlsplit
 
 from aiohttp import web
-from telegram import BotCommand, Update
+from telegram import BotCommand, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
@@ -27,7 +27,7 @@ from bot.channels.telegram_send import TelegramSender, keyboard  # noqa: F401  (
 from bot.config import Settings
 from bot.conversation.conversation import Conversation
 from bot.kernel.messages import Incoming, Reply
-from bot.kernel.sending import REPLY, DeliveryError, Lane, Unreachable
+from bot.kernel.sending import REPLY, BeforeSend, DeliveryError, Lane, Unreachable
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ def to_incoming(update: Update) -> Incoming | None:
     return Incoming(CHANNEL, chat_id, "other", text=message.caption, update_key=key)
 
 
-def _group_incoming(message, key: str) -> Incoming | None:
+def _group_incoming(message: Message, key: str) -> Incoming | None:
     sender = message.from_user
     if message.text is None or sender is None or sender.is_bot:
         return None
@@ -193,7 +193,7 @@ class TelegramChannel:
             log.warning("telegram reply not delivered", extra={"error": type(exc).__name__})
 
     async def send(self, user_id: str, replies: list[Reply], *, lane: Lane = REPLY,
-                   before_send=None) -> None:
+                   before_send: BeforeSend | None = None) -> None:
         """Send replies to a chat; raises the errors of `bot.kernel.sending`."""
         await self.sender.send(user_id, replies, lane=lane, before_send=before_send)
 

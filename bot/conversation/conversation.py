@@ -6,6 +6,8 @@ import asyncio
 import logging
 import re
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.conversation.services import Services
 from bot.conversation.turn import Turn
 from bot.db import events
@@ -74,7 +76,7 @@ class Conversation:
                 log.exception("after-turn hook failed", extra={"hook": name})
         return replies
 
-    async def _first_delivery(self, session, incoming: Incoming) -> bool:
+    async def _first_delivery(self, session: AsyncSession, incoming: Incoming) -> bool:
         return await insert_once(session, ProcessedUpdate, ["channel", "update_key"],
                                  channel=incoming.channel, update_key=incoming.update_key,
                                  processed_at=utcnow())

@@ -20,6 +20,7 @@ from datetime import timedelta
 
 from aiohttp import web
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels import inbox
 from bot.conversation.conversation import Conversation
@@ -28,6 +29,7 @@ from bot.db.events import EventKind
 from bot.db.models import ProcessedUpdate
 from bot.db.users import get_or_create_user
 from bot.kernel.clock import utcnow
+from bot.kernel.messages import Reply
 from bot.kernel.sending import REPLY, BeforeSend, Lane
 from bot.zalo import contacts, webhook
 from bot.zalo.sender import ZaloSender
@@ -205,7 +207,7 @@ class ZaloChannel:
             await session.commit()
 
     @staticmethod
-    async def _first(session, key: str) -> bool:
+    async def _first(session: AsyncSession, key: str) -> bool:
         """Whether this follow/unfollow is seen for the first time (Zalo redelivers)."""
         try:
             async with session.begin_nested():
@@ -224,6 +226,6 @@ class ZaloChannel:
                 log.error("zalo token check failed", extra={"error": str(exc)})
             await asyncio.sleep(TOKEN_CHECK_EVERY)
 
-    async def send(self, user_id: str, replies, *, lane: Lane = REPLY,
+    async def send(self, user_id: str, replies: list[Reply], *, lane: Lane = REPLY,
                    before_send: BeforeSend | None = None) -> None:
         await self.sender.send(user_id, replies, lane=lane, before_send=before_send)
