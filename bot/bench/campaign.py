@@ -13,6 +13,7 @@ lives in tests/fakes/).
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import statistics
@@ -20,9 +21,15 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import ROOT, Settings
+
+if TYPE_CHECKING:
+    from bot.conversation.services import Services
+    from scheduler.delivery.worker import Worker
 
 TELEGRAM_LIMIT = 30.0
 
@@ -62,7 +69,8 @@ def _settings(base: Settings, url: str, fake: FakeProcess, rate: float) -> Setti
         "delivery_concurrency": 16, "delivery_batch_size": 500, "pseudonym_salt": "bench"})
 
 
-async def _prepare(settings: Settings, recipients: int, start_chat: int = 700_000_001):
+async def _prepare(settings: Settings, recipients: int,
+                   start_chat: int = 700_000_001) -> tuple[Services, Callable[[], Awaitable[None]]]:
     from bot.app import build_services
     from bot.db import migrate
     from bot.processes import build_senders
@@ -76,14 +84,14 @@ async def _prepare(settings: Settings, recipients: int, start_chat: int = 700_00
     return services, close
 
 
-async def _broadcast(services, title: str) -> int:
+async def _broadcast(services: Services, title: str) -> int:
     from tests.campaigns.helpers import start_campaign
 
     _, broadcast_id = await start_campaign(services, title=title, text="Tin thử hiệu năng gửi.")
     return broadcast_id
 
 
-async def _send_all(worker, stop_after: float | None = None) -> float:
+async def _send_all(worker: Worker, stop_after: float | None = None) -> float:
     started = time.perf_counter()
     while await worker.run_once():
         if stop_after and time.perf_counter() - started > stop_after:
@@ -228,7 +236,7 @@ async def bench_d(base: Settings, url: str, recipients: int, seconds: float = 30
         fake.close()
 
 
-def main(args, settings: Settings) -> int:
+def main(args: argparse.Namespace, settings: Settings) -> int:
     from bot.db.session import Database  # noqa: F401  (import check before forking fakes)
 
     if str(ROOT) not in sys.path:  # the console script's path does not hold the checkout

@@ -17,6 +17,7 @@ Two scenarios:
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import multiprocessing
 import os
@@ -32,6 +33,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import TextIO
 
 import aiohttp
 import yaml
@@ -313,7 +315,7 @@ def _ms(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] * 1000 if ordered else 0.0
 
 
-async def bench_backend(label: str, url: str, settings: Settings, load: Load, out=sys.stdout) -> bool:
+async def bench_backend(label: str, url: str, settings: Settings, load: Load, out: TextIO = sys.stdout) -> bool:
     await asyncio.to_thread(migrate.upgrade, url)
     store = AnsweringContent(settings.content_dir)
     contest = _contest(store, load.questions)
@@ -348,7 +350,7 @@ async def bench_backend(label: str, url: str, settings: Settings, load: Load, ou
 
 
 def _report(label: str, load: Load, contest: Contest, run: Run, counts: dict, elapsed: float, turns: int,
-            cpu: float, trips: int, out) -> bool:
+            cpu: float, trips: int, out: TextIO) -> bool:
     lat = run.latencies
     what = "câu trả lời" if load.scenario == "contest" else "câu hỏi"
     if load.scenario == "contest":
@@ -384,7 +386,7 @@ def _report(label: str, load: Load, contest: Contest, run: Run, counts: dict, el
     return ok
 
 
-def run_cli(args, settings: Settings) -> int:
+def run_cli(args: argparse.Namespace, settings: Settings) -> int:
     if args.backend in ("both", "postgres") and not args.postgres_url:
         print("PostgreSQL: thêm --postgres-url postgresql+asyncpg://… (một cơ sở dữ liệu riêng để đo)",
               file=sys.stderr)

@@ -35,7 +35,7 @@ def _seconds(ms: int | None) -> float | None:
     return round(ms / 1000, 1) if ms is not None else None
 
 
-def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list], first: bool = False):
+def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list], first: bool = False) -> Worksheet:
     ws = wb.active if first else wb.create_sheet()
     assert isinstance(ws, Worksheet)  # a new workbook's one worksheet, or one just added to it
     ws.title = title

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Row, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content.schema import Unit
@@ -85,7 +85,7 @@ def _ranked(contest: Contest) -> Select:
     )
 
 
-def _standing(row) -> Standing:
+def _standing(row: Row[Any]) -> Standing:
     return Standing(**row._mapping)
 
 
@@ -155,7 +155,7 @@ async def unit_standings(session: AsyncSession, contest: Contest, units: list[Un
         out.append(UnitStanding(unit, registered.get(unit.id, 0), row.participants if row else 0,
                                 float(row.average) if row else None, row.best if row else None))
 
-    def key(u: UnitStanding):
+    def key(u: UnitStanding) -> tuple[float, float, str]:
         return (-(u.average if u.average is not None else -1), -(u.participation or 0), u.unit.name)
 
     return sorted(out, key=key)

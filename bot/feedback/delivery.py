@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 
 from bot.db.models import User
 from bot.db.models_feedback import FeedbackNotice, FeedbackTicket
@@ -47,7 +48,7 @@ async def deliver(services: Runtime, *, ticket_id: int | None = None, limit: int
     return delivered
 
 
-def _due(now):
+def _due(now: datetime) -> tuple[ColumnElement[bool], ...]:
     return (FeedbackNotice.delivered_at.is_(None), FeedbackNotice.failed_at.is_(None),
             or_(FeedbackNotice.next_attempt_at.is_(None), FeedbackNotice.next_attempt_at <= now))
 
@@ -115,7 +116,7 @@ async def _deliver_next(services: Runtime, ticket_id: int | None) -> int | None:
         return 1 if notice.delivered_at else 0
 
 
-def after_staff_action(services: Runtime, ticket_id: int):
+def after_staff_action(services: Runtime, ticket_id: int) -> Callable[[], Awaitable[None]]:
     """The after-commit task of a staff action: tell the citizen, update the desk card,
     and warn the desk when the citizen could not be reached."""
 
@@ -128,7 +129,7 @@ def after_staff_action(services: Runtime, ticket_id: int):
     return run
 
 
-async def _warn_undelivered(services: Runtime, ticket_id: int, since) -> None:
+async def _warn_undelivered(services: Runtime, ticket_id: int, since: datetime) -> None:
     desk = services.staff_desk
     async with services.db.session() as session:
         ticket = await session.get(FeedbackTicket, ticket_id)

@@ -13,7 +13,7 @@ from datetime import datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -170,7 +170,8 @@ def _event(session: AsyncSession, ticket: FeedbackTicket, kind: str, **fields: A
                   topic=ticket.category, **fields)
 
 
-async def _guarded(session: AsyncSession, ticket: FeedbackTicket, *conditions, **values: Any) -> bool:
+async def _guarded(session: AsyncSession, ticket: FeedbackTicket, *conditions: ColumnElement[bool],
+                   **values: Any) -> bool:
     """Apply `values` only if the ticket still meets `conditions`; True when it did."""
     result = await session.execute(
         update(FeedbackTicket).where(FeedbackTicket.id == ticket.id, *conditions).values(**values)

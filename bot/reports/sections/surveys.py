@@ -5,6 +5,8 @@ survey's answers, question by question."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.content.schema_surveys import Survey, SurveyQuestion
 from bot.db.events import EventKind as K
 from bot.reports.cells import Percent, as_percent, as_score
@@ -129,7 +131,7 @@ class SurveysSection(Drafter):
         )
 
 
-def _options(q: SurveyQuestion, t) -> list[tuple[str, str]]:
+def _options(q: SurveyQuestion, t: Callable[..., str]) -> list[tuple[str, str]]:
     if q.kind == "scale":
         return [
             ("1", t("scale_level", level=1, meaning=f" ({q.scale_min})")),
