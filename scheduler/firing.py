@@ -72,7 +72,7 @@ async def _broadcast(session: AsyncSession, campaign_id: int, occurrence: str) -
 
 
 def _insert(db: Database) -> sqlite.Insert | postgresql.Insert:
-    return (sqlite if db.is_sqlite else postgresql).insert(OutboxMessage)
+    return sqlite.insert(OutboxMessage) if db.is_sqlite else postgresql.insert(OutboxMessage)
 
 
 async def expand(db: Database, broadcast_id: int, push_channels: Iterable[str],

@@ -21,9 +21,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.config import ROOT, Settings
 
@@ -53,7 +53,8 @@ class FakeProcess:
     def ask(self, command: str) -> dict:
         self.stdin.write(command + "\n")
         self.stdin.flush()
-        return json.loads(self.stdout.readline())
+        answer: dict = json.loads(self.stdout.readline())
+        return answer
 
     def close(self) -> None:
         self.stdin.close()
@@ -256,11 +257,12 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
                 url = pg or f"sqlite+aiosqlite:///{tmp}/bench.sqlite3"
                 if pg:
                     asyncio.run(_reset_pg(pg))
-                run = {"a": lambda u: bench_a(settings, u, min(args.recipients, 20_000)),
-                       "b": lambda u: bench_b(settings, u, args.seconds),
-                       "c": lambda u: bench_c(settings, u, args.recipients),
-                       "d": lambda u: bench_d(settings, u, args.recipients)}[letter]
-                asyncio.run(run(url))
+                runs: dict[str, Callable[[str], Coroutine[Any, Any, None]]] = {
+                    "a": lambda u: bench_a(settings, u, min(args.recipients, 20_000)),
+                    "b": lambda u: bench_b(settings, u, args.seconds),
+                    "c": lambda u: bench_c(settings, u, args.recipients),
+                    "d": lambda u: bench_d(settings, u, args.recipients)}
+                asyncio.run(runs[letter](url))
                 sys.stdout.flush()
     return 0
 

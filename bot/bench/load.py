@@ -172,7 +172,8 @@ class Person:
         async with self.http.post(self.url, json={k: v for k, v in body.items() if v is not None}) as r:
             if r.status != 200:
                 raise RuntimeError(f"HTTP {r.status}")
-            return (await r.json())["replies"]
+            replies: list[dict] = (await r.json())["replies"]
+            return replies
 
 
 async def _cadre(person: Person, contest_id: str, load: Load, rng: random.Random, run: Run) -> None:

@@ -12,7 +12,6 @@ from aiohttp import web
 from telegram import BotCommand, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import (
-    Application,
     ApplicationBuilder,
     CallbackQueryHandler,
     ContextTypes,
@@ -108,7 +107,7 @@ class TelegramChannel:
         )
         if self.webhook_url:
             builder = builder.updater(None)
-        self.app: Application = builder.build()
+        self.app = builder.build()
         self.app.add_handler(CallbackQueryHandler(self._on_update))
         self.app.add_handler(MessageHandler(filters.ALL, self._on_update))
         self.app.add_error_handler(self._on_error)

@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.content.quiz import QuizContent, load_quiz
-from bot.content.reading import ContentError, ContentIssue, Reader
+from bot.content.reading import ContentError as ContentError  # re-exported: callers import it from here
+from bot.content.reading import ContentIssue as ContentIssue  # re-exported, as ContentError
+from bot.content.reading import Reader
 from bot.content.report import load_report
 from bot.content.schema import (
     OPERATOR_FILL,

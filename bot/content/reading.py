@@ -94,7 +94,8 @@ class Reader:
         data = self.read(file)
         if data is None:
             return {}
-        if not isinstance(data, dict) or not isinstance(data.get(key), dict):
+        value = data.get(key) if isinstance(data, dict) else None
+        if not isinstance(value, dict):
             self.issues.append(ContentIssue(self.rel(file), key, "phải là một bảng khóa: giá trị"))
             return {}
-        return data[key]
+        return value

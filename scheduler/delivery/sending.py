@@ -53,7 +53,7 @@ class ChannelHeld(Exception):
 
 
 def backoff(attempts: int) -> float:
-    return min(BACKOFF_MAX, BACKOFF_BASE * 2 ** max(0, attempts - 1)) * random.uniform(0.8, 1.2)
+    return min(BACKOFF_MAX, BACKOFF_BASE * 2.0 ** max(0, attempts - 1)) * random.uniform(0.8, 1.2)
 
 
 class Sending(WorkerState):

@@ -85,7 +85,7 @@ class WorkerState:
     _marks: MarkQueue
     _results: list[tuple[Claimed, Outcome]]
     _flush_lock: asyncio.Lock
-    _prefetch: asyncio.Task | None
+    _prefetch: asyncio.Task[list[Claimed]] | None
     sent: int
 
     if TYPE_CHECKING:  # what one part calls on another

@@ -51,7 +51,7 @@ class Worker(Lease, Claiming, Sending, Recording):
         self._marks = MarkQueue(self)
         self._results: list[tuple[Claimed, Outcome]] = []
         self._flush_lock = asyncio.Lock()
-        self._prefetch: asyncio.Task | None = None  # the next batch, claimed ahead
+        self._prefetch: asyncio.Task[list[Claimed]] | None = None  # the next batch, claimed ahead
         self.sent = 0  # this worker's successful sends, for benchmarks and logs
 
     # ------------------------------------------------------------------ the loop
