@@ -71,7 +71,7 @@ def wards(province_code: int) -> tuple[OfficialWard, ...]:
 def ward(code: int) -> OfficialWard | None:
     """Any province's ward by its official code."""
     try:
-        found = Ward.from_code(code)  # type: ignore[arg-type]
+        found = Ward.from_code(code)  # type: ignore[arg-type]  # annotated WardCode; a plain int is looked up too
     except ValueError:
         return None
     return next((w for w in wards(int(found.province_code)) if w.code == code), None)
