@@ -33,7 +33,7 @@ test: $(VENV)/.dev-deps
 lint: $(VENV)/.dev-deps
 	$(BIN)/ruff check bot scheduler tests benchmarks
 	$(BIN)/lint-imports
-	@echo "mypy: not yet enabled"
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

@@ -8,6 +8,7 @@ import gc
 import logging
 import signal
 import sys
+from typing import Protocol
 
 from aiohttp import web
 
@@ -27,6 +28,16 @@ from bot.web import health
 log = logging.getLogger(__name__)
 
 
+class Channel(Protocol):
+    """A channel the app starts and stops with itself (Telegram, Zalo)."""
+
+    status: str
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
 def build_services(settings: Settings) -> Services:
     return Services(settings=settings, db=Database(settings.database_url),
                     content=AnsweringContent(settings.content_dir), router=build_router())
@@ -39,7 +50,7 @@ class BotApp:
         self.services = services
         self.conversation = Conversation(services)
         self.web = web.Application(client_max_size=1024 * 1024)
-        self.channels: dict[str, object] = {}
+        self.channels: dict[str, Channel] = {}
         inbox = WebInbox(services.db)
         services.senders["web"] = inbox
         WebChat(self.conversation, inbox).install(self.web)

@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Role, StaffInvite, User
+from bot.db.results import rowcount
 from bot.db.users import get_or_create_user
 from bot.kernel.clock import utcnow
 
@@ -42,7 +43,7 @@ async def revoke(session: AsyncSession, channel: str, user_id: str) -> bool:
                User.role.in_([r.value for r in STAFF_ROLES]))
         .values(role=Role.CITIZEN)
     )
-    return result.rowcount > 0
+    return rowcount(result) > 0
 
 
 async def list_staff(session: AsyncSession) -> list[User]:

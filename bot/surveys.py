@@ -16,6 +16,7 @@ from bot.content.schema_surveys import Survey
 from bot.db.events import EventKind
 from bot.db.models import EngagementEvent, Role
 from bot.db.models_survey import SurveyResponse
+from bot.db.results import rowcount
 from bot.kernel.clock import utcnow
 from bot.kernel.periods import Period
 
@@ -82,7 +83,9 @@ async def open_response(
             session.add(response)
         return response, True
     except IntegrityError:
-        return await find_response(session, survey, period, user_key), False
+        existing = await find_response(session, survey, period, user_key)
+        assert existing is not None  # the row that made the insert fail
+        return existing, False
 
 
 async def take_answer(
@@ -104,7 +107,7 @@ async def take_answer(
         .execution_options(synchronize_session=False)
     )
     await session.refresh(response)
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 # Built once (it runs after every turn); the values are bound at each execution.

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, exists, func, not_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.db.models import Subscription, User
-from bot.db.models_campaigns import RecipientStatus
+from bot.db.models_campaigns import Campaign, RecipientStatus
 
 KINDS = ("all", "topic", "units", "channel")
 ALL_TOPICS = "all"  # the subscription meaning "every CCHC news item" (handlers/subscribe.py)
@@ -35,7 +37,7 @@ class Audience:
             raise ValueError("chọn kênh cho đối tượng 'channel'")
 
     @classmethod
-    def of(cls, campaign) -> Audience:
+    def of(cls, campaign: Campaign) -> Audience:
         return cls(campaign.audience_kind, campaign.audience_topic,
                    tuple(campaign.audience_units or ()), campaign.audience_channel)
 
@@ -56,7 +58,8 @@ class Audience:
         return cls(kind, channel=channel)
 
 
-def _subscribed(topic: str | None = None, since=None) -> ColumnElement[bool]:
+def _subscribed(topic: str | None = None,
+                since: InstrumentedAttribute[datetime | None] | None = None) -> ColumnElement[bool]:
     condition = [Subscription.user_id == User.id]
     if topic:
         condition.append(Subscription.topic_id.in_([topic, ALL_TOPICS]))

@@ -29,7 +29,9 @@ FINISHED = (CampaignStatus.DONE, CampaignStatus.CANCELLED)
 def draft(pack: ContentPack, entry: CalendarCampaign) -> campaigns.Draft:
     text = entry.text
     if entry.message:
-        text = pack.message_by_id(entry.message).text
+        message = pack.message_by_id(entry.message)
+        assert message is not None  # the loader checks that the messages named exist
+        text = message.text
     link = entry.link if entry.link and entry.link.url.strip() != OPERATOR_FILL else None
     a = entry.audience
     return campaigns.Draft(
@@ -58,7 +60,7 @@ async def sync(db: Database, pack: ContentPack) -> dict[str, int]:
             digest = _hash(entry, wanted.text)
             campaign = existing.get(entry_id)
             if campaign is None:
-                if wanted.schedule == "at" and wanted.send_at < utcnow():
+                if wanted.schedule == "at" and wanted.send_at is not None and wanted.send_at < utcnow():
                     continue  # a date already gone: never push an old announcement
                 if entry.enabled:
                     created = await campaigns.create(session, wanted, status=CampaignStatus.SCHEDULED,

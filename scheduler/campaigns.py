@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +20,7 @@ from bot.db.models_campaigns import (
     OutboxMessage,
     OutboxStatus,
 )
+from bot.db.results import rowcount
 from bot.kernel.clock import utcnow
 from bot.kernel.timing import cron_trigger
 from scheduler import message
@@ -49,7 +51,7 @@ class Draft:
         return {"title": self.title, "text": self.text, "image": self.image,
                 "link_url": self.link_url, "link_label": self.link_label, "topic": self.audience.topic}
 
-    def with_(self, **changes) -> Draft:
+    def with_(self, **changes: Any) -> Draft:
         return replace(self, **changes)
 
 
@@ -59,7 +61,8 @@ def problems(content: ContentStore, draft: Draft, now: datetime | None = None) -
     found = message.problems(content, draft.message())
     pack = content.pack
     audience = draft.audience
-    if audience.kind == "topic" and audience.topic != "all" and pack.topic(audience.topic) is None:
+    if (audience.kind == "topic" and audience.topic is not None and audience.topic != "all"
+            and pack.topic(audience.topic) is None):
         found.append(content.text("campaign_err_topic", topic=audience.topic))
     for unit in audience.units:
         if pack.unit(unit) is None:
@@ -129,9 +132,9 @@ async def confirm(session: AsyncSession, campaign: Campaign) -> bool:
     result = await session.execute(
         update(Campaign).where(Campaign.id == campaign.id, Campaign.status == CampaignStatus.DRAFT)
         .values(status=CampaignStatus.SCHEDULED, updated_at=utcnow()))
-    if result.rowcount:
+    if rowcount(result):
         campaign.status = CampaignStatus.SCHEDULED
-    return bool(result.rowcount)
+    return bool(rowcount(result))
 
 
 async def _unfinished_broadcasts(session: AsyncSession, campaign_id: int) -> list[Broadcast]:
@@ -188,8 +191,8 @@ async def resend_uncertain(session: AsyncSession, campaign: Campaign) -> int:
             .where(OutboxMessage.broadcast_id == broadcast.id, OutboxMessage.status == OutboxStatus.UNCERTAIN)
             .values(status=OutboxStatus.PENDING, worker=None, not_before=utcnow(),
                     detail="queued again by the operator"))
-        if result.rowcount and broadcast.status == BroadcastStatus.DONE:
+        if rowcount(result) and broadcast.status == BroadcastStatus.DONE:
             broadcast.status, broadcast.finished_at = BroadcastStatus.SENDING, None
             campaign.status = CampaignStatus.SENDING
-        queued += result.rowcount or 0
+        queued += rowcount(result) or 0
     return queued

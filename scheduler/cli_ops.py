@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import sys
 from pathlib import Path
 
-from bot.db.models_campaigns import CampaignStatus
+from bot.db.models_campaigns import Campaign, CampaignStatus
 from bot.kernel.timing import parse_at
 from bot.runtime import Runtime
 from scheduler import audience as audiences
@@ -20,7 +21,7 @@ def _err(text: str) -> int:
     return 2
 
 
-def _print_preview(services: Runtime, campaign, count: int) -> None:
+def _print_preview(services: Runtime, campaign: Campaign, count: int) -> None:
     content = services.content
     for reply in message.render(content, message.snapshot(campaign), None):
         print("──── xem trước ────")
@@ -40,7 +41,7 @@ def _print_preview(services: Runtime, campaign, count: int) -> None:
         print(note)
 
 
-async def run(services: Runtime, args) -> int:
+async def run(services: Runtime, args: argparse.Namespace) -> int:
     content = services.content
     async with services.db.session() as session:
         if args.action == "create":
@@ -58,12 +59,12 @@ async def run(services: Runtime, args) -> int:
             found = campaigns.problems(content, draft)
             if found:
                 return _err("Chưa tạo được chiến dịch:\n  " + "\n  ".join(found))
-            campaign = await campaigns.create(session, draft)
+            created = await campaigns.create(session, draft)
             if not args.draft:
-                await campaigns.confirm(session, campaign)
+                await campaigns.confirm(session, created)
             count = await audiences.count(session, who, push_channels(services.settings))
             await session.commit()
-            _print_preview(services, campaign, count)
+            _print_preview(services, created, count)
             return 0
         if args.action == "list":
             for c in await campaigns.recent(session, 50):

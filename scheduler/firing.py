@@ -23,6 +23,7 @@ from bot.db.models_campaigns import (
     OutboxMessage,
     OutboxStatus,
 )
+from bot.db.results import rowcount
 from bot.db.session import Database
 from bot.kernel.clock import utcnow
 from scheduler import audience as audiences
@@ -70,8 +71,8 @@ async def _broadcast(session: AsyncSession, campaign_id: int, occurrence: str) -
     return (await session.execute(query)).scalar_one_or_none()
 
 
-def _insert(db: Database):
-    return (sqlite if db.is_sqlite else postgresql).insert(OutboxMessage)
+def _insert(db: Database) -> sqlite.Insert | postgresql.Insert:
+    return sqlite.insert(OutboxMessage) if db.is_sqlite else postgresql.insert(OutboxMessage)
 
 
 async def expand(db: Database, broadcast_id: int, push_channels: Iterable[str],
@@ -88,6 +89,7 @@ async def expand(db: Database, broadcast_id: int, push_channels: Iterable[str],
             if broadcast.status == BroadcastStatus.CANCELLED:
                 return added
             campaign = await session.get(Campaign, broadcast.campaign_id)
+            assert campaign is not None  # its broadcasts go with a campaign (ON DELETE CASCADE)
             who = audiences.condition(audiences.Audience.of(campaign), channels)
             cursor = broadcast.expand_cursor
             upper = (await session.execute(
@@ -100,7 +102,7 @@ async def expand(db: Database, broadcast_id: int, push_channels: Iterable[str],
             insert = _insert(db).from_select(
                 ["broadcast_id", "user_id", "channel", "status", "attempts", "not_before"], rows
             ).on_conflict_do_nothing()
-            inserted = (await session.execute(insert)).rowcount or 0
+            inserted = rowcount(await session.execute(insert)) or 0
             added += inserted
             values: dict = {"total": Broadcast.total + inserted}
             if upper is None:
@@ -112,7 +114,7 @@ async def expand(db: Database, broadcast_id: int, push_channels: Iterable[str],
                 update(Broadcast).where(Broadcast.id == broadcast_id,
                                         Broadcast.expand_cursor == cursor,
                                         Broadcast.expanded_at.is_(None)).values(**values))
-            if not moved.rowcount:
+            if not rowcount(moved):
                 await session.rollback()
                 continue
             await session.commit()
@@ -138,10 +140,11 @@ async def finish(db: Database) -> list[int]:
                 update(Broadcast).where(Broadcast.id == broadcast_id,
                                         Broadcast.status == BroadcastStatus.SENDING, ~left)
                 .values(status=BroadcastStatus.DONE, finished_at=utcnow()))
-            if not done.rowcount:
+            if not rowcount(done):
                 continue
             finished.append(broadcast_id)
             campaign = await session.get(Campaign, campaign_id)
+            assert campaign is not None  # its broadcasts go with a campaign (ON DELETE CASCADE)
             if campaign.status == CampaignStatus.SENDING:
                 campaign.status = (CampaignStatus.SCHEDULED if campaign.schedule_kind == "cron"
                                    else CampaignStatus.DONE)

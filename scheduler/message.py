@@ -7,6 +7,7 @@ to the bot first (so the click is counted) and then opens the link."""
 from __future__ import annotations
 
 from bot.content.store import ContentStore
+from bot.db.models_campaigns import Campaign
 from bot.kernel.limits import MAX_CAPTION, MAX_TEXT
 from bot.kernel.messages import Button, Reply, is_web_url
 
@@ -19,7 +20,7 @@ UNSUBSCRIBE = "bcu"  # bcu:<broadcast id>  — one-tap unsubscribe
 PREVIEW = "bcp"  # bcp:<anything>  — a button in a preview: does nothing
 
 
-def snapshot(campaign) -> dict:
+def snapshot(campaign: Campaign) -> dict:
     """What a broadcast keeps of its campaign's message when it fires."""
     return {"title": campaign.title, "text": campaign.text, "image": campaign.image,
             "link_url": campaign.link_url, "link_label": campaign.link_label,

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.content.store import ContentStore
 from bot.db.models import User
 from bot.db.models_campaigns import (
     Broadcast,
@@ -59,7 +61,7 @@ class Figures:
         return self.failed + self.unreachable + self.no_window
 
 
-async def figures(session, campaign_id: int) -> Figures:
+async def figures(session: AsyncSession, campaign_id: int) -> Figures:
     """Figures of the campaign's latest broadcast (recurring campaigns: the current run)."""
     latest = (await session.execute(
         select(Broadcast).where(Broadcast.campaign_id == campaign_id)
@@ -90,7 +92,7 @@ def number(n: int) -> str:
     return f"{n:,}".replace(",", ".")
 
 
-def progress_text(content, campaign: Campaign, fig: Figures) -> str:
+def progress_text(content: ContentStore, campaign: Campaign, fig: Figures) -> str:
     status = content.text(f"campaign_status_{campaign.status}")
     lines = [content.text("campaign_progress", id=campaign.id, title=campaign.title, status=status,
                           sent=number(fig.delivered),
@@ -113,7 +115,7 @@ def progress_text(content, campaign: Campaign, fig: Figures) -> str:
     return "\n".join(lines)
 
 
-def schedule_text(content, campaign: Campaign) -> str:
+def schedule_text(content: ContentStore, campaign: Campaign) -> str:
     if campaign.schedule_kind == "cron":
         return content.text("campaign_when_cron", cron=campaign.cron)
     if campaign.schedule_kind == "at" and campaign.send_at:

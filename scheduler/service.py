@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -45,6 +45,16 @@ def sync_url(url: str) -> str:
     parsed = make_url(url)
     driver = {"sqlite": "sqlite", "postgresql": "postgresql+psycopg"}[parsed.get_backend_name()]
     return parsed.set(drivername=driver).render_as_string(hide_password=False)
+
+
+def _cron(campaign: Campaign) -> str:
+    assert campaign.cron is not None  # set for every "cron" campaign (campaigns.apply)
+    return campaign.cron
+
+
+def _send_at(campaign: Campaign) -> datetime:
+    assert campaign.send_at is not None  # set for every "at" campaign (campaigns.apply)
+    return campaign.send_at
 
 
 async def fire_job(campaign_id: int) -> None:
@@ -115,7 +125,8 @@ class CampaignScheduler:
         async with self.services.db.session() as session:
             rows = list((await session.execute(select(Campaign).where(
                 Campaign.status.in_([CampaignStatus.SCHEDULED, CampaignStatus.SENDING])))).scalars())
-            due, late = [], []
+            due: list[Campaign] = []
+            late: list[Campaign] = []
             wanted: dict[str, Campaign] = {}
             for c in rows:
                 if c.schedule_kind == "cron":
@@ -129,15 +140,17 @@ class CampaignScheduler:
                 c.status = CampaignStatus.CANCELLED
                 log.warning("campaign missed its time by too much; cancelled", extra={"campaign": c.id})
             await session.commit()
+        if self.aps is None:
+            raise RuntimeError("the campaign scheduler is not started")
         for job in self.aps.get_jobs():
             if job.id.startswith(JOB_PREFIX) and job.id not in wanted:
                 job.remove()
         for job_id, c in wanted.items():
-            spec = f"cron:{c.cron}" if c.schedule_kind == "cron" else f"at:{c.send_at.isoformat()}"
+            spec = f"cron:{c.cron}" if c.schedule_kind == "cron" else f"at:{_send_at(c).isoformat()}"
             job = self.aps.get_job(job_id)
             if job is not None and job.name == spec:
                 continue
-            trigger = cron_trigger(c.cron) if c.schedule_kind == "cron" else DateTrigger(c.send_at, VN)
+            trigger = cron_trigger(_cron(c)) if c.schedule_kind == "cron" else DateTrigger(c.send_at, VN)
             self.aps.add_job(fire_job, trigger, args=[c.id], id=job_id, name=spec,
                              replace_existing=True)
         for c in due:
@@ -149,7 +162,7 @@ class CampaignScheduler:
             campaign = await session.get(Campaign, campaign_id)
             if campaign is None:
                 return None
-            occurrence = (cron_occurrence(campaign.cron, utcnow()).isoformat()
+            occurrence = (cron_occurrence(_cron(campaign), utcnow()).isoformat()
                           if campaign.schedule_kind == "cron" else firing.ONCE)
         broadcast_id = await firing.fire(db, campaign_id, occurrence)
         if broadcast_id is not None:

@@ -18,6 +18,7 @@ lives in tests/fakes/).
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import statistics
@@ -25,9 +26,15 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from bot.config import ROOT, Settings
+
+if TYPE_CHECKING:
+    from bot.conversation.services import Services
+    from scheduler.delivery.worker import Worker
 
 TELEGRAM_LIMIT = 30.0
 
@@ -44,15 +51,18 @@ class FakeProcess:
         args = [sys.executable, "-m", "tests.campaigns.fake_server"] + (["--rate-limit"] if limited else [])
         self.proc = subprocess.Popen(args, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      text=True, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
-        self.info = json.loads(self.proc.stdout.readline())
+        assert self.proc.stdin is not None and self.proc.stdout is not None  # both piped
+        self.stdin, self.stdout = self.proc.stdin, self.proc.stdout
+        self.info = json.loads(self.stdout.readline())
 
     def ask(self, command: str) -> dict:
-        self.proc.stdin.write(command + "\n")
-        self.proc.stdin.flush()
-        return json.loads(self.proc.stdout.readline())
+        self.stdin.write(command + "\n")
+        self.stdin.flush()
+        answer: dict = json.loads(self.stdout.readline())
+        return answer
 
     def close(self) -> None:
-        self.proc.stdin.close()
+        self.stdin.close()
         self.proc.wait(30)
 
 
@@ -65,7 +75,8 @@ def _settings(base: Settings, url: str, fake: FakeProcess, rate: float) -> Setti
         "delivery_concurrency": 16, "delivery_batch_size": 500, "pseudonym_salt": "bench"})
 
 
-async def _prepare(settings: Settings, recipients: int, start_chat: int = 700_000_001):
+async def _prepare(settings: Settings, recipients: int,
+                   start_chat: int = 700_000_001) -> tuple[Services, Callable[[], Awaitable[None]]]:
     from bot.app import build_services
     from bot.db import migrate
     from bot.processes import build_senders
@@ -79,14 +90,14 @@ async def _prepare(settings: Settings, recipients: int, start_chat: int = 700_00
     return services, close
 
 
-async def _broadcast(services, title: str) -> int:
+async def _broadcast(services: Services, title: str) -> int:
     from tests.campaigns.helpers import start_campaign
 
     _, broadcast_id = await start_campaign(services, title=title, text="Tin thử hiệu năng gửi.")
     return broadcast_id
 
 
-async def _send_all(worker, stop_after: float | None = None) -> float:
+async def _send_all(worker: Worker, stop_after: float | None = None) -> float:
     started = time.perf_counter()
     while await worker.run_once():
         if stop_after and time.perf_counter() - started > stop_after:
@@ -304,7 +315,7 @@ async def bench_e(base: Settings, url: str, recipients: int) -> None:
             fake.close()
 
 
-def main(args, settings: Settings) -> int:
+def main(args: argparse.Namespace, settings: Settings) -> int:
     from bot.db.session import Database  # noqa: F401  (import check before forking fakes)
 
     if str(ROOT) not in sys.path:  # the console script's path does not hold the checkout
@@ -324,14 +335,15 @@ def main(args, settings: Settings) -> int:
                 url = pg or f"sqlite+aiosqlite:///{tmp}/bench.sqlite3"
                 if pg:
                     asyncio.run(_reset_pg(pg))
-                run = {"a": lambda u: bench_a(settings, u, min(args.recipients, 20_000)),
-                       "b": lambda u: bench_b(settings, u, args.seconds),
-                       "c": lambda u: bench_c(settings, u, args.recipients),
-                       "d": lambda u: bench_d(settings, u, args.recipients),
-                       "e": lambda u: bench_e(settings, u, min(args.recipients, 10_000))}[letter]
+                runs: dict[str, Callable[[str], Coroutine[Any, Any, None]]] = {
+                    "a": lambda u: bench_a(settings, u, min(args.recipients, 20_000)),
+                    "b": lambda u: bench_b(settings, u, args.seconds),
+                    "c": lambda u: bench_c(settings, u, args.recipients),
+                    "d": lambda u: bench_d(settings, u, args.recipients),
+                    "e": lambda u: bench_e(settings, u, min(args.recipients, 10_000))}
                 if letter == "e" and not pg:
                     continue  # several workers need PostgreSQL
-                asyncio.run(run(url))
+                asyncio.run(runs[letter](url))
                 sys.stdout.flush()
     return 0
 

@@ -17,6 +17,7 @@ Two scenarios:
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import multiprocessing
 import os
@@ -32,6 +33,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import TextIO
 
 import aiohttp
 import yaml
@@ -101,6 +103,7 @@ class Bots:
             for port, proc in zip(self.ports, self.procs, strict=True):
                 while True:
                     if proc.poll() is not None:
+                        assert proc.stderr is not None  # piped
                         raise RuntimeError(f"bot process exited: {proc.stderr.read().decode()[-2000:]}")
                     try:
                         async with http.get(f"http://127.0.0.1:{port}/healthz") as r:
@@ -169,7 +172,8 @@ class Person:
         async with self.http.post(self.url, json={k: v for k, v in body.items() if v is not None}) as r:
             if r.status != 200:
                 raise RuntimeError(f"HTTP {r.status}")
-            return (await r.json())["replies"]
+            replies: list[dict] = (await r.json())["replies"]
+            return replies
 
 
 async def _cadre(person: Person, contest_id: str, load: Load, rng: random.Random, run: Run) -> None:
@@ -260,7 +264,7 @@ async def _register(db: Database, contest: Contest, cadres: int, unit_ids: list[
             {"channel": CHANNEL, "channel_user_id": name, "role": "cadre", "unit_id": unit_ids[n % len(unit_ids)],
              "created_at": now, "last_seen_at": now} for n, name in enumerate(names)])
         ids = dict((await s.execute(select(User.channel_user_id, User.id).where(
-            User.channel == CHANNEL, User.channel_user_id.startswith(PREFIX)))).all())
+            User.channel == CHANNEL, User.channel_user_id.startswith(PREFIX)))).tuples().all())
         # They registered through the chat, so each already has a conversation state.
         await s.execute(insert(ConversationState), [
             {"user_id": user_id, "step": None, "data": {}, "options": [], "updated_at": now}
@@ -296,7 +300,7 @@ async def _counts(db: Database, contest: Contest) -> dict[str, int]:
             .join(a, a.id == QuizAnswer.attempt_id).where(*of_contest))).one()
         events = dict((await s.execute(
             select(EngagementEvent.kind, func.count()).where(EngagementEvent.channel == CHANNEL)
-            .group_by(EngagementEvent.kind))).all())
+            .group_by(EngagementEvent.kind))).tuples().all())
     return {"attempts": attempts, "finished": finished, "score_sum": scored, "answers": answers,
             "correct": correct, "late": late, "answered_events": events.get(EventKind.QUIZ_ANSWERED, 0),
             "finished_events": events.get(EventKind.QUIZ_FINISHED, 0)}
@@ -312,7 +316,7 @@ def _ms(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] * 1000 if ordered else 0.0
 
 
-async def bench_backend(label: str, url: str, settings: Settings, load: Load, out=sys.stdout) -> bool:
+async def bench_backend(label: str, url: str, settings: Settings, load: Load, out: TextIO = sys.stdout) -> bool:
     await asyncio.to_thread(migrate.upgrade, url)
     store = AnsweringContent(settings.content_dir)
     contest = _contest(store, load.questions)
@@ -347,7 +351,7 @@ async def bench_backend(label: str, url: str, settings: Settings, load: Load, ou
 
 
 def _report(label: str, load: Load, contest: Contest, run: Run, counts: dict, elapsed: float, turns: int,
-            cpu: float, trips: int, out) -> bool:
+            cpu: float, trips: int, out: TextIO) -> bool:
     lat = run.latencies
     what = "câu trả lời" if load.scenario == "contest" else "câu hỏi"
     if load.scenario == "contest":
@@ -383,7 +387,7 @@ def _report(label: str, load: Load, contest: Contest, run: Run, counts: dict, el
     return ok
 
 
-def run_cli(args, settings: Settings) -> int:
+def run_cli(args: argparse.Namespace, settings: Settings) -> int:
     if args.backend in ("both", "postgres") and not args.postgres_url:
         print("PostgreSQL: thêm --postgres-url postgresql+asyncpg://… (một cơ sở dữ liệu riêng để đo)",
               file=sys.stderr)

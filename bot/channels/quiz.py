@@ -17,6 +17,7 @@ Text = Callable[..., str]
 
 def quiz_text(reply: Reply, t: Text) -> str:
     quiz = reply.quiz
+    assert quiz is not None  # called only for a reply that carries a question
     lines = [reply.text.strip(), ""] if reply.text.strip() else []
     if quiz.number and quiz.total:
         key = "quiz_header_until" if quiz.until else "quiz_header"

@@ -9,10 +9,9 @@ import logging
 from urllib.parse import urlsplit
 
 from aiohttp import web
-from telegram import BotCommand, Update
+from telegram import BotCommand, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import (
-    Application,
     ApplicationBuilder,
     CallbackQueryHandler,
     ContextTypes,
@@ -28,7 +27,7 @@ from bot.channels.telegram_send import TelegramSender, keyboard  # noqa: F401  (
 from bot.config import Settings
 from bot.conversation.conversation import Conversation
 from bot.kernel.messages import Incoming, Reply
-from bot.kernel.sending import REPLY, DeliveryError, Lane, Unreachable
+from bot.kernel.sending import REPLY, BeforeSend, DeliveryError, Lane, Unreachable
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +76,7 @@ def to_incoming(update: Update) -> Incoming | None:
     return Incoming(CHANNEL, chat_id, "other", text=message.caption, update_key=key)
 
 
-def _group_incoming(message, key: str) -> Incoming | None:
+def _group_incoming(message: Message, key: str) -> Incoming | None:
     sender = message.from_user
     if message.text is None or sender is None or sender.is_bot:
         return None
@@ -98,6 +97,7 @@ class TelegramChannel:
         self.settings = settings
         self.conversation = conversation
         self.webhook_url = settings.telegram_webhook_url
+        assert settings.telegram_bot_token  # the channel is set up only with one (bot.app)
         builder = (
             ApplicationBuilder()
             .token(settings.telegram_bot_token)
@@ -110,7 +110,7 @@ class TelegramChannel:
         )
         if self.webhook_url:
             builder = builder.updater(None)
-        self.app: Application = builder.build()
+        self.app = builder.build()
         self.app.add_handler(CallbackQueryHandler(self._on_update))
         self.app.add_handler(MessageHandler(filters.ALL, self._on_update))
         self.app.add_error_handler(self._on_error)
@@ -142,6 +142,7 @@ class TelegramChannel:
             self.status = "webhook"
         else:
             await self.app.bot.delete_webhook()
+            assert self.app.updater is not None  # built without one only for a webhook
             await self.app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
             self.status = "polling"
         log.info("telegram started", extra={"mode": self.status})
@@ -198,7 +199,7 @@ class TelegramChannel:
             log.warning("telegram reply not delivered", extra={"error": type(exc).__name__})
 
     async def send(self, user_id: str, replies: list[Reply], *, lane: Lane = REPLY,
-                   before_send=None) -> None:
+                   before_send: BeforeSend | None = None) -> None:
         """Send replies to a chat; raises the errors of `bot.kernel.sending`."""
         await self.sender.send(user_id, replies, lane=lane, before_send=before_send)
 

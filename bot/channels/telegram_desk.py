@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from telegram import ReplyParameters
+from telegram import Bot, ReplyParameters
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.channels.telegram import TelegramChannel
@@ -47,7 +47,7 @@ class TelegramStaffDesk:
         self.chat_id = str(chat_id).strip()
 
     @property
-    def _bot(self):
+    def _bot(self) -> Bot:
         return self.telegram.app.bot
 
     async def post(self, reply: Reply, *, reply_to: str | None = None) -> str:

@@ -18,6 +18,7 @@ import json
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
+from telegram._utils.types import ODVInput, UploadFileDict
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
@@ -67,13 +68,14 @@ class AiohttpRequest(BaseRequest):
             await self._session.close()
         self._session = None
 
-    def _timeout(self, name: str, value) -> float | None:
+    def _timeout(self, name: str, value: ODVInput[float]) -> float | None:
         return self._timeouts[name] if isinstance(value, DefaultValue) else value
 
     async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
-                         read_timeout=BaseRequest.DEFAULT_NONE, write_timeout=BaseRequest.DEFAULT_NONE,
-                         connect_timeout=BaseRequest.DEFAULT_NONE,
-                         pool_timeout=BaseRequest.DEFAULT_NONE) -> tuple[int, bytes]:
+                         read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+                         write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+                         connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+                         pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE) -> tuple[int, bytes]:
         if self._session is None or self._session.closed or self._pool is None:
             raise RuntimeError("This AiohttpRequest is not initialized!")
         files = request_data.multipart_data if request_data else None
@@ -110,7 +112,7 @@ class AiohttpRequest(BaseRequest):
 _JSON = {"Content-Type": "application/json"}
 
 
-def _body(request_data: RequestData | None, files) -> aiohttp.FormData | bytes | None:
+def _body(request_data: RequestData | None, files: UploadFileDict | None) -> aiohttp.FormData | bytes | None:
     """Parameters as one JSON object (the Bot API takes JSON bodies; encoding them once is
     far cheaper than a urlencoded form, field by field), or a multipart form when there
     are files to upload."""

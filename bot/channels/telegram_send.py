@@ -5,8 +5,11 @@ delivery errors of `bot.kernel.sending` (see there for what each promises)."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import warnings
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import httpx
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
@@ -43,6 +46,8 @@ from bot.kernel.sending import (
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 CHANNEL = "telegram"
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -59,6 +64,7 @@ def _quiz_rows(reply: Reply) -> list[list[InlineKeyboardButton]]:
     limit is in the text too, and the server decides what was on time. Telegram's native
     quiz polls are not used: they send the correct answer to Telegram up front, time out
     on Telegram's clock and cannot tell a replayed answer from a new one."""
+    assert reply.quiz is not None  # called only for a reply that carries a question
     buttons = [InlineKeyboardButton(str(i), callback_data=payload)
                for i, payload in enumerate(reply.quiz.payloads, 1) if len(payload.encode()) <= 64]
     per_row = 4 if len(buttons) <= 4 else 3
@@ -110,8 +116,9 @@ class TelegramSender:
             markup = keyboard(reply)
             if reply.image_url:
                 fits = len(reply.text) <= CAPTION_LIMIT
-                await call(lambda r=reply, m=markup, f=fits: self.bot.send_photo(
-                    chat_id, r.image_url, caption=r.text if f else None, reply_markup=m if f else None))
+                await call(functools.partial(self.bot.send_photo, chat_id, reply.image_url,
+                                             caption=reply.text if fits else None,
+                                             reply_markup=markup if fits else None))
                 if fits:
                     continue
             body = reply_text(reply, self.text) if self.text else reply.text
@@ -121,7 +128,8 @@ class TelegramSender:
                 await self._text(call, chat_id, part, markup if last else None,
                                  reply.edit_key if last else None)
 
-    async def _text(self, call: _Calls, chat_id: int, text: str, markup, edit_key: str | None) -> None:
+    async def _text(self, call: _Calls, chat_id: int, text: str, markup: InlineKeyboardMarkup | None,
+                    edit_key: str | None) -> None:
         if edit_key:
             previous = await self.refs.get(CHANNEL, str(chat_id), edit_key)
             if previous:
@@ -155,7 +163,7 @@ class _Calls:
         self.before_send = before_send
         self.delivered = 0
 
-    async def __call__(self, request):
+    async def __call__(self, request: Callable[[], Awaitable[T]]) -> T:
         limiter = self.sender.limiter
         retries = 0
         while True:

@@ -27,7 +27,7 @@ def render_plain(reply: Reply, text: Text | None = None) -> str:
 
 
 def render_json(reply: Reply, text: Text | None = None) -> str:
-    line = {
+    line: dict[str, object] = {
         "text": reply_text(reply, text) if text else reply.text,
         "buttons": [b.label for b in reply.all_buttons()],
         "answer_id": reply.answer_id,

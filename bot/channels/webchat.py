@@ -28,6 +28,7 @@ from bot.db.session import Database
 from bot.kernel.clock import utcnow
 from bot.kernel.ids import parse_id
 from bot.kernel.messages import Incoming, Reply
+from bot.kernel.sending import REPLY, BeforeSend, Lane
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,12 @@ class WebInbox:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def send(self, user_id: str, replies: list[Reply]) -> None:
+    async def send(self, user_id: str, replies: list[Reply], *, lane: Lane = REPLY,
+                   before_send: BeforeSend | None = None) -> None:
+        """As every sender (bot.kernel.sending.Sender); nothing is paced here, so `lane`
+        changes nothing."""
+        if before_send is not None:
+            await before_send()
         async with self.db.session() as session:
             await session.execute(delete(WebInboxMessage).where(
                 WebInboxMessage.session == user_id, WebInboxMessage.created_at < utcnow() - self.KEEP))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 
 from bot.cli import campaign, content, contest, faq, feedback, places, report, run, staff, zalo
 from bot.cli.common import add_global_options, configure_logging
@@ -37,7 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     configure_logging(args)
     try:
-        return args.func(args)
+        command: Callable[[argparse.Namespace], int] = args.func  # set by each command's parser
+        return command(args)
     except BrokenPipeError:  # `cchc-bot faq eval | head`: the reader left; so do we, quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0

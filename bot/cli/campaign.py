@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 
-from bot.cli.common import _settings
+from bot.cli.common import Subparsers, _settings
 
 
-def register(subparsers) -> None:
+def register(subparsers: Subparsers) -> None:
     campaign = subparsers.add_parser("campaign", help="chiến dịch truyền thông: soạn, lên lịch, theo dõi")
     actions = campaign.add_subparsers(dest="action", required=True)
     create = actions.add_parser("create", help="tạo chiến dịch (mặc định: gửi ngay sau khi tạo)")
@@ -42,7 +43,7 @@ def register(subparsers) -> None:
     campaign.set_defaults(func=cmd_campaign)
 
 
-def cmd_campaign(args) -> int:
+def cmd_campaign(args: argparse.Namespace) -> int:
     from bot.app import build_services
     from bot.db import migrate
 

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TypeAlias
 
 from bot.config import Settings, get_settings
 from bot.logs import setup_logging
+
+# What `ArgumentParser.add_subparsers` returns, to which each command group adds its parsers.
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 def add_global_options(parser: argparse.ArgumentParser) -> None:

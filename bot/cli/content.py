@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
 
-from bot.cli.common import _settings
+from bot.cli.common import Subparsers, _settings
 
 
-def register(subparsers) -> None:
+def register(subparsers: Subparsers) -> None:
     content = subparsers.add_parser("content", help="gói nội dung").add_subparsers(dest="action", required=True)
     content.add_parser("validate", help="kiểm tra gói nội dung").set_defaults(func=cmd_content_validate)
     todo = content.add_parser("todo", help="việc cần làm trước khi đưa vào sử dụng: các trường người vận hành cần điền")
@@ -22,7 +23,7 @@ def register(subparsers) -> None:
     reload.set_defaults(func=cmd_content_reload)
 
 
-def cmd_content_validate(args) -> int:
+def cmd_content_validate(args: argparse.Namespace) -> int:
     from bot.content.loader import ContentError, load
 
     settings = _settings(args)
@@ -69,7 +70,7 @@ def _stale_mentions(root: Path, province_code: int | None) -> list:
     return stale.check(root, names)
 
 
-def cmd_content_todo(args) -> int:
+def cmd_content_todo(args: argparse.Namespace) -> int:
     """The go-live checklist: every operator field with its file, line and what to put there."""
     from bot.content.loader import ContentError, load
     from bot.content.todo import operator_fields
@@ -103,7 +104,7 @@ def _served_version(url: str) -> str | None:
         return None
 
 
-def cmd_content_reload(args) -> int:
+def cmd_content_reload(args: argparse.Namespace) -> int:
     """Validate, then ask every bot process serving this pack to reload it, and confirm."""
     import time
 

@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.cli.common import _settings
+from bot.cli.common import Subparsers, _settings
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+    from datetime import datetime
+
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from bot.content.schema import ContentPack
+    from bot.content.schema_quiz import Contest
+
+    # What a contest command does with the contest named; returns the exit code.
+    Work = Callable[[AsyncSession, ContentPack, Contest, datetime], Awaitable[int]]
 
 
-def register(subparsers) -> None:
+def register(subparsers: Subparsers) -> None:
     contest = subparsers.add_parser("contest", help="cuộc thi trực tuyến").add_subparsers(dest="action", required=True)
     export = contest.add_parser("export", help="xuất kết quả ra tệp .xlsx cho Ban Tổ chức")
     export.add_argument("contest", help="mã cuộc thi")
@@ -46,7 +60,7 @@ def register(subparsers) -> None:
     bench.set_defaults(func=cmd_contest_bench)
 
 
-def _contest_command(args, work) -> int:
+def _contest_command(args: argparse.Namespace, work: Work) -> int:
     """Run `work(session, pack, contest, now)` for the contest named on the command line."""
     from bot.content.loader import ContentError, load
     from bot.db import migrate
@@ -79,10 +93,10 @@ def _contest_command(args, work) -> int:
     return asyncio.run(main())
 
 
-def cmd_contest_export(args) -> int:
+def cmd_contest_export(args: argparse.Namespace) -> int:
     from bot.contest.export import export
 
-    async def work(session, pack, contest, now) -> int:
+    async def work(session: AsyncSession, pack: ContentPack, contest: Contest, now: datetime) -> int:
         stamp = now.strftime("%Y%m%d-%H%M")
         path = Path(args.output) if args.output else Path(f"ket-qua-{contest.id}-{stamp}.xlsx")
         await export(session, pack, contest, now, path)
@@ -92,10 +106,10 @@ def cmd_contest_export(args) -> int:
     return _contest_command(args, work)
 
 
-def cmd_contest_window(args) -> int:
+def cmd_contest_window(args: argparse.Namespace) -> int:
     from bot.contest import window
 
-    async def work(session, pack, contest, now) -> int:
+    async def work(session: AsyncSession, pack: ContentPack, contest: Contest, now: datetime) -> int:
         if args.action == "open":
             w = await window.open_now(session, contest, now, None)
             if w is None:
@@ -111,14 +125,14 @@ def cmd_contest_window(args) -> int:
     return _contest_command(args, work)
 
 
-def cmd_contest_erase(args) -> int:
+def cmd_contest_erase(args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
     from bot import staff
     from bot.contest import registration
     from bot.db.models import User
 
-    async def work(session, pack, contest, now) -> int:
+    async def work(session: AsyncSession, pack: ContentPack, contest: Contest, now: datetime) -> int:
         if args.all:
             touched = await registration.erase_contest(session, contest.id, now)
         else:
@@ -135,11 +149,13 @@ def cmd_contest_erase(args) -> int:
     return _contest_command(args, work)
 
 
-def cmd_contest_rescore(args) -> int:
+def cmd_contest_rescore(args: argparse.Namespace) -> int:
     from bot.contest.rescore import rescore
 
-    async def work(session, pack, contest, now) -> int:
-        recount = await rescore(session, contest, pack.bank(contest.bank))
+    async def work(session: AsyncSession, pack: ContentPack, contest: Contest, now: datetime) -> int:
+        bank = pack.bank(contest.bank)
+        assert bank is not None  # the loader checks that a contest's bank exists
+        recount = await rescore(session, contest, bank)
         print(f"Đã chấm lại {contest.id}: {recount.answers_changed} câu trả lời và "
               f"{recount.attempts_changed} lượt thi thay đổi điểm.")
         if recount.missing_questions:
@@ -150,7 +166,7 @@ def cmd_contest_rescore(args) -> int:
     return _contest_command(args, work)
 
 
-def cmd_contest_bench(args) -> int:
+def cmd_contest_bench(args: argparse.Namespace) -> int:
     from bot.bench.load import run_cli
 
     return run_cli(args, _settings(args))

@@ -2,33 +2,40 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.cli.common import _settings
+from bot.cli.common import Subparsers, _settings
+
+if TYPE_CHECKING:
+    from bot.conversation.router import Detector
+    from bot.faq.answerer import QuestionAnswerer
+    from bot.faq.evaluation import EvalQuery
 
 
-def register(subparsers) -> None:
+def register(subparsers: Subparsers) -> None:
     faq = subparsers.add_parser("faq", help="hỏi đáp: đánh giá, câu hỏi chưa trả lời được, đo tốc độ")
-    faq = faq.add_subparsers(dest="action", required=True)
-    ev = faq.add_parser("eval", help="đo độ chính xác trên bộ câu hỏi có nhãn")
+    actions = faq.add_subparsers(dest="action", required=True)
+    ev = actions.add_parser("eval", help="đo độ chính xác trên bộ câu hỏi có nhãn")
     ev.add_argument("--file", action="append",
                     help="bộ câu hỏi (nhắc lại để dùng nhiều bộ; mặc định tests/data/faq_eval.yaml "
                          "và eval_citizens.yaml)")
     ev.add_argument("--failures", action="store_true", help="liệt kê các câu chưa đạt")
     ev.add_argument("--sweep", action="store_true", help="in kết quả theo từng ngưỡng tin cậy")
     ev.set_defaults(func=cmd_faq_eval)
-    cal = faq.add_parser("calibrate", help="khớp trọng số mô hình đối sánh trên bộ câu hỏi phát triển")
+    cal = actions.add_parser("calibrate", help="khớp trọng số mô hình đối sánh trên bộ câu hỏi phát triển")
     cal.add_argument("--file", action="append",
                      help="bộ câu hỏi để khớp (mặc định tests/data/faq_dev.yaml và dev_*.yaml)")
     cal.add_argument("--check", help="bộ câu hỏi để kiểm tra (không dùng để khớp)")
     cal.set_defaults(func=cmd_faq_calibrate)
-    gaps = faq.add_parser("gaps", help="các câu hỏi chưa trả lời được, hỏi nhiều nhất trước")
+    gaps = actions.add_parser("gaps", help="các câu hỏi chưa trả lời được, hỏi nhiều nhất trước")
     gaps.add_argument("--days", type=int, default=30, help="số ngày gần nhất (0 = tất cả; mặc định 30)")
     gaps.add_argument("--limit", type=int, default=20, help="số câu hỏi in ra (mặc định 20)")
     gaps.set_defaults(func=cmd_faq_gaps)
-    bn = faq.add_parser("bench", help="đo thời gian dựng chỉ mục, thời gian mỗi câu hỏi và bộ nhớ")
+    bn = actions.add_parser("bench", help="đo thời gian dựng chỉ mục, thời gian mỗi câu hỏi và bộ nhớ")
     bn.add_argument("--entries", type=int, default=2000, help="số mục của gói mở rộng (mặc định 2000)")
     bn.add_argument("--rounds", type=int, default=3, help="số lượt đo (mặc định 3)")
     bn.add_argument("--file", action="append", help="các câu hỏi để đo (mặc định các bộ câu hỏi đánh giá)")
@@ -38,7 +45,7 @@ def register(subparsers) -> None:
 DATA = Path("tests") / "data"
 
 
-def _data_files(args, default: list[str]) -> list[Path]:
+def _data_files(args: argparse.Namespace, default: list[str]) -> list[Path]:
     """The labelled sets named with --file, or the default ones that exist."""
     from bot.config import ROOT
 
@@ -54,7 +61,8 @@ EVAL_SETS = ["faq_eval.yaml", "eval_citizens.yaml"]
 DEV_SETS = ["faq_dev.yaml", "dev_*.yaml"]
 
 
-def _labelled(args, default: list[str]):
+def _labelled(args: argparse.Namespace,
+              default: list[str]) -> tuple[QuestionAnswerer, list[Path], list[EvalQuery]] | None:
     """The pack, its answerer and the queries of the labelled sets, or an exit code."""
     from bot.content.loader import ContentError, load_pack
     from bot.faq.answerer import QuestionAnswerer
@@ -72,7 +80,7 @@ def _labelled(args, default: list[str]):
     return QuestionAnswerer(pack), files, queries
 
 
-def _intents():
+def _intents() -> tuple[frozenset[str], dict[str, Detector]]:
     """The intents the conversation carries out, as the bot's router has them."""
     from bot.conversation.features import build_router
 
@@ -80,7 +88,7 @@ def _intents():
     return frozenset(router.intents), dict(router.detectors)
 
 
-def cmd_faq_eval(args) -> int:
+def cmd_faq_eval(args: argparse.Namespace) -> int:
     from bot.faq.answerer import Thresholds
     from bot.faq.evaluation import TARGETS, evaluate, sweep
 
@@ -130,7 +138,7 @@ def cmd_faq_eval(args) -> int:
     return 0
 
 
-def cmd_faq_calibrate(args) -> int:
+def cmd_faq_calibrate(args: argparse.Namespace) -> int:
     """Fit the match models on labelled questions; print the weights for bot/faq/model.py."""
     from bot.faq import calibrate
     from bot.faq.evaluation import EvalSetError, load_eval_set
@@ -169,7 +177,7 @@ def _print_figures(label: str, f: dict[str, float]) -> None:
           f"trong phạm vi trả lời sai {f['answered_wrong']:.1%}")
 
 
-def cmd_faq_gaps(args) -> int:
+def cmd_faq_gaps(args: argparse.Namespace) -> int:
     from bot.db import migrate
     from bot.db.session import Database
     from bot.faq.gaps import content_gaps
@@ -203,7 +211,7 @@ def cmd_faq_gaps(args) -> int:
     return 0
 
 
-def cmd_faq_bench(args) -> int:
+def cmd_faq_bench(args: argparse.Namespace) -> int:
     from bot.content.loader import ContentError, load_pack
     from bot.faq import bench
     from bot.faq.evaluation import EvalSetError, load_eval_set

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import sys
 
-from bot.cli.common import _settings
+from bot.cli.common import Subparsers, _settings
 
 
-def register(subparsers) -> None:
+def register(subparsers: Subparsers) -> None:
     feedback = subparsers.add_parser("feedback", help="phản ánh, kiến nghị của người dân").add_subparsers(
         dest="action", required=True)
     listing = feedback.add_parser("list", help="liệt kê phản ánh chưa giải quyết (mã, tình trạng, lĩnh vực…)")
@@ -22,7 +23,7 @@ def register(subparsers) -> None:
         p.set_defaults(func=cmd_feedback)
 
 
-def cmd_feedback(args) -> int:
+def cmd_feedback(args: argparse.Namespace) -> int:
     from bot.db import migrate
     from bot.db.session import Database
     from bot.faq.served import AnsweringContent

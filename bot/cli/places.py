@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 
-from bot.cli.common import _settings
+from bot.cli.common import Subparsers, _settings
 
 
-def register(subparsers) -> None:
+def register(subparsers: Subparsers) -> None:
     places = subparsers.add_parser("places", help="địa chỉ sau sắp xếp đơn vị hành chính")
-    places = places.add_subparsers(dest="action", required=True)
-    pb = places.add_parser("bench", help="đo thời gian tra địa chỉ cũ → xã, phường mới (một lõi CPU)")
+    actions = places.add_subparsers(dest="action", required=True)
+    pb = actions.add_parser("bench", help="đo thời gian tra địa chỉ cũ → xã, phường mới (một lõi CPU)")
     pb.add_argument("--province", type=int, help="mã tỉnh, thành phố (mặc định: province_code của gói nội dung)")
     pb.add_argument("--rounds", type=int, default=3, help="số lượt đo (mặc định 3)")
     pb.add_argument("--national", type=int, default=500, help="số địa chỉ cũ lấy mẫu trên cả nước (mặc định 500)")
     pb.set_defaults(func=cmd_places_bench)
 
 
-def cmd_places_bench(args) -> int:
+def cmd_places_bench(args: argparse.Namespace) -> int:
     from bot.content.loader import ContentError, load_pack
     from bot.faq.bench import pin_to_one_core
     from bot.places import bench
@@ -33,6 +34,7 @@ def cmd_places_bench(args) -> int:
         return 2
     core = pin_to_one_core()
     startup_ms, book = bench.start_up(code)
+    assert book.province is not None  # a book built for a province
     sets = bench.query_sets(book, national=args.national)
     total = sum(len(q) for q in sets.values())
     print(f"Tra địa chỉ — {book.province.name} (mã {code}); đo trên {core}; {total} câu mỗi lượt, "

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.cli.common import _settings
+from bot.cli.common import Subparsers, _settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+    from bot.content.schema import ContentPack
+    from bot.kernel.periods import Period
 
 
-def register(subparsers) -> None:
+def register(subparsers: Subparsers) -> None:
     report = subparsers.add_parser("report",
                             help="lập báo cáo kết quả tuyên truyền CCHC (.docx và .xlsx)")
     report.add_argument("--quarter", metavar="NĂMQn", help="theo quý, ví dụ 2026Q3")
@@ -35,8 +43,8 @@ def register(subparsers) -> None:
     bench.set_defaults(func=cmd_report_bench)
 
 
-def _report_period(args):
-    from bot.kernel.periods import Period, PeriodError, parse_day
+def _report_period(args: argparse.Namespace) -> Period:
+    from bot.kernel.periods import Period, PeriodError, PeriodKind, parse_day
 
     chosen = [k for k in ("quarter", "half", "year", "date_from") if getattr(args, k)]
     if len(chosen) != 1 or (args.date_to and not args.date_from) or (args.date_from and not args.date_to):
@@ -44,18 +52,18 @@ def _report_period(args):
                           "hoặc --from NGÀY --to NGÀY")
     if args.date_from:
         return Period.days(parse_day(args.date_from), parse_day(args.date_to))
-    kind = chosen[0]
+    kind: PeriodKind = "quarter" if args.quarter else "half" if args.half else "year"
     return Period.parse(kind, getattr(args, kind))
 
 
-def cmd_report(args) -> int:
+def cmd_report(args: argparse.Namespace) -> int:
     import time
 
     from bot.content.loader import ContentError, load_pack
     from bot.db import migrate
     from bot.db.session import Database
     from bot.kernel.periods import PeriodError, parse_day
-    from bot.reports.report import ReportError, generate
+    from bot.reports.report import ReportError, ReportFiles, generate
 
     settings = _settings(args)
     try:
@@ -70,7 +78,7 @@ def cmd_report(args) -> int:
         return 1
     migrate.upgrade(settings.database_url)
 
-    async def main():
+    async def main() -> ReportFiles:
         db = Database(settings.database_url)
         try:
             return await generate(db.engine, pack, period, Path(args.out), today=today,
@@ -92,7 +100,7 @@ def cmd_report(args) -> int:
     return 0
 
 
-def cmd_report_bench(args) -> int:
+def cmd_report_bench(args: argparse.Namespace) -> int:
     import os
     import tempfile
 
@@ -107,7 +115,7 @@ def cmd_report_bench(args) -> int:
     if not pg_url and settings.database_url.startswith("postgresql"):
         pg_url = settings.database_url
 
-    async def render(engine, pack_, period, out_dir):
+    async def render(engine: AsyncEngine, pack_: ContentPack, period: Period, out_dir: Path) -> None:
         await generate(engine, pack_, period, out_dir)
 
     async def main() -> list:

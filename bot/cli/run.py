@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import getpass
 
-from bot.cli.common import _settings
+from bot.cli.common import Subparsers, _settings
 
 
-def register(subparsers) -> None:
+def register(subparsers: Subparsers) -> None:
     run = subparsers.add_parser("run", help="chạy trợ lý (web chat, và Telegram nếu có token)")
     run.add_argument("--port", type=int)
     run.set_defaults(func=cmd_run)
@@ -23,7 +24,7 @@ def register(subparsers) -> None:
     mig.set_defaults(func=cmd_migrate)
 
 
-def register_processes(subparsers) -> None:
+def register_processes(subparsers: Subparsers) -> None:
     sched = subparsers.add_parser("scheduler", help="chạy bộ lập lịch chiến dịch (một tiến trình cho cả hệ thống)")
     sched.add_argument("--workers", type=int, default=1, help="số tiến trình gửi chạy kèm (mặc định 1)")
     sched.set_defaults(func=cmd_scheduler)
@@ -32,7 +33,7 @@ def register_processes(subparsers) -> None:
     worker.set_defaults(func=cmd_worker)
 
 
-def cmd_run(args) -> int:
+def cmd_run(args: argparse.Namespace) -> int:
     from bot.app import serve
 
     settings = _settings(args)
@@ -41,7 +42,7 @@ def cmd_run(args) -> int:
     return asyncio.run(serve(settings))
 
 
-def cmd_chat(args) -> int:
+def cmd_chat(args: argparse.Namespace) -> int:
     from bot.app import build_services
     from bot.channels.terminal import run_chat
     from bot.conversation.conversation import Conversation
@@ -61,7 +62,7 @@ def cmd_chat(args) -> int:
     return 0
 
 
-def cmd_migrate(args) -> int:
+def cmd_migrate(args: argparse.Namespace) -> int:
     from bot.db import migrate
 
     settings = _settings(args)
@@ -73,14 +74,14 @@ def cmd_migrate(args) -> int:
     return 0
 
 
-def cmd_scheduler(args) -> int:
+def cmd_scheduler(args: argparse.Namespace) -> int:
     from bot.processes import run_process
 
     settings = _settings(args)
     return asyncio.run(run_process(settings, scheduler=True, workers=args.workers))
 
 
-def cmd_worker(args) -> int:
+def cmd_worker(args: argparse.Namespace) -> int:
     from bot.processes import run_process
 
     settings = _settings(args)

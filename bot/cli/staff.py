@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import sys
 
-from bot.cli.common import _settings
+from bot.cli.common import Subparsers, _settings
 
 
-def register(subparsers) -> None:
+def register(subparsers: Subparsers) -> None:
     staff = subparsers.add_parser("staff", help="quyền cán bộ quản trị").add_subparsers(dest="action", required=True)
     grant = staff.add_parser("grant", help="cấp quyền: staff grant telegram:123 editor")
     grant.add_argument("identity")
@@ -24,7 +25,7 @@ def register(subparsers) -> None:
     staff.choices["list"].set_defaults(func=cmd_staff)
 
 
-def cmd_staff(args) -> int:
+def cmd_staff(args: argparse.Namespace) -> int:
     from bot import staff
     from bot.db import migrate
     from bot.db.models import Role

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import getpass
 import sys
 
-from bot.cli.common import _settings
+from bot.cli.common import Subparsers, _settings
 
 
-def register(subparsers) -> None:
+def register(subparsers: Subparsers) -> None:
     zalo = subparsers.add_parser("zalo", help="kênh Zalo OA").add_subparsers(dest="action", required=True)
     token = zalo.add_parser("token", help="cặp token truy cập của OA").add_subparsers(
         dest="token_action", required=True)
@@ -22,7 +23,7 @@ def register(subparsers) -> None:
         p.set_defaults(func=cmd_zalo_token)
 
 
-def cmd_zalo_token(args) -> int:
+def cmd_zalo_token(args: argparse.Namespace) -> int:
     import aiohttp
 
     from bot.db import migrate

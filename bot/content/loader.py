@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.content.quiz import QuizContent, load_quiz
-from bot.content.reading import ContentError, ContentIssue, Reader
+from bot.content.reading import ContentError as ContentError  # re-exported: callers import it from here
+from bot.content.reading import ContentIssue as ContentIssue  # re-exported, as ContentError
+from bot.content.reading import Reader
 from bot.content.report import load_report
 from bot.content.schema import (
     OPERATOR_FILL,
@@ -54,7 +56,8 @@ def _as_str_dict(reader: Reader, file: Path, raw: dict, key: str) -> dict[str, s
     return out
 
 
-def _check_calendar(r: Reader, campaigns, topics, units) -> None:
+def _check_calendar(r: Reader, campaigns: list[tuple[CalendarCampaign, Path, str]],
+                    topics: list[tuple[Topic, Path, str]], units: list[tuple[Unit, Path, str]]) -> None:
     """Cross-checks of the campaign calendar: what it names exists, times parse, the
     message fits one platform message."""
     from bot.kernel.messages import is_web_url
@@ -67,7 +70,7 @@ def _check_calendar(r: Reader, campaigns, topics, units) -> None:
     for c, path, field in campaigns:
         file = r.rel(path)
 
-        def issue(name: str, text: str, c=c, file=file, field=field) -> None:
+        def issue(name: str, text: str, c: CalendarCampaign = c, file: str = file, field: str = field) -> None:
             r.issues.append(ContentIssue(file, f"{field}.{name}", text))
 
         if (c.text is None) == (c.message is None):
@@ -222,7 +225,8 @@ def load(root: Path) -> LoadedPack:
 SELF_TOPIC = "tro-ly"
 
 
-def _require_sources(r: Reader, faq, guides) -> None:
+def _require_sources(r: Reader, faq: list[tuple[FaqEntry, Path, str]],
+                     guides: list[tuple[Guide, Path, str]]) -> None:
     """Every fact carries its source: a FAQ entry (but those about the assistant itself)
     and every guide must name the rule or document it states."""
     for e, p, field in faq:

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Literal
 
 from vietnam_provinces import Province, ProvinceCode, VietNamDivisionType, Ward
 
 # Unit kinds (content schema) of the commune level, by the list's division type.
-_KINDS = {VietNamDivisionType.XA: "xa", VietNamDivisionType.PHUONG: "phuong",
+WardKind = Literal["xa", "phuong", "dac-khu"]
+_KINDS: dict[VietNamDivisionType, WardKind] = {VietNamDivisionType.XA: "xa", VietNamDivisionType.PHUONG: "phuong",
           VietNamDivisionType.DAC_KHU: "dac-khu"}
 _PREFIXES = ("Phường ", "Xã ", "Đặc khu ")
 
@@ -24,7 +26,7 @@ class OfficialProvince:
 class OfficialWard:
     code: int  # the official code (e.g. 31510)
     name: str  # "Phường Phú Lợi"
-    kind: str  # "xa" | "phuong" | "dac-khu"
+    kind: WardKind
     slug: str  # a stable id: the official codename as a slug ("phuong-phu-loi")
     province_code: int
 
@@ -69,7 +71,7 @@ def wards(province_code: int) -> tuple[OfficialWard, ...]:
 def ward(code: int) -> OfficialWard | None:
     """Any province's ward by its official code."""
     try:
-        found = Ward.from_code(code)  # type: ignore[arg-type]
+        found = Ward.from_code(code)  # type: ignore[arg-type]  # annotated WardCode; a plain int is looked up too
     except ValueError:
         return None
     return next((w for w in wards(int(found.province_code)) if w.code == code), None)

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
 from bot.content.schema import OPERATOR_FILL
+
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,7 @@ class Reader:
         elif isinstance(data, str) and data.strip() == OPERATOR_FILL:
             self.operator_fields.append(ContentIssue(file, path, "cần người vận hành điền"))
 
-    def model(self, model: type[BaseModel], data: Any, file: Path, prefix: str = ""):
+    def model(self, model: type[M], data: Any, file: Path, prefix: str = "") -> M | None:
         try:
             return model.model_validate(data)
         except ValidationError as exc:
@@ -76,7 +78,7 @@ class Reader:
                 self.issues.append(ContentIssue(self.rel(file), field, err["msg"]))
             return None
 
-    def listed(self, model: type[BaseModel], file: Path, key: str) -> list:
+    def listed(self, model: type[M], file: Path, key: str) -> list[tuple[M, Path, str]]:
         data = self.read(file)
         if data is None:
             return []
@@ -92,7 +94,8 @@ class Reader:
         data = self.read(file)
         if data is None:
             return {}
-        if not isinstance(data, dict) or not isinstance(data.get(key), dict):
+        value = data.get(key) if isinstance(data, dict) else None
+        if not isinstance(value, dict):
             self.issues.append(ContentIssue(self.rel(file), key, "phải là một bảng khóa: giá trị"))
             return {}
-        return data[key]
+        return value

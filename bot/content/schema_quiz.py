@@ -5,7 +5,7 @@ mode. Loading and cross-checking them is in `bot/content/quiz.py`."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AwareDatetime,
@@ -65,7 +65,7 @@ class QuestionBank(Strict):
     questions: list[BankQuestion] = Field(min_length=1)
     _by_id: dict[str, BankQuestion] = PrivateAttr(default_factory=dict)
 
-    def model_post_init(self, _context) -> None:
+    def model_post_init(self, _context: Any) -> None:
         self._by_id.update({q.id: q for q in self.questions})
 
     def question(self, question_id: str) -> BankQuestion | None:

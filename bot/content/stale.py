@@ -83,7 +83,7 @@ def _names_pattern(names: Iterable[str]) -> re.Pattern | None:
     return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in unique) + r")(?!\w)", re.I)
 
 
-def _prose(node, path: str, history: bool) -> Iterator[tuple[str, yaml.ScalarNode]]:
+def _prose(node: yaml.Node | None, path: str, history: bool) -> Iterator[tuple[str, yaml.ScalarNode]]:
     if isinstance(node, yaml.MappingNode):
         marked = history or any(k.value == "history" and str(v.value).lower() == "true" for k, v in node.value)
         if marked:

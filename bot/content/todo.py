@@ -8,6 +8,7 @@ that name from the message catalogue (`todo_<field>`)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,7 +50,7 @@ def operator_fields(root: Path) -> list[TodoItem]:
     return found
 
 
-def _placeholders(node, path: str):
+def _placeholders(node: yaml.Node | None, path: str) -> Iterator[tuple[str, int]]:
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             yield from _placeholders(value, f"{path}.{key.value}" if path else str(key.value))

@@ -27,6 +27,7 @@ from bot.content.schema_quiz import BankQuestion, QuestionBank
 from bot.db.base import UTCDateTime
 from bot.db.models_contest import QuizAnswer, QuizAttempt, QuizAttemptQuestion
 from bot.db.once import insert_once
+from bot.db.results import rowcount
 
 CONTEST, PRACTICE = "contest", "practice"
 POSITIONS = 2**31 - 1  # question positions are 32-bit: a position and the next one fit below this
@@ -177,6 +178,7 @@ async def current(session: AsyncSession, attempt: QuizAttempt, bank: QuestionBan
         position = await answered_count(session, attempt.id)
     while position < attempt.question_count:
         item = await _item(session, attempt.id, position)
+        assert item is not None  # start() drew question_count questions
         if item.shown_at is None:
             if now >= attempt.expires_at:
                 break
@@ -212,7 +214,8 @@ async def for_answer(session: AsyncSession, attempt_id: int, position: int) -> Q
     if not rows:
         return None
     session.info["quiz_items"] = [item for _, item in rows if item is not None]
-    return rows[0][0]
+    attempt: QuizAttempt = rows[0][0]
+    return attempt
 
 
 async def answer(session: AsyncSession, attempt: QuizAttempt, position: int, shown_choice: int,
@@ -298,7 +301,7 @@ async def finish(session: AsyncSession, attempt: QuizAttempt, now: datetime) -> 
         .values(finished_at=now, score=score, total_ms=total)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         await session.refresh(attempt)
         return False
     for name, value in (("finished_at", now), ("score", score), ("total_ms", total)):

@@ -12,6 +12,7 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,8 +35,9 @@ def _seconds(ms: int | None) -> float | None:
     return round(ms / 1000, 1) if ms is not None else None
 
 
-def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list], first: bool = False):
+def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list], first: bool = False) -> Worksheet:
     ws = wb.active if first else wb.create_sheet()
+    assert isinstance(ws, Worksheet)  # a new workbook's one worksheet, or one just added to it
     ws.title = title
     ws.append(header)
     for cell in ws[1]:
@@ -67,11 +69,11 @@ async def build_workbook(session: AsyncSession, pack: ContentPack, contest: Cont
     board = await standings.leaderboard(session, contest)
     counted = {s.attempt_id for s in board}
 
-    attempt_rows = []
+    attempt_rows: list[list] = []
     query = (select(QuizAttempt).where(QuizAttempt.mode == attempts.CONTEST, QuizAttempt.contest_id == contest.id)
              .order_by(QuizAttempt.registration_id, QuizAttempt.number))
     for a in (await session.execute(query)).scalars():
-        r = registrations.get(a.registration_id)
+        r = registrations.get(a.registration_id) if a.registration_id is not None else None
         if r is None:
             continue
         state = "Hoàn thành" if a.finished_at else "Đang làm"
@@ -107,7 +109,7 @@ async def build_workbook(session: AsyncSession, pack: ContentPack, contest: Cont
     for cell in ws["F"][1:]:
         cell.number_format = "0.0%"
     w = await window(session, contest)
-    info = [
+    info: list[list] = [
         ["Cuộc thi", contest.name], ["Mã cuộc thi", contest.id], ["Đơn vị tổ chức", contest.organiser],
         ["Mở", _local(w.opens_at)], ["Đóng", _local(w.closes_at)],
         ["Số câu mỗi lượt", contest.questions_per_attempt], ["Số giây mỗi câu", contest.seconds_per_question],

@@ -52,6 +52,7 @@ async def save(session: AsyncSession, contest_id: str, user: User, *, full_name:
             return registration, True
         except IntegrityError:  # registered meanwhile (double tap): correct that one
             registration = await of_user(session, contest_id, user.id)
+            assert registration is not None  # the row that made the insert fail
     if await has_attempts(session, registration):
         return None
     registration.full_name, registration.unit_id, registration.position = full_name, unit_id, position

@@ -42,7 +42,7 @@ async def rescore(session: AsyncSession, contest: Contest, bank: QuestionBank) -
     await session.flush()
     scores = dict((await session.execute(
         select(QuizAnswer.attempt_id, func.count().filter(QuizAnswer.is_correct))
-        .where(QuizAnswer.attempt_id.in_(of_contest)).group_by(QuizAnswer.attempt_id))).all())
+        .where(QuizAnswer.attempt_id.in_(of_contest)).group_by(QuizAnswer.attempt_id))).tuples().all())
     finished = (await session.execute(
         select(QuizAttempt.id, QuizAttempt.score).where(QuizAttempt.id.in_(of_contest),
                                                         QuizAttempt.finished_at.is_not(None)))).all()

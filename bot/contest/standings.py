@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Row, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content.schema import Unit
@@ -60,7 +61,7 @@ class Figures:
 def _ranked(contest: Contest) -> Select:
     """One row per person with a finished attempt: the counted attempt and its rank."""
     a = QuizAttempt
-    order = ([a.score.desc(), a.total_ms.asc(), a.number.asc()] if contest.counts == "best"
+    order: list[ColumnElement[Any]] = ([a.score.desc(), a.total_ms.asc(), a.number.asc()] if contest.counts == "best"
              else [a.number.desc()])
     finished = (
         select(
@@ -84,7 +85,7 @@ def _ranked(contest: Contest) -> Select:
     )
 
 
-def _standing(row) -> Standing:
+def _standing(row: Row[Any]) -> Standing:
     return Standing(**row._mapping)
 
 
@@ -141,7 +142,7 @@ async def unit_standings(session: AsyncSession, contest: Contest, units: list[Un
     """Every unit taking part (or with registrations), best first."""
     r = ContestRegistration
     registered = dict((await session.execute(
-        select(r.unit_id, func.count()).where(r.contest_id == contest.id).group_by(r.unit_id))).all())
+        select(r.unit_id, func.count()).where(r.contest_id == contest.id).group_by(r.unit_id))).tuples().all())
     ranked = _ranked(contest).subquery("ranked")
     results = {row.unit_id: row for row in await session.execute(
         select(ranked.c.unit_id, func.count().label("participants"), func.avg(ranked.c.score).label("average"),
@@ -154,7 +155,7 @@ async def unit_standings(session: AsyncSession, contest: Contest, units: list[Un
         out.append(UnitStanding(unit, registered.get(unit.id, 0), row.participants if row else 0,
                                 float(row.average) if row else None, row.best if row else None))
 
-    def key(u: UnitStanding):
+    def key(u: UnitStanding) -> tuple[float, float, str]:
         return (-(u.average if u.average is not None else -1), -(u.participation or 0), u.unit.name)
 
     return sorted(out, key=key)

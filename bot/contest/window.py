@@ -56,6 +56,7 @@ async def _control(session: AsyncSession, contest_id: str) -> ContestControl:
                 session.add(control)
         except IntegrityError:  # another process created it first
             control = await session.get(ContestControl, contest_id, populate_existing=True)
+            assert control is not None  # the row that made the insert fail
     return control
 
 

@@ -123,6 +123,7 @@ class Conversation:
         pattern = router.for_pattern(text)
         if pattern is not None:
             return await pattern(turn, text)
+        assert router.fallback is not None  # set with the handlers (handlers.ask.register)
         return await router.fallback(turn, text)
 
     async def _route_group(self, turn: Turn) -> list[Reply]:

@@ -64,8 +64,8 @@ class Router:
     after_turn_hooks: list[AfterTurn] = field(default_factory=list)
     flows: dict[str, Flow] = field(default_factory=dict)  # step → the form it belongs to
 
-    def command(self, name: str, handler: Handler, *, staff_only=False, description_key=None,
-                in_groups=False):
+    def command(self, name: str, handler: Handler, *, staff_only: bool = False,
+                description_key: str | None = None, in_groups: bool = False) -> None:
         self.commands[name.lstrip("/").lower()] = Command(handler, staff_only, description_key, in_groups)
 
     def payload(self, prefix: str, handler: Handler, *, in_groups: bool = False) -> None:

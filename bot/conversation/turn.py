@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,6 +13,7 @@ from bot.db.models import ConversationState, Role, User
 from bot.kernel.messages import Button, Incoming, Reply
 
 if TYPE_CHECKING:
+    from bot.content.schema import ContentPack
     from bot.conversation.services import Services
 
 
@@ -37,7 +38,7 @@ class Turn:
     events: list[dict] = field(default_factory=list)
 
     @property
-    def content(self):
+    def content(self) -> ContentPack:
         return self.services.content.pack
 
     @property
@@ -55,7 +56,7 @@ class Turn:
     def button(self, key: str, payload: str, **values: object) -> Button:
         return Button(self.t(key, **values), payload=payload)
 
-    def log(self, kind: str, **fields) -> None:
+    def log(self, kind: str, **fields: Any) -> None:
         self.events.append(events.row(user_key=self.user_key, channel=self.incoming.channel, kind=kind, **fields))
 
     def logged(self, kind: str) -> int:
@@ -68,6 +69,6 @@ class Turn:
         for e in self.events:
             e["user_key"] = user_key
 
-    def set_step(self, step: str | None, **data) -> None:
+    def set_step(self, step: str | None, **data: Any) -> None:
         self.state.step = step
         self.state.data = dict(data) if step else {}

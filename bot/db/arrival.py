@@ -19,6 +19,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.sql.selectable import TextualSelect
 
 from bot.db import events
 from bot.db.base import UTCDateTime
@@ -56,7 +57,7 @@ _ARRIVE_COLUMNS = (_USERS.id, _USERS.role, _USERS.unit_id, _USERS.created_at, _U
                    _STATES.step, _STATES.data, _STATES.options, _STATES.updated_at)
 
 
-def _arrive_statement(deduplicate: bool):
+def _arrive_statement(deduplicate: bool) -> TextualSelect:
     sql = "WITH " + (_FIRST_DELIVERY if deduplicate else "") + _PERSON_AND_STATE.format(
         only_first="WHERE EXISTS (SELECT 1 FROM first_delivery)" if deduplicate else "")
     return (text(sql).bindparams(bindparam("now", type_=UTCDateTime))

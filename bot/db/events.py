@@ -13,6 +13,7 @@ import hmac
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -103,7 +104,7 @@ def row(
     }
 
 
-def record(session: AsyncSession, **fields) -> None:
+def record(session: AsyncSession, **fields: Any) -> None:
     """Add one event to the session; it is written with the turn's commit. Fields are
     those of `row`: user_key, channel, kind, and optionally topic, item, outcome, value, at."""
     session.add(EngagementEvent(**row(**fields)))

@@ -6,6 +6,7 @@ migration runs in a worker thread (blocking the caller until it is done)."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from alembic.config import Config
@@ -22,7 +23,7 @@ def _config(database_url: str) -> Config:
     return cfg
 
 
-def _outside_loop(fn, *args) -> None:
+def _outside_loop(fn: Callable[..., None], *args: object) -> None:
     try:
         asyncio.get_running_loop()
     except RuntimeError:

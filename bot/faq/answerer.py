@@ -213,7 +213,8 @@ def _clip(question: str) -> str:
 
 
 def _detected(action: str) -> Intent:
-    return Intent(id=action, action=action, whole=[action])
+    # Validated as the model validates any intent: `action` must be an IntentAction.
+    return Intent.model_validate({"id": action, "action": action, "whole": [action]})
 
 
 def rank(hits: list[Hit], model: Model) -> list[Hit]:

@@ -9,7 +9,7 @@ half the entries must still count (the classic form scores it zero or below)."""
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -21,9 +21,9 @@ class BM25:
         """`documents`: per document, (term, weight) pairs; a weight below 1 lets a field
         such as the answer text count for less than the questions."""
         self.n = len(documents)
-        tf: list[Counter[str]] = []
+        tf: list[dict[str, float]] = []
         for doc in documents:
-            counts: Counter[str] = Counter()
+            counts: dict[str, float] = defaultdict(float)
             for term, weight in doc:
                 counts[term] += weight
             tf.append(counts)

@@ -18,8 +18,9 @@ kept, as a sign that the question is about something else."""
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TypeVar, cast
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -30,6 +31,8 @@ from bot.faq.actions import ActionLexicon, uncovered
 from bot.faq.bm25 import BM25
 from bot.faq.model import Features, probability
 from bot.kernel.text import FILLERS, Normalised, Normaliser, bigrams, is_syllable
+
+T = TypeVar("T")
 
 ANSWER_WEIGHT = 0.2  # answer text vs questions in BM25
 FILLER_WEIGHT = 0.5  # a particle or pronoun in the query, vs a content word
@@ -165,13 +168,14 @@ class FaqIndex:
                 out.append(best[2] if best else word)
         return out
 
-    def _cached(self, word: str, find):
+    def _cached(self, word: str, find: Callable[[str], T]) -> T:
         key = (find.__name__, word)
         if key not in self._corrections:
             self._corrections[key] = find(word)
             if len(self._corrections) > 5000:
                 self._corrections.popitem(last=False)
-        return self._corrections[key]
+        # One cache for both look-ups: what is kept under find's name is what find returned.
+        return cast(T, self._corrections[key])
 
     def _correction(self, word: str) -> str | None:
         for cut in range(1, len(word)):
@@ -214,8 +218,8 @@ class FaqIndex:
         terms = [(w, FILLER_WEIGHT if w in FILLERS else 1.0) for w in set(words)]
         terms += [(p, 1.0) for p in pairs if p in bm25]
         scores = bm25.scores(terms)
-        top = np.argpartition(-scores, limit)[:limit] if len(scores) > limit else range(len(scores))
-        top = [int(i) for i in top if scores[i] > 0]
+        candidates = np.argpartition(-scores, limit)[:limit] if len(scores) > limit else range(len(scores))
+        top = [int(i) for i in candidates if scores[i] > 0]
         if not top:
             return []
         ceiling = float(max(scores[i] for i in top))

@@ -96,14 +96,15 @@ class IntentMatcher:
         best: list[list[Intent] | None] = [None] * (len(words) + 1)
         best[0] = []
         for i in range(len(words)):
-            if best[i] is None:
+            reading = best[i]
+            if reading is None:
                 continue
             if words[i] in _PADDING:
-                _keep(best, i + 1, best[i])
+                _keep(best, i + 1, reading)
             for size in range(1, min(self._longest_whole, len(words) - i) + 1):
                 intent = self._whole.get(tuple(words[i:i + size]))
                 if intent is not None and (allowed is None or intent.action in allowed):
-                    _keep(best, i + size, best[i] + [intent])
+                    _keep(best, i + size, reading + [intent])
         found = best[len(words)]
         if not found:
             return None

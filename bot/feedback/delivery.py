@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 
 from bot.db.models import User
 from bot.db.models_feedback import FeedbackNotice, FeedbackTicket
+from bot.db.results import rowcount
 from bot.feedback import publish, views
 from bot.kernel.clock import utcnow
 from bot.kernel.messages import Reply
@@ -46,7 +48,7 @@ async def deliver(services: Runtime, *, ticket_id: int | None = None, limit: int
     return delivered
 
 
-def _due(now):
+def _due(now: datetime) -> tuple[ColumnElement[bool], ...]:
     return (FeedbackNotice.delivered_at.is_(None), FeedbackNotice.failed_at.is_(None),
             or_(FeedbackNotice.next_attempt_at.is_(None), FeedbackNotice.next_attempt_at <= now))
 
@@ -64,7 +66,7 @@ async def _claim_next(services: Runtime, ticket_id: int | None) -> int | None:
                 update(FeedbackNotice).where(FeedbackNotice.id == notice_id, *_due(now))
                 .values(next_attempt_at=now + LEASE, attempts=FeedbackNotice.attempts + 1)
             )
-            if leased.rowcount:
+            if rowcount(leased):
                 await session.commit()
                 return notice_id
     return None
@@ -77,7 +79,10 @@ async def _deliver_next(services: Runtime, ticket_id: int | None) -> int | None:
     now = utcnow()
     async with services.db.session() as session:
         notice = await session.get(FeedbackNotice, notice_id)
+        if notice is None:  # erased (bot.privacy) since it was leased
+            return 0
         ticket = await session.get(FeedbackTicket, notice.ticket_id)
+        assert ticket is not None  # its notices go with a ticket (ON DELETE CASCADE)
         user = await session.get(User, ticket.user_id) if ticket.user_id else None
         sender = services.senders.get(ticket.channel)
         if user is None or sender is None or not notice.text:
@@ -111,7 +116,7 @@ async def _deliver_next(services: Runtime, ticket_id: int | None) -> int | None:
         return 1 if notice.delivered_at else 0
 
 
-def after_staff_action(services: Runtime, ticket_id: int):
+def after_staff_action(services: Runtime, ticket_id: int) -> Callable[[], Awaitable[None]]:
     """The after-commit task of a staff action: tell the citizen, update the desk card,
     and warn the desk when the citizen could not be reached."""
 
@@ -124,7 +129,7 @@ def after_staff_action(services: Runtime, ticket_id: int):
     return run
 
 
-async def _warn_undelivered(services: Runtime, ticket_id: int, since) -> None:
+async def _warn_undelivered(services: Runtime, ticket_id: int, since: datetime) -> None:
     desk = services.staff_desk
     async with services.db.session() as session:
         ticket = await session.get(FeedbackTicket, ticket_id)

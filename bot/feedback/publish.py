@@ -8,10 +8,12 @@ best effort: the ticket in the database is the truth, the card a view of it."""
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from sqlalchemy import or_, select, update
 
 from bot.db.models_feedback import FeedbackTicket, TicketStatus
+from bot.db.results import rowcount
 from bot.feedback import views
 from bot.feedback.tickets import claim_window
 from bot.kernel.clock import utcnow
@@ -34,10 +36,10 @@ async def _claim(services: Runtime, ticket_id: int) -> bool:
             .values(desk_claimed_at=now)
         )
         await session.commit()
-        return result.rowcount > 0
+        return rowcount(result) > 0
 
 
-async def _save(services: Runtime, ticket_id: int, **values) -> None:
+async def _save(services: Runtime, ticket_id: int, **values: Any) -> None:
     async with services.db.session() as session:
         await session.execute(update(FeedbackTicket).where(FeedbackTicket.id == ticket_id).values(**values))
         await session.commit()
@@ -51,6 +53,7 @@ async def publish(services: Runtime, ticket_id: int) -> bool:
         return False
     async with services.db.session() as session:
         ticket = await session.get(FeedbackTicket, ticket_id)
+    assert ticket is not None  # just claimed; tickets are never deleted
     content = services.content
     try:
         main = await desk.post(views.staff_card(content, ticket))

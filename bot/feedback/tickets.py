@@ -11,8 +11,9 @@ import copy
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,6 +21,7 @@ from bot.db import events
 from bot.db.events import EventKind
 from bot.db.models import User
 from bot.db.models_feedback import FeedbackNotice, FeedbackTicket, TicketStatus
+from bot.db.results import rowcount
 from bot.feedback import codes
 from bot.kernel.clock import VN, utcnow
 
@@ -163,19 +165,20 @@ def _notice(session: AsyncSession, ticket: FeedbackTicket, kind: str, text: str,
                                author_id=author.id if author else None))
 
 
-def _event(session: AsyncSession, ticket: FeedbackTicket, kind: str, **fields) -> None:
+def _event(session: AsyncSession, ticket: FeedbackTicket, kind: str, **fields: Any) -> None:
     events.record(session, user_key=ticket.user_key, channel=ticket.channel, kind=kind,
                   topic=ticket.category, **fields)
 
 
-async def _guarded(session: AsyncSession, ticket: FeedbackTicket, *conditions, **values) -> bool:
+async def _guarded(session: AsyncSession, ticket: FeedbackTicket, *conditions: ColumnElement[bool],
+                   **values: Any) -> bool:
     """Apply `values` only if the ticket still meets `conditions`; True when it did."""
     result = await session.execute(
         update(FeedbackTicket).where(FeedbackTicket.id == ticket.id, *conditions).values(**values)
         .execution_options(synchronize_session=False)
     )
     await session.refresh(ticket)
-    return result.rowcount > 0
+    return rowcount(result) > 0
 
 
 async def take(session: AsyncSession, ticket: FeedbackTicket, staff: User, label: str | None,

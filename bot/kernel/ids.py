@@ -23,3 +23,13 @@ def parse_id(text: str) -> int | None:
         return None
     value = int(match.group(1))
     return value if value <= MAX_ID else None
+
+
+def parse_ids(text: str, separator: str, count: int) -> tuple[int, ...] | None:
+    """Exactly `count` ids joined by `separator` ("12:0:3"), each read by `parse_id`;
+    None when there are more or fewer, or any is not an id."""
+    parts = text.split(separator)
+    if len(parts) != count:
+        return None
+    ids = [parse_id(p) for p in parts]
+    return None if any(i is None for i in ids) else tuple(i for i in ids if i is not None)

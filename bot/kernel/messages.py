@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 IncomingKind = Literal["text", "button", "image", "sticker", "other"]
@@ -26,7 +26,7 @@ class Incoming:
     display_name: str | None = None  # first name shown in group chats (not stored)
 
     @staticmethod
-    def button(channel: str, user_id: str, payload: str, **kw) -> Incoming:
+    def button(channel: str, user_id: str, payload: str, **kw: Any) -> Incoming:
         return Incoming(channel=channel, user_id=user_id, kind="button", payload=payload, **kw)
 
 

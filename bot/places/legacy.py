@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
+from types import ModuleType
+from typing import Any
 
 from bot.content import official
 from bot.kernel.text import accent_key, fold
@@ -118,7 +120,7 @@ class LegacyMap:
 
     # -- reading the library's tables
 
-    def _district_keywords(self, lib) -> None:
+    def _district_keywords(self, lib: ModuleType) -> None:
         extra: dict[tuple[str, str], list[str]] = defaultdict(list)
         for d, v in lib.DICT_UNIQUE_DISTRICT_PROVINCE.items():
             extra[(v["provinceKey"], d)] += v["districtKeywords"]
@@ -144,7 +146,7 @@ class LegacyMap:
         for keyword in ward.keywords:
             self.by_keyword[keyword].append(ward)
 
-    def _join_new_wards(self, lib) -> None:
+    def _join_new_wards(self, lib: ModuleType) -> None:
         """The library's new wards are joined to the official list by name within the
         province (its codes follow an earlier draft for about a hundred units)."""
         self.new_wards: dict[tuple[str, str], official.OfficialWard] = {}
@@ -177,7 +179,7 @@ class LegacyMap:
             self.wards[old_key] = found
         return found
 
-    def _mapping(self, lib) -> None:
+    def _mapping(self, lib: ModuleType) -> None:
         for p, wards in lib.DICT_PROVINCE_WARD_NO_DIVIDED.items():
             for w, olds in wards.items():
                 new = self.new_wards.get((p, w))
@@ -213,7 +215,7 @@ class LegacyMap:
     def wards_of(self, district: FormerDistrict) -> list[FormerWard]:
         return self.by_district.get((district.province.key, district.key), [])
 
-    def parse(self, text: str):
+    def parse(self, text: str) -> Any:
         """The library's parser on an old address (no street: no geocoding, ever)."""
         return self._parser.parse_address_legacy(text, keep_street=False, level=3)
 

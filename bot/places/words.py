@@ -9,6 +9,7 @@ removed, is what keeps "là gì" from reading as "La Gi" inside "…trực tuy�
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from bot.kernel.text import fold
@@ -91,10 +92,10 @@ class Typed:
         """"Phường IV" is Phường 4 in the data."""
         return [_ROMAN.get(w, w) if i and words[i - 1] == "phuong" else w for i, w in enumerate(words)]
 
-    def spans(self, keywords) -> list[tuple[int, int]]:
+    def spans(self, keywords: Iterable[str]) -> list[tuple[int, int]]:
         return [span for k in keywords for span in self.runs.get(k, ())]
 
-    def typed_before(self, span: tuple[int, int], types) -> bool:
+    def typed_before(self, span: tuple[int, int], types: Iterable[tuple[str, ...]]) -> bool:
         """A type word right before the span, or as its start ("huyện Long Phú"). Give
         the unit's own type: "phường Phú Lợi" does not name "Xã Phương Phú"."""
         start, end = span

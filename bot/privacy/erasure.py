@@ -12,6 +12,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,6 +25,9 @@ from bot.db.models_survey import SurveyResponse
 from bot.db.models_zalo import ZaloContact
 from bot.kernel.clock import utcnow
 from bot.privacy import feedback as feedback_privacy
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 
 @dataclass
@@ -38,7 +42,7 @@ class Erasure:
     new_key: str = field(default_factory=lambda: secrets.token_hex(12))
     # Work outside the database (e.g. redacting staff-desk posts), after the commit.
     after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
-    services: object | None = None
+    services: Runtime | None = None
 
 
 Eraser = Callable[[Erasure], Awaitable[None]]
@@ -159,7 +163,7 @@ TABLES: dict[str, Eraser | None] = {
 }
 
 
-async def erase_person(session: AsyncSession, user: User, old_key: str, services=None) -> Erasure:
+async def erase_person(session: AsyncSession, user: User, old_key: str, services: Runtime | None = None) -> Erasure:
     """Erase everything about `user` in this transaction; the caller commits, then runs
     `erasure.after_commit`."""
     await session.flush()  # events of the current turn are re-keyed too

@@ -13,7 +13,7 @@ import random
 import sqlite3
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,6 +26,9 @@ from bot.db.all_models import Base
 from bot.db.events import CONTEST, PRACTICE, EventKind
 from bot.db.models import EngagementEvent
 from bot.kernel.periods import Period
+
+# Produces the report of one period (bot.reports.report.generate, or a stand-in).
+Render = Callable[[AsyncEngine, ContentPack, Period, Path], Awaitable[None]]
 
 K = EventKind
 COLUMNS = ("occurred_at", "user_key", "channel", "kind", "topic", "item", "outcome", "value")
@@ -189,6 +192,7 @@ async def load_postgres(engine: AsyncEngine, schema: str, rows: Iterator[tuple])
     total = 0
     async with engine.connect() as conn:
         raw = (await conn.get_raw_connection()).driver_connection
+        assert raw is not None  # an open connection has its driver's (asyncpg's)
         batch: list[tuple] = []
         for row in rows:
             batch.append(row)
@@ -219,7 +223,7 @@ def bench_periods(year: int) -> list[Period]:
 
 
 async def _time_reports(
-    engine: AsyncEngine, pack: ContentPack, year: int, out_dir: Path, render
+    engine: AsyncEngine, pack: ContentPack, year: int, out_dir: Path, render: Render
 ) -> list[tuple[str, float]]:
     timings = []
     for period in bench_periods(year):
@@ -229,7 +233,7 @@ async def _time_reports(
     return timings
 
 
-async def bench_sqlite(pack: ContentPack, count: int, year: int, out_dir: Path, render) -> Timing:
+async def bench_sqlite(pack: ContentPack, count: int, year: int, out_dir: Path, render: Render) -> Timing:
     with tempfile.TemporaryDirectory(prefix="cchc-bench-") as tmp:
         path = Path(tmp) / "bench.sqlite3"
         began = time.perf_counter()
@@ -244,7 +248,7 @@ async def bench_sqlite(pack: ContentPack, count: int, year: int, out_dir: Path, 
 
 
 async def bench_postgres(
-    pack: ContentPack, url: str, count: int, year: int, out_dir: Path, render
+    pack: ContentPack, url: str, count: int, year: int, out_dir: Path, render: Render
 ) -> Timing:
     schema = f"cchc_bench_{os.getpid()}"
     admin = create_async_engine(url)

@@ -40,7 +40,7 @@ def vn_number(value: float, decimals: int = 0) -> str:
     return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
 
 
-def fmt(value, points: str = "pp") -> str:
+def fmt(value: object, points: str = "pp") -> str:
     """A cell as the report prints it; `points` names percentage points (content text)."""
     if value is None:
         return DASH

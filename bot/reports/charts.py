@@ -10,6 +10,8 @@ import matplotlib
 matplotlib.use("Agg")
 
 from matplotlib import pyplot as plt  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.axis import Axis  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 from bot.reports.cells import vn_number  # noqa: E402
@@ -46,7 +48,7 @@ def draw(chart: Chart, path: Path) -> Path:
     return path
 
 
-def _number_axis(axis, percent: bool) -> None:
+def _number_axis(axis: Axis, percent: bool) -> None:
     if percent:
         axis.set_major_formatter(FuncFormatter(lambda v, _: vn_number(v * 100) + "%"))
     else:
@@ -54,7 +56,7 @@ def _number_axis(axis, percent: bool) -> None:
         axis.set_major_formatter(FuncFormatter(lambda v, _: vn_number(v)))
 
 
-def _bars(ax, chart: Chart) -> None:
+def _bars(ax: Axes, chart: Chart) -> None:
     n = len(chart.series)
     positions = range(len(chart.categories))
     width = 0.7 if chart.stacked else 0.8 / n
@@ -62,7 +64,7 @@ def _bars(ax, chart: Chart) -> None:
     for i, (legend, raw) in enumerate(chart.series):
         values = [v or 0 for v in raw]
         if chart.stacked:
-            xs = list(positions)
+            xs: list[float] = list(positions)
             bars = ax.bar(
                 xs, values, width, bottom=bottoms, label=legend, color=COLOURS[i % len(COLOURS)]
             )
@@ -95,7 +97,7 @@ def _bars(ax, chart: Chart) -> None:
                 colors=COLOURS[2],
                 linestyles="--",
                 linewidth=1.6,
-                label=chart.target_legend if p == 0 else None,
+                label=chart.target_legend if p == 0 else "",  # "": no legend entry
             )
         ax.set_ylim(0, 1.1)
     ax.set_xticks(
@@ -107,7 +109,7 @@ def _bars(ax, chart: Chart) -> None:
     ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
 
 
-def _hbars(ax, chart: Chart) -> None:
+def _hbars(ax: Axes, chart: Chart) -> None:
     legend, values = chart.series[0]
     labels = [_wrap(c, 45) for c in chart.categories][::-1]
     bars = ax.barh(labels, [v or 0 for v in values][::-1], color=COLOURS[0], label=legend)

@@ -11,13 +11,17 @@ from datetime import date
 from pathlib import Path
 
 from docx import Document
+from docx.document import Document as DocxDocument
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_PARAGRAPH_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.section import Section
 from docx.shared import Cm, Mm, Pt
+from docx.table import Table as DocxTable
 from docx.table import _Cell
 from docx.text.paragraph import Paragraph as DocxParagraph
+from docx.text.run import Run
 
 from bot.content.schema import OPERATOR_FILL
 from bot.content.schema_report import ReportTemplate
@@ -82,7 +86,7 @@ class DocxWriter:
         style.paragraph_format.line_spacing = 1.0
         self._page_numbers(section)
 
-    def _page_numbers(self, section) -> None:
+    def _page_numbers(self, section: Section) -> None:
         """Arabic page number at the top centre, not on the first page."""
         section.different_first_page_header_footer = True
         p = section.header.paragraphs[0]
@@ -101,20 +105,20 @@ class DocxWriter:
 
     # --- helpers ------------------------------------------------------------------------
     @staticmethod
-    def _run(p: DocxParagraph, text: str, size: float = BODY_PT, bold=False, italic=False):
+    def _run(p: DocxParagraph, text: str, size: float = BODY_PT, bold: bool = False, italic: bool = False) -> Run:
         run = p.add_run(text)
         run.font.size, run.font.bold, run.font.italic = Pt(size), bold, italic
         return run
 
     def _line(
         self,
-        container,
+        container: DocxDocument | _Cell,
         text: str,
         size: float = BODY_PT,
         *,
-        bold=False,
-        italic=False,
-        align=WD_ALIGN_PARAGRAPH.CENTER,
+        bold: bool = False,
+        italic: bool = False,
+        align: WD_PARAGRAPH_ALIGNMENT = WD_ALIGN_PARAGRAPH.CENTER,
         before: float = 0,
         after: float = 0,
     ) -> DocxParagraph:
@@ -131,7 +135,7 @@ class DocxWriter:
         return p
 
     @staticmethod
-    def _rule(container, length_cm: float, box_cm: float, before: float = 0) -> None:
+    def _rule(container: DocxDocument | _Cell, length_cm: float, box_cm: float, before: float = 0) -> None:
         """A short solid rule centred under the previous line (a bottom border on an empty
         2-pt paragraph, narrowed by indents to the rule's length)."""
         p = container.add_paragraph()
@@ -148,7 +152,7 @@ class DocxWriter:
         p._p.get_or_add_pPr().append(borders)
 
     @staticmethod
-    def _widths(table, widths_cm: list[float]) -> None:
+    def _widths(table: DocxTable, widths_cm: list[float]) -> None:
         """Column widths in both places: the grid (LibreOffice) and each cell (Word)."""
         table.autofit = False
         for column, w in zip(table.columns, widths_cm, strict=True):
@@ -158,7 +162,7 @@ class DocxWriter:
                 cell.width = Cm(w)
 
     @staticmethod
-    def _no_borders(table) -> None:
+    def _no_borders(table: DocxTable) -> None:
         borders = OxmlElement("w:tblBorders")
         for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
             el = OxmlElement(f"w:{edge}")
@@ -214,7 +218,7 @@ class DocxWriter:
         )
         self._line(self.doc, t["addressee"].format(addressee=d.addressee), 14, before=12, after=12)
 
-    def _paragraph(self, text: str, *, bold=False, italic=False) -> None:
+    def _paragraph(self, text: str, *, bold: bool = False, italic: bool = False) -> None:
         p = self.doc.add_paragraph()
         p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
         p.paragraph_format.first_line_indent = INDENT
@@ -248,7 +252,7 @@ class DocxWriter:
                 )
         self._widths(grid, widths)
         self.doc.add_paragraph().paragraph_format.space_after = Pt(3)
-        if index in self.charts:
+        if index in self.charts and table.chart is not None:  # drawn for a table with a chart
             self._chart(self.charts[index], table.chart.title)
 
     def _chart(self, png: Path, title: str) -> None:
@@ -305,5 +309,5 @@ class DocxWriter:
                 self._table(table_index, block)
                 table_index += 1
         self._signature()
-        self.doc.save(path)
+        self.doc.save(str(path))
         return path

@@ -8,7 +8,9 @@ the previous one (`compare`), and a ranked list (`_ranked`). The sections themse
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from bot.content.schema import ContentPack
 from bot.kernel.periods import Period
@@ -61,13 +63,13 @@ class Drafter:
         return self.t("period_range", start=vn_date(period.start), end=vn_date(period.end))
 
     # --- blocks -------------------------------------------------------------------------
-    def heading(self, key: str, level: int = 1, **values) -> None:
+    def heading(self, key: str, level: int = 1, **values: Any) -> None:
         self.blocks.append(Heading(self.t(key, **values), level))
 
-    def para(self, key: str, italic: bool = False, **values) -> None:
+    def para(self, key: str, italic: bool = False, **values: Any) -> None:
         self.blocks.append(Paragraph(self.t(key, **values), italic))
 
-    def table(self, sheet: str, title: str, columns: list[str], rows: list[list], **kw) -> Table:
+    def table(self, sheet: str, title: str, columns: list[str], rows: list[list], **kw: Any) -> Table:
         sheet = re.sub(r"[\[\]:*?/\\]", " ", sheet)[:31]  # what Excel allows in a sheet name
         assert sheet not in self.sheets, sheet
         self.sheets.add(sheet)
@@ -99,11 +101,11 @@ class Drafter:
         sheet_key: str,
         title_key: str,
         ranked: list[Ranked],
-        name,
-        columns,
+        name: Callable[[str], str],
+        columns: list[str],
         people: bool = False,
         chart_key: str | None = None,
-        short=None,
+        short: Callable[[str], str] | None = None,
     ) -> None:
         if not ranked:
             self.para("none_in_period", italic=True)
@@ -120,6 +122,6 @@ class Drafter:
                 "hbars",
                 self.t(chart_key),
                 labels,
-                [(self.t("legend_current"), [r[2] for r in rows])],
+                [(self.t("legend_current"), [r.count for r in ranked])],
             )
         self.table(self.t(sheet_key), self.t(title_key), columns, rows, widths=widths, chart=chart)

@@ -8,10 +8,12 @@ are. Field conventions per kind are in `docs/events.md`."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, distinct, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, and_, distinct, func, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.db.events import CONTEST, EVERY_TOPIC, EventKind
@@ -121,7 +123,7 @@ class PeriodFigures:
         return self.clickers / self.delivered if self.delivered else None
 
 
-def _in(start: datetime, end: datetime):
+def _in(start: datetime, end: datetime) -> ColumnElement[bool]:
     return and_(E.occurred_at >= start, E.occurred_at < end)
 
 
@@ -210,7 +212,7 @@ async def _subscribers(
     f.subscribers = (await conn.execute(query)).scalar_one()
 
 
-async def _campaigns(conn: AsyncConnection, f: PeriodFigures, window) -> None:
+async def _campaigns(conn: AsyncConnection, f: PeriodFigures, window: ColumnElement[bool]) -> None:
     query = (
         select(
             E.item,
@@ -228,7 +230,8 @@ async def _campaigns(conn: AsyncConnection, f: PeriodFigures, window) -> None:
 
 
 async def _ranked(
-    conn: AsyncConnection, column, where, *, limit: int | None = TOP_N, min_people: int = 0
+    conn: AsyncConnection, column: ColumnElement[Any], where: Iterable[ColumnElement[bool]], *,
+    limit: int | None = TOP_N, min_people: int = 0,
 ) -> list[Ranked]:
     n, people = func.count().label("n"), func.count(distinct(E.user_key)).label("people")
     query = select(column, n, people).where(*where).group_by(column)
@@ -240,7 +243,7 @@ async def _ranked(
     return [Ranked(key or "?", c, p) for key, c, p in await conn.execute(query)]
 
 
-async def _content(conn: AsyncConnection, f: PeriodFigures, window) -> None:
+async def _content(conn: AsyncConnection, f: PeriodFigures, window: ColumnElement[bool]) -> None:
     f.top_topics = await _ranked(
         conn, E.topic, (window, E.kind.in_((K.TOPIC_VIEWED, K.MESSAGE_VIEWED)))
     )
@@ -250,7 +253,7 @@ async def _content(conn: AsyncConnection, f: PeriodFigures, window) -> None:
     )
 
 
-async def _contest(conn: AsyncConnection, f: PeriodFigures, window, end: datetime) -> None:
+async def _contest(conn: AsyncConnection, f: PeriodFigures, window: ColumnElement[bool], end: datetime) -> None:
     units: dict[str, UnitContest] = defaultdict(UnitContest)
     latest = (
         select(
@@ -286,7 +289,7 @@ async def _contest(conn: AsyncConnection, f: PeriodFigures, window, end: datetim
     f.contest = dict(units)
 
 
-async def _feedback(conn: AsyncConnection, f: PeriodFigures, window) -> None:
+async def _feedback(conn: AsyncConnection, f: PeriodFigures, window: ColumnElement[bool]) -> None:
     f.feedback_by_category = await _ranked(
         conn, E.topic, (window, E.kind == K.FEEDBACK_FILED), limit=None
     )
@@ -297,7 +300,7 @@ async def _feedback(conn: AsyncConnection, f: PeriodFigures, window) -> None:
     f.resolution_hours = float(hours) if hours is not None else None
 
 
-async def _surveys(conn: AsyncConnection, f: PeriodFigures, window) -> None:
+async def _surveys(conn: AsyncConnection, f: PeriodFigures, window: ColumnElement[bool]) -> None:
     query = (
         select(E.topic, E.item, E.outcome, func.count())
         .where(window, E.kind == K.SURVEY_ANSWERED)

@@ -30,7 +30,8 @@ def _prefer_covering_files() -> None:
     manager = font_manager.fontManager
     covered = {f.name for f in manager.ttflist if f.name in SERIF_FAMILIES and _covers(f.fname)}
     manager.ttflist = [f for f in manager.ttflist if f.name not in covered or _covers(f.fname)]
-    manager._findfont_cached.cache_clear()
+    # Private (matplotlib clears it the same way when fonts are added); not in its stubs.
+    manager._findfont_cached.cache_clear()  # type: ignore[attr-defined]
 
 
 @lru_cache

@@ -68,6 +68,7 @@ def write(
     outline: Outline, pack: ContentPack, out_dir: Path, today: date, number: str | None
 ) -> tuple[Path, Path, list[Path]]:
     """The charts, the .docx and the .xlsx of one outline."""
+    assert pack.report is not None  # generate() turns a pack without one away
     out_dir.mkdir(parents=True, exist_ok=True)
     base = f"bao-cao-cchc-{outline.period.key}"
     charts: dict[int, Path] = {}

@@ -4,10 +4,13 @@ document as its own sheet, with numbers as numbers (percentages formatted as suc
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.content.schema_report import ReportTemplate
 from bot.reports.cells import Change, Percent, Score
@@ -17,13 +20,13 @@ BOLD = Font(bold=True)
 WRAP = Alignment(wrap_text=True, vertical="top")
 
 
-def _value(cell, value) -> None:
+def _value(cell: Cell, value: Any) -> None:
     if isinstance(value, Change):
         value = value.delta
     cell.value = float(value) if isinstance(value, Percent | Score) else value
 
 
-def _format(cell, value) -> None:
+def _format(cell: Cell, value: object) -> None:
     percent = isinstance(value, Percent) or (isinstance(value, Change) and value.percent)
     if percent:
         cell.number_format = "0.0%"
@@ -38,14 +41,15 @@ def _format(cell, value) -> None:
 def write_xlsx(outline: Outline, template: ReportTemplate, path: Path) -> Path:
     book = Workbook()
     facts = book.active
+    assert isinstance(facts, Worksheet)  # a new workbook opens on one empty worksheet
     facts.title = template.texts["sheet_facts"][:31]
     for label, value in outline.facts:
         facts.append([label, value])
     facts.column_dimensions["A"].width = 34
     facts.column_dimensions["B"].width = 100
-    for row in facts.iter_rows():
-        row[0].font = BOLD
-        row[1].alignment = WRAP
+    for cells in facts.iter_rows():
+        cells[0].font = BOLD
+        cells[1].alignment = WRAP
     for table in outline.tables:
         sheet = book.create_sheet(table.sheet)
         sheet.append([table.title])

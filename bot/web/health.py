@@ -16,7 +16,7 @@ def install(app: web.Application, db: Database, channels: Callable[[], dict[str,
     async def healthz(_: web.Request) -> web.Response:
         database = "ok" if await db.ping() else "unreachable"
         status = 200 if database == "ok" else 503
-        body = {"status": "ok" if status == 200 else "degraded", "database": database,
+        body: dict[str, object] = {"status": "ok" if status == 200 else "degraded", "database": database,
                 "channels": channels()}
         if content is not None:
             body["content"] = content()

@@ -15,13 +15,16 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.db.models_zalo import ZaloBroadcast
+from bot.db.results import rowcount
 from bot.kernel.clock import utcnow
 from bot.kernel.sending import DeliveryError, RateLimited
+from bot.runtime import Runtime
 from bot.zalo.api import ARTICLE_CREATE, ARTICLE_VERIFY, BROADCAST, ZaloClient
 
 log = logging.getLogger(__name__)
@@ -53,7 +56,7 @@ class Article:
 
 
 class ArticleBroadcast:
-    def __init__(self, services, client: ZaloClient, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(self, services: Runtime, client: ZaloClient, clock: Callable[[], datetime] = utcnow) -> None:
         self.services, self.settings, self.client, self.clock = (
             services,
             services.settings,
@@ -90,7 +93,7 @@ class ArticleBroadcast:
                 .values(campaign_key=key, status="sending", claimed_at=now)
                 .on_conflict_do_nothing(index_elements=["campaign_key"])
             )
-            if claimed.rowcount == 1:
+            if rowcount(claimed) == 1:
                 await session.commit()
                 return None
             taken_over = await session.execute(
@@ -102,7 +105,7 @@ class ArticleBroadcast:
                 )
                 .values(claimed_at=now)
             )
-            if taken_over.rowcount == 1:
+            if rowcount(taken_over) == 1:
                 await session.commit()
                 log.warning(
                     "zalo broadcast left unfinished by another process taken over",
@@ -111,11 +114,12 @@ class ArticleBroadcast:
                 return None
             row = await session.get(ZaloBroadcast, key)
             await session.commit()
+        assert row is not None  # the row that made the insert do nothing; never deleted
         if row.status == "sending":
             raise RateLimited(IN_PROGRESS_RETRY, "zalo article broadcast in progress")
         return row
 
-    async def _finish(self, key: str, status: str, **values) -> None:
+    async def _finish(self, key: str, status: str, **values: Any) -> None:
         async with self.services.db.session() as session:
             await session.execute(
                 update(ZaloBroadcast)

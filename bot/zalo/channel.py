@@ -20,6 +20,7 @@ from datetime import timedelta
 
 from aiohttp import web
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels import inbox
 from bot.channels.bodies import BadBody, read_json_object
@@ -29,6 +30,7 @@ from bot.db.events import EventKind
 from bot.db.models import ProcessedUpdate
 from bot.db.users import get_or_create_user
 from bot.kernel.clock import utcnow
+from bot.kernel.messages import Reply
 from bot.kernel.sending import REPLY, BeforeSend, Lane
 from bot.zalo import contacts, webhook
 from bot.zalo.sender import ZaloSender
@@ -116,13 +118,15 @@ class ZaloChannel:
             body, event = await read_json_object(request, MAX_BODY)
         except BadBody as refused:
             return refused.response()
+        app_id, secret = self.settings.zalo_app_id, self.settings.zalo_oa_secret_key
+        assert app_id and secret  # the channel is set up only when Zalo is (Settings.zalo_enabled)
         try:
             webhook.verify(
                 request.headers.get(SIGNATURE_HEADER),
                 body,
                 event,
-                app_id=self.settings.zalo_app_id,
-                oa_secret_key=self.settings.zalo_oa_secret_key,
+                app_id=app_id,
+                oa_secret_key=secret,
                 max_age=self.settings.zalo_webhook_max_age,
             )
         except SignatureError as exc:
@@ -177,6 +181,7 @@ class ZaloChannel:
 
     async def _record_contact(self, event: ZaloEvent) -> None:
         """Follow state and the last interaction, which opens Zalo's reply window."""
+        assert event.user_id is not None  # an event without a person stops before this
         at = min(event.timestamp or utcnow(), utcnow())
         follow = {"follow": True, "unfollow": False}.get(event.name)
         async with self.services.db.session() as session:
@@ -196,7 +201,7 @@ class ZaloChannel:
             await session.commit()
 
     @staticmethod
-    async def _first(session, key: str) -> bool:
+    async def _first(session: AsyncSession, key: str) -> bool:
         """Whether this follow/unfollow is seen for the first time (Zalo redelivers)."""
         try:
             async with session.begin_nested():
@@ -215,6 +220,6 @@ class ZaloChannel:
                 log.error("zalo token check failed", extra={"error": str(exc)})
             await asyncio.sleep(TOKEN_CHECK_EVERY)
 
-    async def send(self, user_id: str, replies, *, lane: Lane = REPLY,
+    async def send(self, user_id: str, replies: list[Reply], *, lane: Lane = REPLY,
                    before_send: BeforeSend | None = None) -> None:
         await self.sender.send(user_id, replies, lane=lane, before_send=before_send)

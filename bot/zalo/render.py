@@ -61,6 +61,7 @@ def zalo_button(button: Button, action: str) -> dict | None:
 
 def _quiz_block(reply: Reply, text: Text) -> tuple[str, list[Button]]:
     quiz = reply.quiz
+    assert quiz is not None  # called only for a reply that carries a question
     lines = [reply.text.strip()] if reply.text.strip() else []
     if quiz.number and quiz.total:
         lines.append(text("zalo_quiz_question", number=quiz.number, total=quiz.total, question=quiz.question))
@@ -130,7 +131,7 @@ class Renderer:
             listing = self.text("zalo_more_choices") + "\n" + "\n".join(lines)
             body = f"{body}\n\n{listing}" if body else listing
         parts = split_text(body, MAX_TEXT) or ([self.text("zalo_choose")] if shown else [])
-        messages = [{"text": part} for part in parts]
+        messages: list[dict] = [{"text": part} for part in parts]
         if shown and messages:
             messages[-1]["attachment"] = {
                 "type": "template",

@@ -34,6 +34,7 @@ from bot.kernel.sending import (
     Uncertain,
     Unreachable,
 )
+from bot.runtime import Runtime
 from bot.zalo import contacts
 from bot.zalo.api import CS_MESSAGE, QUOTA_BACKOFF, NotFollower, ZaloClient
 from bot.zalo.broadcast import Article, ArticleBroadcast, FallbackResult
@@ -58,7 +59,7 @@ class ZaloSender:
 
     channel = CHANNEL
 
-    def __init__(self, services, clock: Callable[[], datetime] = utcnow,
+    def __init__(self, services: Runtime, clock: Callable[[], datetime] = utcnow,
                  limiter: LaneLimiter | None = None) -> None:
         self.services, self.settings, self.clock = services, services.settings, clock
         self.limiter = limiter or zalo_limiter(self.settings)

@@ -77,6 +77,10 @@ def _str(value: object) -> str | None:
     return str(value) if isinstance(value, str | int) and str(value) else None
 
 
+def _dict(value: object) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
 @dataclass(frozen=True)
 class ZaloEvent:
     name: str
@@ -118,9 +122,9 @@ class ZaloEvent:
 def parse(event: dict) -> ZaloEvent:
     """Read an event of any kind; unknown or malformed fields come back as None."""
     name = _str(event.get("event_name")) or "unknown"
-    message = event.get("message") if isinstance(event.get("message"), dict) else {}
-    sender = event.get("sender") if isinstance(event.get("sender"), dict) else {}
-    follower = event.get("follower") if isinstance(event.get("follower"), dict) else {}
+    message = _dict(event.get("message"))
+    sender = _dict(event.get("sender"))
+    follower = _dict(event.get("follower"))
     user_id = None
     if name.startswith("user_") or name in ("follow", "unfollow"):
         # user_send_*: sender.id; follow/unfollow: follower.id; chat-now: either, or user_id.
@@ -128,7 +132,7 @@ def parse(event: dict) -> ZaloEvent:
     attachments = []
     for item in message.get("attachments") or []:
         if isinstance(item, dict):
-            payload = item.get("payload") if isinstance(item.get("payload"), dict) else {}
+            payload = _dict(item.get("payload"))
             attachments.append((_str(item.get("type")) or "", _str(payload.get("url")) or ""))
     text = message.get("text")
     return ZaloEvent(

@@ -14,6 +14,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import User
 from bot.db.models_campaigns import Broadcast, BroadcastStatus, OutboxMessage, RecipientStatus
@@ -90,7 +91,7 @@ class Claiming(WorkerState):
                     select(OutboxMessage.user_id, func.count())
                     .where(OutboxMessage.user_id.in_(ids), OutboxMessage.status == S.SENT,
                            OutboxMessage.sent_at > since)
-                    .group_by(OutboxMessage.user_id))).all())
+                    .group_by(OutboxMessage.user_id))).tuples().all())
             for broadcast_id in {r.broadcast_id for r in rows}:
                 await self._load(session, broadcast_id)
         keep = []
@@ -126,10 +127,11 @@ class Claiming(WorkerState):
             for row in group:
                 row.outside_window = row.address in outside
 
-    async def _load(self, session, broadcast_id: int) -> None:
+    async def _load(self, session: AsyncSession, broadcast_id: int) -> None:
         if broadcast_id in self._broadcasts:
             return
         broadcast = await session.get(Broadcast, broadcast_id)
+        assert broadcast is not None  # claimed outbox rows point to it (ON DELETE CASCADE)
         if len(self._broadcasts) > 32:
             self._broadcasts.clear()
             self._fallbacks.clear()

@@ -16,6 +16,7 @@ from datetime import timedelta
 from sqlalchemy import delete, select, update
 
 from bot.db.models_campaigns import DeliveryWorker, OutboxMessage
+from bot.db.results import rowcount
 from bot.db.session import Database
 from bot.kernel.clock import utcnow
 from scheduler.delivery.pace import FleetPace
@@ -56,7 +57,7 @@ class Lease(WorkerState):
                         update(DeliveryWorker).where(DeliveryWorker.id == self.id)
                         .values(heartbeat_at=utcnow()))
                     await session.commit()
-                if not alive.rowcount:  # presumed dead by others: our claims were handed on
+                if not rowcount(alive):  # presumed dead by others: our claims were handed on
                     log.warning("delivery worker was presumed dead; registering again",
                                 extra={"worker": self.id})
                     await self.register()
@@ -92,8 +93,8 @@ async def recover(db: Database, lease: float) -> int:
             .values(status=S.UNCERTAIN, sent_at=utcnow(),
                     detail="worker stopped during the send: maybe delivered, not resent"))
         await session.commit()
-    touched = (released.rowcount or 0) + (doubtful.rowcount or 0)
+    touched = (rowcount(released) or 0) + (rowcount(doubtful) or 0)
     if touched:
         log.warning("rows of a stopped worker recovered",
-                    extra={"to_pending": released.rowcount, "to_uncertain": doubtful.rowcount})
+                    extra={"to_pending": rowcount(released), "to_uncertain": rowcount(doubtful)})
     return touched

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from sqlalchemy import text
 
@@ -67,7 +68,7 @@ class FleetPace:
         self._created = False
         self._reports: set[asyncio.Task] = set()
 
-    async def slot(self):
+    async def slot(self) -> Callable[[], None]:
         """Wait for this worker's next slot; returns what to call once the platform has
         answered the send (or refused it)."""
         values = {"channel": self.channel, "interval": self.interval, "size": self.size,

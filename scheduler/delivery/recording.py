@@ -15,6 +15,7 @@ from collections import defaultdict
 from datetime import datetime
 
 from sqlalchemy import insert, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.db import events
 from bot.db.events import EventKind
@@ -61,7 +62,7 @@ class Recording(WorkerState):
         """Results whose write failed: written with the next mark or flush."""
         self._results[:0] = results
 
-    async def _write_on(self, conn, results: list[tuple[Claimed, Outcome]]) -> None:
+    async def _write_on(self, conn: AsyncConnection, results: list[tuple[Claimed, Outcome]]) -> None:
         """Write results in the caller's transaction: one UPDATE per kind of outcome, one
         multi-row INSERT of their engagement events (Core: no ORM work per row)."""
         now = utcnow()
@@ -105,7 +106,7 @@ class Recording(WorkerState):
             await conn.execute(insert(EngagementEvent), event_rows)
 
     @staticmethod
-    async def _unreachable(conn, user_id: int, reason: str | None, now: datetime) -> None:
+    async def _unreachable(conn: AsyncConnection, user_id: int, reason: str | None, now: datetime) -> None:
         values = {"unreachable_since": now, "unreachable_reason": (reason or "")[:80]}
         changed = await conn.execute(
             update(RecipientStatus).where(RecipientStatus.user_id == user_id).values(**values))

@@ -20,6 +20,7 @@ from bot.db.models_campaigns import Broadcast, BroadcastStatus, OutboxMessage
 from bot.kernel.clock import utcnow
 from bot.kernel.sending import (
     BROADCAST,
+    BeforeSend,
     ChannelUnavailable,
     DeliveryError,
     OutsideReplyWindow,
@@ -52,7 +53,7 @@ class ChannelHeld(Exception):
 
 
 def backoff(attempts: int) -> float:
-    return min(BACKOFF_MAX, BACKOFF_BASE * 2 ** max(0, attempts - 1)) * random.uniform(0.8, 1.2)
+    return min(BACKOFF_MAX, BACKOFF_BASE * 2.0 ** max(0, attempts - 1)) * random.uniform(0.8, 1.2)
 
 
 class Sending(WorkerState):
@@ -134,7 +135,7 @@ class Sending(WorkerState):
             outcome = Outcome(S.UNCERTAIN if marked else S.FAILED, f"error: {type(exc).__name__}")
         self._record(row, outcome)
 
-    async def _fallback(self, row: Claimed, info: BroadcastInfo, mark) -> Outcome | None:
+    async def _fallback(self, row: Claimed, info: BroadcastInfo, mark: BeforeSend) -> Outcome | None:
         """A person outside the channel's reply window: reached by the channel's fallback
         for this broadcast (decided once), or not reachable on that channel. The row is
         marked "sending" first, like a send, so a paused or cancelled broadcast (or one

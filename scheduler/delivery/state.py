@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.config import Settings
 from bot.content.store import ContentStore
@@ -54,6 +56,16 @@ class BroadcastInfo:
     created_at: datetime
 
 
+class FallbackDecision(Protocol):
+    """What a channel's `fallback` decided for a broadcast (bot.zalo's FallbackResult)."""
+
+    @property
+    def covered(self) -> bool: ...  # the person is reached by the fallback
+
+    @property
+    def detail(self) -> str | None: ...
+
+
 class WorkerState:
     """The state of one delivery worker, shared by its parts."""
 
@@ -69,13 +81,13 @@ class WorkerState:
     quiet: QuietHours
     cap: int
     _broadcasts: dict[int, BroadcastInfo]
-    _fallbacks: dict[tuple[int, str], object]
+    _fallbacks: dict[tuple[int, str], FallbackDecision]
     _fallback_locks: dict[tuple[int, str], asyncio.Lock]
     _channel_wait: dict[str, float]
     _marks: MarkQueue
     _results: list[tuple[Claimed, Outcome]]
     _flush_lock: asyncio.Lock
-    _prefetch: asyncio.Task | None
+    _prefetch: asyncio.Task[list[Claimed]] | None
     sent: int
 
     if TYPE_CHECKING:  # what one part calls on another
@@ -85,7 +97,8 @@ class WorkerState:
 
         def _give_back(self, results: list[tuple[Claimed, Outcome]]) -> None: ...  # recording
 
-        async def _write_on(self, conn, results: list[tuple[Claimed, Outcome]]) -> None: ...  # recording
+        async def _write_on(  # recording
+            self, conn: AsyncConnection, results: list[tuple[Claimed, Outcome]]) -> None: ...
 
         async def _drop_prefetched(self) -> None: ...  # claiming
 

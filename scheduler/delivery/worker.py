@@ -23,7 +23,7 @@ from scheduler.delivery.claiming import Claiming
 from scheduler.delivery.lease import Lease
 from scheduler.delivery.recording import Recording
 from scheduler.delivery.sending import MarkQueue, Sending
-from scheduler.delivery.state import BroadcastInfo, Claimed, Outcome
+from scheduler.delivery.state import BroadcastInfo, Claimed, FallbackDecision, Outcome
 
 log = logging.getLogger(__name__)
 
@@ -45,13 +45,13 @@ class Worker(Lease, Claiming, Sending, Recording):
         self._broadcasts: dict[int, BroadcastInfo] = {}
         # A channel fallback's decision per (broadcast, channel), and a lock so the rows of
         # one batch wait for the first decision instead of racing to it.
-        self._fallbacks: dict[tuple[int, str], object] = {}
+        self._fallbacks: dict[tuple[int, str], FallbackDecision] = {}
         self._fallback_locks: dict[tuple[int, str], asyncio.Lock] = defaultdict(asyncio.Lock)
         self._channel_wait: dict[str, float] = {}
         self._marks = MarkQueue(self)
         self._results: list[tuple[Claimed, Outcome]] = []
         self._flush_lock = asyncio.Lock()
-        self._prefetch: asyncio.Task | None = None  # the next batch, claimed ahead
+        self._prefetch: asyncio.Task[list[Claimed]] | None = None  # the next batch, claimed ahead
         self.sent = 0  # this worker's successful sends, for benchmarks and logs
 
     # ------------------------------------------------------------------ the loop

@@ -57,6 +57,7 @@ async def answer_address(turn: Turn, text: str) -> list[Reply]:
         turn.set_step(None)
         return _choices(turn, found)
     if found.kind in ("current", "reverse"):
+        assert found.current is not None  # such a look-up names the ward
         turn.set_step(None)
         return _formed_from(turn, found.current, found.kind)
     if found.kind == "district":
@@ -98,6 +99,7 @@ def _choices(turn: Turn, found: Lookup) -> list[Reply]:
 
 def _district(turn: Turn, found: Lookup) -> list[Reply]:
     book, district = places.book(turn), found.district
+    assert district is not None  # a "district" look-up names it
     turn.set_step(STEP, district=book.district_key(district))
     former = book.former_wards(district)
     text = turn.t("addr_district", district=district.name, province=district.province.name,

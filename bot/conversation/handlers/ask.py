@@ -23,8 +23,9 @@ def _faq_reply(turn: Turn, entry_id: str, score: float | None) -> list[Reply]:
     if entry.source:
         text += "\n\n" + turn.t("answer_source", source=entry.source)
     rows = []
-    if entry.guide and turn.content.guide(entry.guide):
-        rows.append([Button(turn.content.guide(entry.guide).title, payload=f"guide:{entry.guide}")])
+    guide = turn.content.guide(entry.guide) if entry.guide else None
+    if guide:
+        rows.append([Button(guide.title, payload=f"guide:{entry.guide}")])
     rows.append([turn.button("btn_ask", "ask"), turn.button("btn_menu", "menu")])
     return [Reply(text, buttons=rows, answer_id=entry.id, score=score)]
 
@@ -44,7 +45,9 @@ async def answer(turn: Turn, text: str, *, besides: str | None = None) -> list[R
         intent = understood.intent.intent
         turn.log(EventKind.INTENT_MATCHED, item=intent.id, outcome=intent.action)
         handler = router.intents[intent.action]
-        return await handler(turn, intent.reply if intent.action == "chitchat" else text)
+        arg = intent.reply if intent.action == "chitchat" else text
+        assert arg is not None  # the loader requires a chit-chat intent's reply
+        return await handler(turn, arg)
     result = understood.answer
     note = [Reply(turn.t("question_too_long"))] if len(text) > MAX_QUESTION else []
     if result.best is not None:

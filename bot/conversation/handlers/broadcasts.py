@@ -11,6 +11,7 @@ from bot.conversation.turn import Turn
 from bot.db.events import EventKind
 from bot.db.models import Subscription
 from bot.db.models_campaigns import Broadcast, RecipientStatus
+from bot.db.results import rowcount
 from bot.kernel.clock import utcnow
 from bot.kernel.ids import parse_id
 from bot.kernel.messages import Button, Reply
@@ -25,7 +26,7 @@ async def _broadcast(turn: Turn, arg: str) -> Broadcast | None:
 async def clicked(turn: Turn, arg: str) -> list[Reply]:
     broadcast = await _broadcast(turn, arg)
     link = broadcast.message.get("link_url") if broadcast else None
-    if not link:
+    if broadcast is None or not link:
         return [Reply(turn.t("broadcast_gone"), buttons=[[turn.button("btn_menu", "menu")]])]
     turn.log(EventKind.BROADCAST_CLICKED, topic=broadcast.message.get("topic"),
              item=f"campaign:{broadcast.campaign_id}")
@@ -35,8 +36,8 @@ async def clicked(turn: Turn, arg: str) -> list[Reply]:
 
 async def unsubscribe(turn: Turn, arg: str) -> list[Reply]:
     broadcast = await _broadcast(turn, arg)
-    removed = (await turn.session.execute(
-        delete(Subscription).where(Subscription.user_id == turn.user.id))).rowcount
+    removed = rowcount(await turn.session.execute(
+        delete(Subscription).where(Subscription.user_id == turn.user.id)))
     status = await turn.session.get(RecipientStatus, turn.user.id)
     first_tap = removed or status is None or status.opted_out_at is None
     if status is None:

@@ -7,11 +7,16 @@ preview on, the campaign itself is a draft row."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.conversation import places
 from bot.conversation.handlers.flows import aside
-from bot.conversation.router import Router
+from bot.conversation.router import Handler, Router
 from bot.conversation.turn import Turn
-from bot.db.models_campaigns import CampaignStatus, CampaignWatcher
+from bot.db.models_campaigns import Campaign, CampaignStatus, CampaignWatcher
 from bot.kernel.ids import parse_id
 from bot.kernel.limits import MAX_CAPTION, MAX_TEXT
 from bot.kernel.messages import Button, Reply
@@ -26,7 +31,7 @@ STEP_PICK = "cmp_pick"  # text given; audience and time are picked with buttons
 CHANNELS = ("telegram", "zalo")
 
 
-def _staff(handler):
+def _staff(handler: Handler) -> Handler:
     """Payloads reach handlers without the command's staff check: check here too."""
     async def guarded(turn: Turn, arg: str) -> list[Reply]:
         if not turn.role.is_staff:
@@ -57,7 +62,7 @@ def describe_audience(turn: Turn, a: Audience) -> str:
         topic = turn.content.topic(a.topic or "")
         text = turn.t("campaign_aud_topic", topic=topic.short_title if topic else a.topic)
     elif a.kind == "units":
-        names = [(turn.content.unit(u).name if turn.content.unit(u) else u) for u in a.units]
+        names = [(unit.name if (unit := turn.content.unit(u)) else u) for u in a.units]
         shown = ", ".join(names[:5]) + ("…" if len(names) > 5 else "")
         text = turn.t("campaign_aud_units", count=len(names), units=shown)
     elif a.kind == "channel":
@@ -88,7 +93,8 @@ async def show(turn: Turn, arg: str) -> list[Reply]:
     return [Reply(text, buttons=buttons)]
 
 
-async def _act(turn: Turn, arg: str, action, done_key: str) -> list[Reply]:
+async def _act(turn: Turn, arg: str, action: Callable[[AsyncSession, Campaign], Awaitable[bool]],
+               done_key: str) -> list[Reply]:
     campaign = await campaigns.get(turn.session, parse_id(arg) or 0, lock=True)
     if campaign is None:
         return [Reply(turn.t("campaign_unknown"))]
@@ -297,7 +303,7 @@ async def got_cron(turn: Turn, text: str) -> list[Reply]:
     return await _preview_new(turn, dict(turn.state.data), "cron", None, " ".join(text.split()))
 
 
-async def _preview_new(turn: Turn, data: dict, schedule: str, at, cron) -> list[Reply]:
+async def _preview_new(turn: Turn, data: dict, schedule: str, at: datetime | None, cron: str | None) -> list[Reply]:
     try:
         who = Audience(data["audience"], data.get("topic"), tuple(data.get("units") or ()), data.get("channel"))
     except ValueError as exc:

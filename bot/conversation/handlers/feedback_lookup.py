@@ -30,7 +30,7 @@ async def show_ticket(turn: Turn, code_text: str) -> list[Reply]:
     ticket = await tickets.by_code(turn.session, code)
     owner = ticket is not None and ticket.user_id == turn.user.id
     staff = ticket is not None and is_staff_desk(turn)
-    if not owner and not staff:  # the same answer whether it exists or not: no probing
+    if ticket is None or (not owner and not staff):  # the same answer whether it exists or not: no probing
         if turn.in_group:
             return []
         return [Reply(turn.t("fb_lookup_not_found", code=code), buttons=_menu(turn))]

@@ -8,6 +8,7 @@ from bot.conversation.router import Router
 from bot.conversation.turn import Turn
 from bot.db.events import EVERY_TOPIC, EventKind
 from bot.db.models import Subscription
+from bot.db.results import rowcount
 from bot.kernel.messages import Button, Reply
 
 ALL = "all"  # the topic id meaning "every CCHC news item"
@@ -56,7 +57,7 @@ async def unsubscribe(turn: Turn, topic_id: str) -> list[Reply]:
     if topic_id:
         name = _topic_name(turn, topic_id) or topic_id
         query = query.where(Subscription.topic_id == topic_id)
-    removed = (await turn.session.execute(query)).rowcount
+    removed = rowcount(await turn.session.execute(query))
     if removed:
         turn.log(EventKind.UNSUBSCRIBED, topic=topic_id or EVERY_TOPIC)
     text = turn.t("unsubscribed", topic=name) if topic_id else turn.t("unsubscribed_all")

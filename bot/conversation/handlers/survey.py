@@ -14,7 +14,7 @@ from bot.conversation.turn import Turn
 from bot.db.events import EventKind
 from bot.db.models_survey import SurveyResponse
 from bot.kernel.clock import utcnow
-from bot.kernel.ids import parse_id
+from bot.kernel.ids import parse_ids
 from bot.kernel.messages import Button, Reply
 
 STEP = "survey"  # answering a survey: typed text is a question on the way
@@ -139,11 +139,8 @@ async def resume(turn: Turn, _: str) -> list[Reply]:
     return await start(turn, survey, "command")
 
 
-def _parse_answer(arg: str) -> tuple[int, int, int] | None:
-    parts = [parse_id(p) for p in arg.split(".", 3)]
-    if len(parts) != 3 or None in parts:
-        return None
-    return parts[0], parts[1], parts[2]
+def _parse_answer(arg: str) -> tuple[int, ...] | None:
+    return parse_ids(arg, ".", 3)
 
 
 def _chosen(question: SurveyQuestion, choice: int) -> tuple[str, float | None] | None:
@@ -160,7 +157,7 @@ async def answer(turn: Turn, arg: str) -> list[Reply]:
     response = await turn.session.get(SurveyResponse, parsed[0]) if parsed else None
     # Someone else's response id (a forwarded or forged button) looks like an old button.
     survey = turn.content.survey(response.survey_id) if response else None
-    if survey is None or response.user_key != turn.user_key:
+    if survey is None or response is None or parsed is None or response.user_key != turn.user_key:
         return [Reply(turn.t("button_expired"), buttons=[_menu_row(turn)])]
     _, index, choice = parsed
     if response.period != surveys.current_period(survey).key:
@@ -169,7 +166,7 @@ async def answer(turn: Turn, arg: str) -> list[Reply]:
         return [Reply(turn.t("survey_done_already"), buttons=[_menu_row(turn)])]
     question = survey.questions[index] if index < len(survey.questions) else None
     chosen = _chosen(question, choice) if question else None
-    if chosen is None:
+    if question is None or chosen is None:
         return [Reply(turn.t("button_expired")), question_reply(turn, survey, response)]
     last = index == len(survey.questions) - 1
     if not await surveys.take_answer(turn.session, response, index, last):

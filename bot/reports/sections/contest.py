@@ -61,7 +61,7 @@ class ContestSection(Drafter):
         order = sorted(
             units, key=lambda u: (-units[u].participants, -units[u].registered, unit_name(u))
         )
-        rows = []
+        rows: list[list] = []
         for i, u in enumerate(order, 1):
             c = units[u]
             rows.append(

@@ -27,7 +27,7 @@ class ReachSection(Drafter):
             set(cur.reach) | set(prev.reach),
             key=lambda c: (-(cur.reach[c].reached if c in cur.reach else 0), c),
         )
-        rows = []
+        rows: list[list] = []
         for ch in channels:
             c, p = cur.reach.get(ch), prev.reach.get(ch)
             now, before = (c.reached if c else 0), (p.reached if p else 0)

@@ -5,6 +5,8 @@ survey's answers, question by question."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.content.schema_surveys import Survey, SurveyQuestion
 from bot.db.events import EventKind as K
 from bot.reports.cells import Percent, as_percent, as_score
@@ -19,22 +21,23 @@ class SurveysSection(Drafter):
     def surveys(self) -> None:
         t, cur, prev = self.t, self.cur, self.prev
         self.heading("h_surveys")
-        targets = [(s, q) for s in self.pack.surveys for q in s.questions if q.target]
-        rows, chart_rows = [], []
-        for i, (survey, q) in enumerate(targets, 1):
+        targets = [(s, q, q.target) for s in self.pack.surveys for q in s.questions if q.target]
+        rows: list[list] = []
+        chart_rows: list[Percent | None] = []
+        for i, (survey, q, target) in enumerate(targets, 1):
             now, answered = _target_share(cur, survey, q)
             before, _ = _target_share(prev, survey, q)
             if now is None:
                 verdict = t("target_no_data")
             else:
                 verdict = (
-                    t("target_met") if now * 100 >= q.target.percent - 1e-9 else t("target_not_met")
+                    t("target_met") if now * 100 >= target.percent - 1e-9 else t("target_not_met")
                 )
             rows.append(
                 [
                     i,
-                    q.target.indicator,
-                    Percent(q.target.percent / 100),
+                    target.indicator,
+                    Percent(target.percent / 100),
                     now,
                     before,
                     answered,
@@ -45,7 +48,7 @@ class SurveysSection(Drafter):
         self.para("surveys_intro")
         self.table(
             t("sheet_targets"),
-            t("t_targets", year=max((q.target.year for _, q in targets), default="")),
+            t("t_targets", year=max((target.year for _, _, target in targets), default="")),
             [
                 t("col_no"),
                 t("col_indicator"),
@@ -72,7 +75,7 @@ class SurveysSection(Drafter):
             if any(r is not None for r in chart_rows)
             else None,
         )
-        funnel = []
+        funnel: list[tuple[str, float | None, float | None]] = []
         for s in self.pack.surveys:
             for kind, key in (
                 (K.SURVEY_OFFERED, "row_survey_offered"),
@@ -93,7 +96,8 @@ class SurveysSection(Drafter):
     def _survey_results(self, n: int, survey: Survey) -> None:
         t = self.t
         answers = self.cur.survey_answers.get(survey.id, {})
-        rows, bold = [], set()
+        rows: list[list] = []
+        bold: set[int] = set()
         for q in survey.questions:
             counts = answers.get(q.id, {})
             total = sum(counts.values())
@@ -127,7 +131,7 @@ class SurveysSection(Drafter):
         )
 
 
-def _options(q: SurveyQuestion, t) -> list[tuple[str, str]]:
+def _options(q: SurveyQuestion, t: Callable[..., str]) -> list[tuple[str, str]]:
     if q.kind == "scale":
         return [
             ("1", t("scale_level", level=1, meaning=f" ({q.scale_min})")),
@@ -140,6 +144,7 @@ def _options(q: SurveyQuestion, t) -> list[tuple[str, str]]:
 def _target_share(
     f: PeriodFigures, survey: Survey, q: SurveyQuestion
 ) -> tuple[Percent | None, int]:
+    assert q.target is not None  # asked only for a question that measures a target
     counts = f.survey_answers.get(survey.id, {}).get(q.id, {})
     total = sum(counts.values())
     if not total:

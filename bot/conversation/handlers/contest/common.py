@@ -28,7 +28,7 @@ async def contests_by_relevance(turn: Turn) -> list[tuple[Contest, Window]]:
     moment = now(turn)
     pairs = [(c, await window(turn.session, c)) for c in turn.content.contests]
 
-    def key(pair):
+    def key(pair: tuple[Contest, Window]) -> tuple[int, float]:
         c, w = pair
         status = w.status(moment)
         stamp = w.opens_at.timestamp() if status == "upcoming" else -w.closes_at.timestamp()

@@ -24,7 +24,7 @@ from bot.conversation.turn import Turn
 from bot.db.events import EventKind
 from bot.db.models_contest import QuizAttempt
 from bot.kernel.clock import VN
-from bot.kernel.ids import parse_id
+from bot.kernel.ids import parse_id, parse_ids
 from bot.kernel.messages import QuizQuestion, Reply
 
 PRACTICE_GRACE = 2
@@ -99,6 +99,7 @@ async def start_contest(turn: Turn, contest_id: str) -> list[Reply]:
         return [Reply(turn.t("ct_no_attempts_left", allowed=contest.attempts_allowed),
                       buttons=[[turn.button("ct_btn_ranking", f"ctrank:{contest.id}")], back])]
     bank = turn.content.bank(contest.bank)
+    assert bank is not None  # the loader checks that a contest's bank exists
     draw = Draw(CONTEST, contest.id, bank, contest.questions_per_attempt, contest.seconds_per_question,
                 contest.grace_seconds, contest.shuffle_questions, contest.shuffle_options)
     attempt = await attempts.start(turn.session, draw, user_id=turn.user.id, registration_id=reg.id,
@@ -118,7 +119,7 @@ async def start_practice(turn: Turn, _: str) -> list[Reply]:
     turn.set_step(None)
     practice = turn.content.practice
     bank = turn.content.bank(practice.bank) if practice else None
-    if bank is None:
+    if practice is None or bank is None:
         return [Reply(turn.t("pr_unavailable"), buttons=[[turn.button("btn_menu", "menu")]])]
     moment = now(turn)
     running = await attempts.active(turn.session, PRACTICE, bank.id, turn.user.id)
@@ -169,9 +170,8 @@ def _feedback(turn: Turn, attempt: QuizAttempt, result: attempts.AnswerResult, n
 
 async def take_answer(turn: Turn, arg: str) -> list[Reply]:
     turn.quiet = True
-    parts = arg.split(":", 3)
-    numbers = [parse_id(p) for p in parts]
-    if len(numbers) != 3 or None in numbers:
+    numbers = parse_ids(arg, ":", 3)
+    if numbers is None:
         return expired_reply(turn)
     attempt_id, position, choice = numbers
     if position >= attempts.POSITIONS:  # beyond any attempt (and the 32-bit column)
@@ -231,7 +231,8 @@ async def results(turn: Turn, attempt: QuizAttempt, lead: list[str]) -> list[Rep
     lines.append(turn.t("ct_result_score", score=attempt.score, total=attempt.question_count))
     lines.append(turn.t("ct_result_time", time=duration(turn, attempt.total_ms)))
     if contest is not None:
-        ranked = await standings.standing_of(turn.session, contest, attempt.registration_id)
+        ranked = (await standings.standing_of(turn.session, contest, attempt.registration_id)
+                  if attempt.registration_id is not None else None)
         if ranked is not None:
             standing, total = ranked
             lines.append(turn.t("ct_result_rank", rank=standing.rank, total=total,

@@ -172,7 +172,7 @@ async def confirm(turn: Turn, _: str) -> list[Reply]:
                                     unit_id=data["unit"], position=data["position"], now=now(turn))
     if saved is None:
         return [Reply(turn.t("ct_register_locked"), buttons=[[turn.button("btn_back", f"ct:{contest.id}")]])]
-    _, created = saved
+    created = saved[1]
     turn.log(EventKind.CONTEST_REGISTERED, item=contest.id, topic=data["unit"],
              outcome="new" if created else "updated")
     done = Reply(turn.t("ct_registered" if created else "ct_registration_updated"))

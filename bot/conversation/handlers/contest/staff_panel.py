@@ -181,6 +181,7 @@ async def fix_registration(turn: Turn, args: str) -> list[Reply]:
     if "unit_id" in changes:
         # The report counts a cadre in the unit of their latest registration event.
         cadre = await turn.session.get(User, reg.user_id)
+        assert cadre is not None  # user rows are kept (erasure anonymises them)
         key = events.user_key(turn.services.settings.pseudonym_salt, cadre.channel, cadre.channel_user_id)
         events.record(turn.session, user_key=key, channel=cadre.channel, kind=EventKind.CONTEST_REGISTERED,
                       topic=reg.unit_id, item=contest.id, outcome="corrected")
