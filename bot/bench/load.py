@@ -72,6 +72,7 @@ class Run:
     sent_twice: int = 0
     unfinished: int = 0
     failure: str | None = None
+    cpu: float = 0.0  # seconds of CPU the driver (the simulated people) used
 
 
 # --- the bot processes --------------------------------------------------------------
@@ -232,7 +233,25 @@ async def _drive(ports: list[int], load: Load, contest_id: str, questions: list[
 
 
 def _driver_main(ports: list[int], load: Load, contest_id: str, questions: list[str], seed: int) -> Run:
-    return asyncio.run(_drive(ports, load, contest_id, questions, seed))
+    began = time.process_time()
+    run = asyncio.run(_drive(ports, load, contest_id, questions, seed))
+    run.cpu = time.process_time() - began
+    return run
+
+
+def postgres_cpu_seconds() -> float:
+    """User + system CPU of this machine's PostgreSQL server processes (Linux /proc; 0
+    where there are none): what the database spends, when it runs on the same machine."""
+    total, tick = 0.0, os.sysconf("SC_CLK_TCK")
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            name, rest = stat.read_text().split(") ", 1)
+        except OSError:
+            continue
+        if name.endswith("(postgres"):
+            fields = rest.split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
 
 
 # --- setting up and counting ------------------------------------------------------
@@ -331,14 +350,14 @@ async def bench_backend(label: str, url: str, settings: Settings, load: Load, ou
             bots = Bots(url, content_dir, load.processes, Path(tmp))
             await bots.ready()
             turns0, trips0 = await bots.load()
-            cpu0 = bots.cpu_seconds()
+            cpu0, pg0 = bots.cpu_seconds(), postgres_cpu_seconds()
             began = time.perf_counter()
             spawn = multiprocessing.get_context("spawn")
             with spawn.Pool(1) as pool:  # the people run in a process of their own
                 run = await asyncio.to_thread(pool.apply, _driver_main,
                                               (bots.ports, load, contest.id, _questions(), 20261204))
             elapsed = time.perf_counter() - began
-            cpu = bots.cpu_seconds() - cpu0
+            cpu, pg_cpu = bots.cpu_seconds() - cpu0, postgres_cpu_seconds() - pg0
             turns1, trips1 = await bots.load()
             counts = await _counts(db, contest)
         finally:
@@ -347,11 +366,11 @@ async def bench_backend(label: str, url: str, settings: Settings, load: Load, ou
             await _cleanup(db)
             await db.dispose()
     turns = max(1, turns1 - turns0)
-    return _report(label, load, contest, run, counts, elapsed, turns, cpu, trips1 - trips0, out)
+    return _report(label, load, contest, run, counts, elapsed, turns, (cpu, pg_cpu), trips1 - trips0, out)
 
 
 def _report(label: str, load: Load, contest: Contest, run: Run, counts: dict, elapsed: float, turns: int,
-            cpu: float, trips: int, out: TextIO) -> bool:
+            cpus: tuple[float, float], trips: int, out: TextIO) -> bool:
     lat = run.latencies
     what = "câu trả lời" if load.scenario == "contest" else "câu hỏi"
     if load.scenario == "contest":
@@ -366,8 +385,10 @@ def _report(label: str, load: Load, contest: Contest, run: Run, counts: dict, el
     print(f"độ trễ mỗi {what}: p50 {_ms(lat, .50):.1f} ms, p95 {_ms(lat, .95):.1f} ms, p99 {_ms(lat, .99):.1f} ms, "
           f"tối đa {max(lat) * 1000 if lat else 0:.1f} ms; "
           f"trung bình {statistics.fmean(lat) * 1000 if lat else 0:.1f} ms", file=out)
-    print(f"mỗi lượt xử lý ({turns} lượt): CPU của tiến trình trợ lý {cpu * 1000 / turns:.2f} ms, "
-          f"{trips / turns:.2f} lượt đi-về cơ sở dữ liệu", file=out)
+    bot_cpu, pg_cpu = cpus
+    print(f"mỗi lượt xử lý ({turns} lượt): CPU của tiến trình trợ lý {bot_cpu * 1000 / turns:.2f} ms, "
+          f"{trips / turns:.2f} lượt đi-về cơ sở dữ liệu; cũng trên máy này: PostgreSQL "
+          f"{pg_cpu * 1000 / turns:.2f} ms, người dùng mô phỏng {run.cpu * 1000 / turns:.2f} ms CPU", file=out)
     if run.failure:
         print(f"lỗi đầu tiên của người dùng mô phỏng: {run.failure}", file=out)
     if load.scenario != "contest":
