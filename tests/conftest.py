@@ -101,7 +101,11 @@ def faq_store(tmp_path_factory) -> AnsweringContent:
 
 @pytest.fixture
 def settings(db_url) -> Settings:
-    return Settings(_env_file=None, database_url=db_url, content_dir=CONTENT_DIR, pseudonym_salt="test")
+    # Telegram's one message a second per chat is paced by `LaneLimiter` and tested there
+    # (tests/campaigns/test_ratelimit.py); conversations over the fake keep a short gap so
+    # a dozen replies to one chat do not cost a dozen seconds.
+    return Settings(_env_file=None, database_url=db_url, content_dir=CONTENT_DIR, pseudonym_salt="test",
+                    telegram_chat_interval_seconds=0.02)
 
 
 @pytest.fixture
