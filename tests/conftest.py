@@ -1,13 +1,13 @@
 """Shared fixtures: a migrated database on every backend, the shipped content pack, and a
 conversation harness that reads like a chat (`await chat.send("…")`, then assert).
 
-PostgreSQL: set TEST_POSTGRES_URL (postgresql+asyncpg://…) to run every database test on
-it as well. Locally, without it, those variants are skipped and say so; in CI (CI=true) a
-missing server is an error, never a silent skip."""
+PostgreSQL (tests/pg_server.py): every database test runs on it as well, on the server
+TEST_POSTGRES_URL names or else on a throwaway cluster started for the run; one database
+per xdist worker. Where neither is to be had those variants skip and say so; in CI
+(CI=true) a missing server is an error, never a silent skip."""
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -25,21 +25,23 @@ from bot.db.all_models import Base
 from bot.db.session import Database
 from bot.faq.served import AnsweringContent
 from bot.kernel.messages import Incoming, Reply
+from tests import pg_server
 
 # Fixtures of feature test suites, available to every test module.
 pytest_plugins = ["tests.contest_support"]
 
 CONTENT_DIR = ROOT / "content"
 FAQ_FIXTURE = Path(__file__).parent / "fixtures" / "faq_pack"
-PG_URL = os.environ.get("TEST_POSTGRES_URL")
 
 
-def _require_pg() -> str:
-    if PG_URL:
-        return PG_URL
-    if os.environ.get("CI"):
-        pytest.fail("CI must run the PostgreSQL tests: TEST_POSTGRES_URL is not set")
-    pytest.skip("PostgreSQL not configured locally (set TEST_POSTGRES_URL); runs in CI")
+def pytest_configure(config: pytest.Config) -> None:
+    pg_server.configure(config)
+
+
+@pytest.fixture(scope="session")
+def pg_server_url(request, tmp_path_factory):
+    """The PostgreSQL server of this run (skips, or fails in CI, where there is none)."""
+    yield from pg_server.server(request, tmp_path_factory.mktemp("pg-ctl"))
 
 
 @pytest.fixture(scope="session")
@@ -50,11 +52,15 @@ def sqlite_template(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def pg_migrated() -> str:
-    url = _require_pg()
-    migrate.downgrade(url, "base")
-    migrate.upgrade(url)
-    return url
+def pg_database(request, pg_server_url) -> str:
+    """This worker's own database on the server, empty (not migrated)."""
+    yield from pg_server.worker_database(pg_server_url, pg_server.worker_id(request.config))
+
+
+@pytest.fixture(scope="session")
+def pg_migrated(pg_database) -> str:
+    migrate.upgrade(pg_database)
+    return pg_database
 
 
 async def _truncate_pg(url: str) -> None:

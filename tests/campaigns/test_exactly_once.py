@@ -21,11 +21,10 @@ from sqlalchemy import func, select
 from bot.config import ROOT, Settings
 from bot.conversation.features import build_router
 from bot.conversation.services import Services
-from bot.db import migrate
 from bot.db.models_campaigns import OutboxMessage
 from bot.db.session import Database
 from tests.campaigns.helpers import seed_subscribers, start_campaign, statuses
-from tests.conftest import CONTENT_DIR, _require_pg, _truncate_pg
+from tests.conftest import CONTENT_DIR, _truncate_pg
 from tests.fakes.telegram_api import FakeTelegramAPI
 
 CONCURRENCY = 8
@@ -140,10 +139,9 @@ async def test_sigkill_mid_broadcast_then_restart_delivers_each_exactly_once(ser
 
 
 @pytest.fixture
-async def pg_services(content_store):
+async def pg_services(pg_migrated, content_store):
     """Services on PostgreSQL only: several workers need SKIP LOCKED (SQLite runs one)."""
-    url = _require_pg()
-    migrate.upgrade(url)
+    url = pg_migrated
     await _truncate_pg(url)
     db = Database(url)
     settings = Settings(_env_file=None, database_url=url, content_dir=CONTENT_DIR, pseudonym_salt="test")
