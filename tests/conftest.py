@@ -8,10 +8,12 @@ per xdist worker. Where neither is to be had those variants skip and say so; in 
 
 from __future__ import annotations
 
+import copy
 import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -42,6 +44,35 @@ def pytest_configure(config: pytest.Config) -> None:
 def pg_server_url(request, tmp_path_factory):
     """The PostgreSQL server of this run (skips, or fails in CI, where there is none)."""
     yield from pg_server.server(request, tmp_path_factory.mktemp("pg-ctl"))
+
+
+class _ParsedOnce:
+    """`yaml` as the content reader sees it, with each distinct text parsed once per run and
+    a deep copy handed out (what a fresh parse would give). Pure-Python PyYAML takes about
+    two seconds to read the content pack, and the tests read it hundreds of times: every
+    command run in-process, every app and content store."""
+
+    def __init__(self) -> None:
+        self._parsed: dict[str, object] = {}
+
+    def safe_load(self, stream):
+        if not isinstance(stream, str):
+            return yaml.safe_load(stream)
+        if stream not in self._parsed:
+            self._parsed[stream] = yaml.safe_load(stream)  # a YAMLError is raised, never kept
+        return copy.deepcopy(self._parsed[stream])
+
+    def __getattr__(self, name):
+        return getattr(yaml, name)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _content_yaml_parsed_once():
+    from bot.content import reading
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(reading, "yaml", _ParsedOnce())
+        yield
 
 
 @pytest.fixture(scope="session")
