@@ -29,6 +29,10 @@ from tests.fakes.telegram_api import FakeTelegramAPI
 
 CONCURRENCY = 8
 
+# Worker processes by the handful: these tests run one after another on one xdist worker
+# (`--dist loadgroup`) rather than compete with each other for the cores.
+pytestmark = pytest.mark.xdist_group("delivery-processes")
+
 
 class GatedFake(FakeTelegramAPI):
     """The fake, able to hold its answers to sendMessage (the message is already stored,
