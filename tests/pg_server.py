@@ -26,11 +26,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import URL, create_engine, make_url, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
 PG_URL = os.environ.get("TEST_POSTGRES_URL")
@@ -163,11 +165,31 @@ def server(request: pytest.FixtureRequest, wrapper_dir: Path) -> Iterator[URL]:
     else:
         runs, executor = None, request.getfixturevalue("postgresql_proc")
     try:
-        yield URL.create("postgresql+asyncpg", username=executor.user, password=executor.password or None,
+        url = URL.create("postgresql+asyncpg", username=executor.user, password=executor.password or None,
                          host=executor.host, port=executor.port, database="postgres")
+        _wait_until_ready(url)
+        yield url
     finally:
         if runs is not None:
             runs.close()
+
+
+def _wait_until_ready(url: URL, within: float = 120.0) -> None:
+    """The server takes connections: its port opens while it is still starting up."""
+    deadline = time.monotonic() + within
+    admin = _admin(url)
+    try:
+        while True:
+            try:
+                with admin.connect() as conn:
+                    conn.execute(text("SELECT 1"))
+                return
+            except OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+    finally:
+        admin.dispose()
 
 
 def _admin(url: URL):
