@@ -119,6 +119,24 @@ def content_store() -> AnsweringContent:
     return AnsweringContent(CONTENT_DIR)
 
 
+@pytest.fixture
+def shared_content(monkeypatch, content_store) -> None:
+    """Commands run in-process (`bot.cli.main`) serve the shipped pack from the session's
+    content store instead of building one of their own each (about a second of CPU a
+    command); any other pack is read as usual."""
+    import bot.app
+    import bot.faq.served
+
+    build = bot.faq.served.AnsweringContent
+    shipped = CONTENT_DIR.resolve()
+
+    def answering_content(directory):
+        return content_store if Path(directory).resolve() == shipped else build(directory)
+
+    monkeypatch.setattr(bot.app, "AnsweringContent", answering_content)
+    monkeypatch.setattr(bot.faq.served, "AnsweringContent", answering_content)
+
+
 def make_faq_pack(target: Path) -> Path:
     """The shipped pack with its FAQ, guides and abbreviations replaced by the small
     fixture set, so matcher tests do not move when the shipped FAQ grows."""

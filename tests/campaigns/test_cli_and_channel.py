@@ -14,7 +14,7 @@ from tests.campaigns.helpers import seed_subscribers
 from tests.fakes.telegram_api import FakeTelegramAPI
 
 
-async def test_campaign_commands(db_url, capsys, services, monkeypatch):
+async def test_campaign_commands(db_url, capsys, services, monkeypatch, shared_content):
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "1:x")
     monkeypatch.setenv("CONTENT_DIR", str(services.settings.content_dir))
     from bot.config import get_settings
