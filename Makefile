@@ -27,8 +27,11 @@ run: $(VENV)/.run-deps
 chat: $(VENV)/.run-deps
 	$(BIN)/cchc-bot chat
 
+# The suite in parallel, one process per core (pytest-xdist); PostgreSQL on a throwaway
+# cluster the tests start themselves (or the server TEST_POSTGRES_URL names); every skip
+# printed with its reason, and the slowest tests.
 test: $(VENV)/.dev-deps
-	$(BIN)/python -m pytest -q -rs
+	$(BIN)/python -m pytest -q -n auto --dist loadgroup -rs --durations=15
 
 lint: $(VENV)/.dev-deps
 	$(BIN)/ruff check bot scheduler tests benchmarks

@@ -1,17 +1,19 @@
 """Shared fixtures: a migrated database on every backend, the shipped content pack, and a
 conversation harness that reads like a chat (`await chat.send("…")`, then assert).
 
-PostgreSQL: set TEST_POSTGRES_URL (postgresql+asyncpg://…) to run every database test on
-it as well. Locally, without it, those variants are skipped and say so; in CI (CI=true) a
-missing server is an error, never a silent skip."""
+PostgreSQL (tests/pg_server.py): every database test runs on it as well, on the server
+TEST_POSTGRES_URL names or else on a throwaway cluster started for the run; one database
+per xdist worker. Where neither is to be had those variants skip and say so; in CI
+(CI=true) a missing server is an error, never a silent skip."""
 
 from __future__ import annotations
 
-import os
+import copy
 import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -25,21 +27,52 @@ from bot.db.all_models import Base
 from bot.db.session import Database
 from bot.faq.served import AnsweringContent
 from bot.kernel.messages import Incoming, Reply
+from tests import pg_server
 
 # Fixtures of feature test suites, available to every test module.
 pytest_plugins = ["tests.contest_support"]
 
 CONTENT_DIR = ROOT / "content"
 FAQ_FIXTURE = Path(__file__).parent / "fixtures" / "faq_pack"
-PG_URL = os.environ.get("TEST_POSTGRES_URL")
 
 
-def _require_pg() -> str:
-    if PG_URL:
-        return PG_URL
-    if os.environ.get("CI"):
-        pytest.fail("CI must run the PostgreSQL tests: TEST_POSTGRES_URL is not set")
-    pytest.skip("PostgreSQL not configured locally (set TEST_POSTGRES_URL); runs in CI")
+def pytest_configure(config: pytest.Config) -> None:
+    pg_server.configure(config)
+
+
+@pytest.fixture(scope="session")
+def pg_server_url(request, tmp_path_factory):
+    """The PostgreSQL server of this run (skips, or fails in CI, where there is none)."""
+    yield from pg_server.server(request, tmp_path_factory.mktemp("pg-ctl"))
+
+
+class _ParsedOnce:
+    """`yaml` as the content reader sees it, with each distinct text parsed once per run and
+    a deep copy handed out (what a fresh parse would give). Pure-Python PyYAML takes about
+    two seconds to read the content pack, and the tests read it hundreds of times: every
+    command run in-process, every app and content store."""
+
+    def __init__(self) -> None:
+        self._parsed: dict[str, object] = {}
+
+    def safe_load(self, stream):
+        if not isinstance(stream, str):
+            return yaml.safe_load(stream)
+        if stream not in self._parsed:
+            self._parsed[stream] = yaml.safe_load(stream)  # a YAMLError is raised, never kept
+        return copy.deepcopy(self._parsed[stream])
+
+    def __getattr__(self, name):
+        return getattr(yaml, name)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _content_yaml_parsed_once():
+    from bot.content import reading
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(reading, "yaml", _ParsedOnce())
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -50,11 +83,15 @@ def sqlite_template(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def pg_migrated() -> str:
-    url = _require_pg()
-    migrate.downgrade(url, "base")
-    migrate.upgrade(url)
-    return url
+def pg_database(request, pg_server_url) -> str:
+    """This worker's own database on the server, empty (not migrated)."""
+    yield from pg_server.worker_database(pg_server_url, pg_server.worker_id(request.config))
+
+
+@pytest.fixture(scope="session")
+def pg_migrated(pg_database) -> str:
+    migrate.upgrade(pg_database)
+    return pg_database
 
 
 async def _truncate_pg(url: str) -> None:
@@ -82,6 +119,24 @@ def content_store() -> AnsweringContent:
     return AnsweringContent(CONTENT_DIR)
 
 
+@pytest.fixture
+def shared_content(monkeypatch, content_store) -> None:
+    """Commands run in-process (`bot.cli.main`) serve the shipped pack from the session's
+    content store instead of building one of their own each (about a second of CPU a
+    command); any other pack is read as usual."""
+    import bot.app
+    import bot.faq.served
+
+    build = bot.faq.served.AnsweringContent
+    shipped = CONTENT_DIR.resolve()
+
+    def answering_content(directory):
+        return content_store if Path(directory).resolve() == shipped else build(directory)
+
+    monkeypatch.setattr(bot.app, "AnsweringContent", answering_content)
+    monkeypatch.setattr(bot.faq.served, "AnsweringContent", answering_content)
+
+
 def make_faq_pack(target: Path) -> Path:
     """The shipped pack with its FAQ, guides and abbreviations replaced by the small
     fixture set, so matcher tests do not move when the shipped FAQ grows."""
@@ -101,7 +156,11 @@ def faq_store(tmp_path_factory) -> AnsweringContent:
 
 @pytest.fixture
 def settings(db_url) -> Settings:
-    return Settings(_env_file=None, database_url=db_url, content_dir=CONTENT_DIR, pseudonym_salt="test")
+    # Telegram's one message a second per chat is paced by `LaneLimiter` and tested there
+    # (tests/campaigns/test_ratelimit.py); conversations over the fake keep a short gap so
+    # a dozen replies to one chat do not cost a dozen seconds.
+    return Settings(_env_file=None, database_url=db_url, content_dir=CONTENT_DIR, pseudonym_salt="test",
+                    telegram_chat_interval_seconds=0.02)
 
 
 @pytest.fixture

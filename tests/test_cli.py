@@ -16,7 +16,7 @@ from bot.cli import main
 
 
 @pytest.fixture
-def cli(db_url, monkeypatch):
+def cli(db_url, monkeypatch, shared_content):
     def run(*args: str, stdin: str = "") -> int:
         monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
         return main(["--database-url", db_url, *args])

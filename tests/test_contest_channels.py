@@ -109,7 +109,7 @@ async def test_quiz_over_the_web_chat_json(contest_services, contest_store, cloc
 def test_bench_counts_every_answer_once(capsys):
     from bot.cli import main
 
-    assert main(["contest", "bench", "--cadres", "12", "--questions", "3", "--think", "0",
+    assert main(["contest", "bench", "--cadres", "12", "--questions", "3", "--think", "0", "--ramp", "0.5",
                  "--duplicates", "0.5", "--backend", "sqlite"]) == 0
     out = capsys.readouterr().out
     assert "36 câu trả lời (mong đợi 36)" in out and "36 sự kiện quiz_answered" in out

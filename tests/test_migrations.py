@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.db import migrate
 from bot.db.all_models import Base
-from tests.conftest import _require_pg
 
 
 async def _tables(url: str) -> set[str]:
@@ -26,7 +25,7 @@ def fresh_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'm.sqlite3'}"
         return
-    url = _require_pg()
+    url = request.getfixturevalue("pg_migrated")  # this worker's database
     migrate.downgrade(url, "base")
     yield url
     migrate.upgrade(url)  # leave it as the other PostgreSQL tests expect

@@ -14,7 +14,7 @@ from tests.campaigns.helpers import seed_subscribers
 from tests.fakes.telegram_api import FakeTelegramAPI
 
 
-async def test_campaign_commands(db_url, capsys, services, monkeypatch):
+async def test_campaign_commands(db_url, capsys, services, monkeypatch, shared_content):
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "1:x")
     monkeypatch.setenv("CONTENT_DIR", str(services.settings.content_dir))
     from bot.config import get_settings
@@ -67,12 +67,12 @@ async def test_replies_flow_while_the_broadcast_lane_waits_out_a_429(services):
         app = BotApp(services)
         await app.telegram.start()
         try:
-            app.telegram.limiter.pause(BROADCAST, 30)  # as after a broadcast's 429
-            started = asyncio.get_running_loop().time()
+            app.telegram.limiter.pause(BROADCAST, 600)  # as after a broadcast's 429 (a long one)
             fake.push_text(6012345678, "/start")
-            await fake.wait_for_messages(6012345678, 2, timeout=5)
-            assert asyncio.get_running_loop().time() - started < 2
-            assert app.telegram.limiter.paused_for(BROADCAST) > 25
+            # The answer does not wait for the broadcast lane: well within its ten minutes,
+            # however busy the machine.
+            await fake.wait_for_messages(6012345678, 2, timeout=60)
+            assert app.telegram.limiter.paused_for(BROADCAST) > 500
         finally:
             await app.telegram.stop()
 

@@ -21,14 +21,17 @@ from sqlalchemy import func, select
 from bot.config import ROOT, Settings
 from bot.conversation.features import build_router
 from bot.conversation.services import Services
-from bot.db import migrate
-from bot.db.models_campaigns import OutboxMessage
+from bot.db.models_campaigns import DeliveryWorker, OutboxMessage
 from bot.db.session import Database
 from tests.campaigns.helpers import seed_subscribers, start_campaign, statuses
-from tests.conftest import CONTENT_DIR, _require_pg, _truncate_pg
+from tests.conftest import CONTENT_DIR, _truncate_pg
 from tests.fakes.telegram_api import FakeTelegramAPI
 
 CONCURRENCY = 8
+
+# Worker processes by the handful: these tests run one after another on one xdist worker
+# (`--dist loadgroup`) rather than compete with each other for the cores.
+pytestmark = pytest.mark.xdist_group("delivery-processes")
 
 
 class GatedFake(FakeTelegramAPI):
@@ -51,14 +54,15 @@ class GatedFake(FakeTelegramAPI):
         return result
 
 
-def spawn(db_url: str, fake: FakeTelegramAPI, log_path, *extra: str, rate: float = 0) -> subprocess.Popen:
+def spawn(db_url: str, fake: FakeTelegramAPI, log_path, *extra: str, lease: float = 2,
+          rate: float = 0) -> subprocess.Popen:
     """A `cchc-bot worker` process sending through the fake (`rate`: TELEGRAM_RATE_PER_SECOND)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DELIVERY_"))}
     env.update({
         "PYTHONPATH": str(ROOT), "TELEGRAM_BOT_TOKEN": fake.token,
         "TELEGRAM_API_BASE_URL": fake.base_url, "TELEGRAM_API_BASE_FILE_URL": fake.base_file_url,
         "TELEGRAM_RATE_PER_SECOND": str(rate), "QUIET_HOURS": "", "BROADCAST_MAX_PER_DAY": "0",
-        "DELIVERY_LEASE_SECONDS": "2", "DELIVERY_CONCURRENCY": str(CONCURRENCY),
+        "DELIVERY_LEASE_SECONDS": str(lease), "DELIVERY_CONCURRENCY": str(CONCURRENCY),
         "DELIVERY_BATCH_SIZE": "100", "DELIVERY_POLL_SECONDS": "0.2", "PSEUDONYM_SALT": "test",
         "CONTENT_DIR": str(CONTENT_DIR), "LOG_LEVEL": "WARNING",
     })
@@ -142,10 +146,9 @@ async def test_sigkill_mid_broadcast_then_restart_delivers_each_exactly_once(ser
 
 
 @pytest.fixture
-async def pg_services(content_store):
+async def pg_services(pg_migrated, content_store):
     """Services on PostgreSQL only: several workers need SKIP LOCKED (SQLite runs one)."""
-    url = _require_pg()
-    migrate.upgrade(url)
+    url = pg_migrated
     await _truncate_pg(url)
     db = Database(url)
     settings = Settings(_env_file=None, database_url=url, content_dir=CONTENT_DIR, pseudonym_salt="test")
@@ -158,11 +161,17 @@ async def pg_services(content_store):
 async def test_four_worker_processes_share_one_broadcast_on_postgresql(pg_services, tmp_path):
     services = pg_services
     chats = await seed_subscribers(services.db, 3000)
-    _, broadcast_id = await start_campaign(services)
     log_path = tmp_path / "workers.log"
     async with GatedFake() as fake:
-        workers = [spawn(services.settings.database_url, fake, log_path) for _ in range(4)]
+        # None of them dies here: a lease long enough that a worker starved of CPU for a
+        # moment on a busy machine is not taken for dead (its rows would turn uncertain).
+        workers = [spawn(services.settings.database_url, fake, log_path, lease=30) for _ in range(4)]
         try:
+            async def all_registered() -> bool:  # all four are polling before there is work
+                async with services.db.session() as session:
+                    return (await session.execute(select(func.count()).select_from(DeliveryWorker))).scalar_one() == 4
+            await until(all_registered, 60, "four workers did not start", log_path)
+            _, broadcast_id = await start_campaign(services)
             await until(lambda: queue_empty(services.db, broadcast_id), 120,
                         "four workers did not finish", log_path)
         finally:

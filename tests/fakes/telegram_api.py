@@ -1135,7 +1135,7 @@ class FakeTelegramAPI:
     async def wait_for(
         self,
         predicate: Callable[[Call], bool] | str,
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 30.0,  # noqa: ASYNC109  (a deadline: met at once when all is well)
         *,
         since: int = 0,
     ) -> Call:
@@ -1156,7 +1156,7 @@ class FakeTelegramAPI:
         return await self._wait_until(check, timeout, label)
 
     async def wait_for_messages(
-        self, chat_id: int, count: int, timeout: float = 5.0  # noqa: ASYNC109
+        self, chat_id: int, count: int, timeout: float = 30.0  # noqa: ASYNC109
     ) -> list[dict]:
         """Wait until the bot has ``count`` visible messages in the chat; returns them all."""
         def check() -> list[dict] | None:

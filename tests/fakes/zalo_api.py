@@ -76,6 +76,7 @@ class FakeZaloOA:
     cs_quota: int = 100_000
     broadcast_quota: int = 4
     send_delay: float = 0.0  # a slow API, to see what happens while an answer is on its way
+    send_gate: asyncio.Event | None = None  # when given, sends wait until it is set
 
     webhook_url: str | None = None
     users: dict[str, FakeUser] = field(default_factory=dict)
@@ -242,6 +243,8 @@ class FakeZaloOA:
         user_id = str((body.get("recipient") or {}).get("user_id", ""))
         if self.send_delay:
             await asyncio.sleep(self.send_delay)
+        if self.send_gate is not None:
+            await self.send_gate.wait()
         if self._rate_limited():
             self.refused.append((user_id, -32))
             return self._error(-32, "The request rate per minute of this OA exceeded the limit")

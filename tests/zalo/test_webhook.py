@@ -4,6 +4,7 @@ shutdown."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -70,9 +71,10 @@ async def test_duplicate_delivery_is_answered_once(zalo_chat: ZaloChat, zalo_fak
 
 
 async def test_the_200_comes_before_the_answer(zalo_bot, zalo_fake):
-    zalo_fake.send_delay = 1.0  # the OA API is slow today
+    zalo_fake.send_gate = asyncio.Event()  # the OA API is slow today: it answers when we say
     assert await zalo_fake.user_says(UID, "/start") == [200]
     assert zalo_fake.sent == []  # Zalo had its 200 before the answer went out
+    zalo_fake.send_gate.set()
     await zalo_bot.zalo.drain()
     assert len(zalo_fake.messages_to(UID)) == 2
 
