@@ -23,7 +23,7 @@ from bot.db.session import Database
 from bot.faq.served import AnsweringContent
 from bot.feedback.delivery import FeedbackWorker
 from bot.places.lookup import book_for
-from bot.web import health
+from bot.web import admin, health
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +73,7 @@ class BotApp:
             self.zalo.install(self.web)
             self.channels["zalo"] = self.zalo
             services.senders["zalo"] = self.zalo.sender
+        admin.install(self.web, services)
         health.install(self.web, services.db, self.channel_status, self.content_status,
                        lambda: self.conversation.turns)
         self.feedback_worker = FeedbackWorker(services)

@@ -70,6 +70,19 @@ class Settings(BaseSettings):
     delivery_lease_seconds: float = 30.0  # a worker silent this long is dead: its rows recovered
     delivery_poll_seconds: float = 1.0  # idle worker: how often to look for work
 
+    # The staff console at /admin (see docs/console.md). The address people reach this app
+    # at, e.g. https://chat.example.gov.vn, for the sign-in links sent in chat (unset: the
+    # code alone is sent).
+    public_url: str | None = None
+    console_session_hours: float = Field(default=8.0, gt=0)  # a sign-in lasts at most this long
+    console_idle_minutes: float = Field(default=60.0, gt=0)  # …and ends after this long unused
+    # Session cookies only over HTTPS. Turn off only to try the console over plain HTTP on
+    # a machine of your own (browsers treat http://localhost as secure anyway).
+    console_cookie_secure: bool = True
+    # Behind a reverse proxy every request comes from the proxy: take the client's address
+    # from the last X-Forwarded-For entry instead (for the sign-in rate limit).
+    console_trust_forwarded: bool = False
+
     # Secret mixed into the pseudonymous user key of engagement events.
     pseudonym_salt: str = "change-me"
     # Turns a process handles at once; more wait their turn. Turns are short and share one

@@ -6,6 +6,7 @@ from bot.db import (  # noqa: F401
     models_contest,
     models_feedback,
     models_inbox,
+    models_staff,
     models_survey,
     models_zalo,
 )

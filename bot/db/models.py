@@ -18,10 +18,18 @@ class Role(StrEnum):
     CADRE = "cadre"
     EDITOR = "editor"
     ADMIN = "admin"
+    FEEDBACK = "feedback"  # the feedback desk
+    CONTEST = "contest"  # runs the contest
 
     @property
     def is_staff(self) -> bool:
+        """Staff in chat: the campaign composer, figures, the contest panel."""
         return self in (Role.EDITOR, Role.ADMIN)
+
+    @property
+    def is_console_staff(self) -> bool:
+        """May sign in to the staff console (what each may do there: `bot.staff.access`)."""
+        return self in (Role.EDITOR, Role.ADMIN, Role.FEEDBACK, Role.CONTEST)
 
 
 class User(Base):
@@ -35,6 +43,8 @@ class User(Base):
     channel_user_id: Mapped[str] = mapped_column(String(128))
     role: Mapped[str] = mapped_column(String(16), default=Role.CITIZEN)
     unit_id: Mapped[str | None] = mapped_column(String(64))
+    # A staff member's name as colleagues see it in the console and its audit log.
+    staff_name: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -87,7 +97,8 @@ class EngagementEvent(Base):
 
 
 class StaffInvite(Base):
-    """A one-time code an admin hands to a new staff member; only its hash is kept."""
+    """A one-time code: an invite an admin hands to a new staff member, or a sign-in code
+    for the console; only its hash is kept."""
 
     __tablename__ = "staff_invites"
 
@@ -98,6 +109,10 @@ class StaffInvite(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     used_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Set: a sign-in code for this staff member (the console), not an invite.
+    for_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # An invite's holder, named by whoever issued it (their console identity takes it).
+    name: Mapped[str | None] = mapped_column(String(100))
 
 
 class ProcessedUpdate(Base):

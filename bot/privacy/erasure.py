@@ -21,6 +21,7 @@ from bot.db.events import EventKind
 from bot.db.models import ConversationState, EngagementEvent, ProcessedUpdate, Role, Subscription, User
 from bot.db.models_campaigns import CampaignWatcher, MessageRef, OutboxMessage, OutboxStatus, RecipientStatus
 from bot.db.models_inbox import WebhookInbox
+from bot.db.models_staff import ConsoleSession
 from bot.db.models_survey import SurveyResponse
 from bot.db.models_zalo import ZaloContact
 from bot.kernel.clock import utcnow
@@ -123,11 +124,16 @@ async def _zalo_contacts(e: Erasure) -> None:
     await e.session.execute(delete(ZaloContact).where(ZaloContact.user_id == e.user.id))
 
 
+async def _console_sessions(e: Erasure) -> None:
+    await e.session.execute(delete(ConsoleSession).where(ConsoleSession.user_id == e.user.id))
+
+
 async def _user(e: Erasure) -> None:
     """Last: the row stays (other tables point to it, reports count people) but no longer
     says who it was; the person's next message starts a fresh, unlinked identity."""
     e.user.channel_user_id = f"erased-{secrets.token_hex(8)}"
     e.user.role = Role.CITIZEN
+    e.user.staff_name = None
 
 
 TABLES: dict[str, Eraser | None] = {
@@ -159,6 +165,9 @@ TABLES: dict[str, Eraser | None] = {
     "zalo_contacts": _zalo_contacts,
     "zalo_tokens": None,  # the OA's own credentials
     "zalo_broadcasts": None,  # per campaign, not per person
+    "console_sessions": _console_sessions,
+    "sign_in_attempts": None,  # hashes of addresses and codes tried, kept a day
+    "staff_actions": None,  # staff's own actions; `user_id` points to the anonymised user row
     "users": _user,  # keep last
 }
 
