@@ -8,7 +8,6 @@ import sys
 
 from bot.cli.common import Subparsers, _settings
 
-
 # Who a staff identity names, on each channel (also in the README, section Staff).
 IDENTITIES = """Danh tính cán bộ có dạng <kênh>:<mã người dùng>:
   telegram:<chat id>   mã số người dùng Telegram (ví dụ telegram:123456789)
