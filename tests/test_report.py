@@ -668,7 +668,7 @@ async def test_a_quarter_still_running_is_marked_partial_with_its_cut_off(seeded
     monkeypatch.setattr("bot.reports.report.utcnow", lambda: vn(2026, 8, 15, 10, 30))
     docx, xlsx = await report(seeded, tmp_path, "--quarter", "2026Q3")
     texts = [p.text for p in Document(docx).paragraphs]
-    assert f"{QUARTER_TITLE} (số liệu đến ngày 15/08/2026)" in texts
+    assert f"{QUARTER_TITLE} (đến ngày 15/08/2026)" in texts
     assert any("Kỳ báo cáo chưa kết thúc: số liệu tính đến 10:30 ngày 15/08/2026" in t
                and "kỳ kết thúc ngày 30/09/2026" in t for t in texts)
     assert "kỳ báo cáo chưa kết thúc" in capsys.readouterr().out

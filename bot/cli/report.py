@@ -63,9 +63,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     import time
 
     from bot.content.loader import ContentError, load_pack
+    from bot.content.schema import OPERATOR_FILL
     from bot.db import migrate
     from bot.db.session import Database
-    from bot.content.schema import OPERATOR_FILL
     from bot.kernel.clock import VN
     from bot.kernel.periods import PeriodError, parse_day
     from bot.reports.report import ReportError, ReportFiles, generate
