@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     telegram_chat_interval_seconds: float = 1.0  # Telegram: about one message a second per chat
     quiet_hours: str = "21:00-07:00"  # Asia/Ho_Chi_Minh; no non-urgent pushes then ("" = none)
     broadcast_max_per_day: int = 3  # per person, broadcasts in 24 hours (0 = no cap)
+    # Confirming a campaign for this many recipients or more asks a second time (0 = never);
+    # a campaign for nobody always does.
+    campaign_large_audience: int = Field(default=10_000, ge=0)
     delivery_batch_size: int = 200  # outbox rows a worker claims at once
     delivery_concurrency: int = 16  # sends a worker keeps in flight
     delivery_max_attempts: int = 5  # transient failures before a row is given up

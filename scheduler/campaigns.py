@@ -23,7 +23,8 @@ from bot.db.models_campaigns import (
 from bot.db.results import rowcount
 from bot.kernel.clock import utcnow
 from bot.kernel.timing import cron_trigger
-from scheduler import message
+from scheduler import audience as audiences
+from scheduler import message, progress
 from scheduler.audience import Audience
 
 SCHEDULES = ("now", "at", "cron")
@@ -80,6 +81,37 @@ def problems(content: ContentStore, draft: Draft, now: datetime | None = None) -
         except ValueError as exc:
             found.append(str(exc))
     return found
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """What staff must know before a draft is confirmed (chat and CLI alike): what keeps
+    it from going out at all, how many people it reaches today, and — when that is nobody
+    or very many — the warning a second confirmation answers."""
+
+    problems: list[str]
+    count: int
+    warning: str | None = None
+
+    @property
+    def needs_second_confirmation(self) -> bool:
+        return not self.problems and self.warning is not None
+
+
+async def readiness(session: AsyncSession, content: ContentStore, campaign: Campaign,
+                    push_channels: list[str], large: int) -> Readiness:
+    """Check a campaign before confirming it. `large`: from this many recipients on, a
+    second confirmation is asked (0: never). A recurring campaign is counted as it stands
+    today; its audience is taken again at every occurrence."""
+    found = problems(content, draft_of(campaign)) if campaign.status == CampaignStatus.DRAFT else []
+    count = await audiences.count(session, Audience.of(campaign), push_channels)
+    warning = None
+    if count == 0:
+        key = "campaign_warn_empty" if push_channels else "campaign_warn_no_channels"
+        warning = content.text(key, id=campaign.id)
+    elif large and count >= large:
+        warning = content.text("campaign_warn_large", id=campaign.id, count=progress.number(count))
+    return Readiness(found, count, warning)
 
 
 def apply(campaign: Campaign, draft: Draft) -> Campaign:

@@ -7,7 +7,10 @@ import asyncio
 import sys
 from pathlib import Path
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.db.models_campaigns import Campaign, CampaignStatus
+from bot.kernel.text import fold
 from bot.kernel.timing import parse_at
 from bot.runtime import Runtime
 from scheduler import audience as audiences
@@ -41,6 +44,27 @@ def _print_preview(services: Runtime, campaign: Campaign, count: int) -> None:
         print(note)
 
 
+async def _sure(services: Runtime, session: AsyncSession, campaign: Campaign, yes: bool) -> bool | int:
+    """The same check chat makes before confirming (`campaigns.readiness`): True to go on;
+    otherwise the exit code, the reason printed. An empty or very large audience is
+    confirmed a second time: `--yes`, or "có" typed at the prompt of a terminal."""
+    settings = services.settings
+    ready = await campaigns.readiness(session, services.content, campaign, push_channels(settings),
+                                      settings.campaign_large_audience)
+    if ready.problems:
+        return _err("Chưa xác nhận được:\n  " + "\n  ".join(ready.problems))
+    if not ready.needs_second_confirmation or yes:
+        return True
+    print(ready.warning, file=sys.stderr)
+    if sys.stdin.isatty():
+        answer = await asyncio.to_thread(input, "Gõ «có» để xác nhận, Enter để thôi: ")
+        if fold(answer) == "co":
+            return True
+    print(f"Chưa xác nhận chiến dịch #{campaign.id} (vẫn là bản nháp). Khi chắc chắn: "
+          f"cchc-bot campaign confirm {campaign.id} --yes", file=sys.stderr)
+    return 1
+
+
 async def run(services: Runtime, args: argparse.Namespace) -> int:
     content = services.content
     async with services.db.session() as session:
@@ -60,11 +84,17 @@ async def run(services: Runtime, args: argparse.Namespace) -> int:
             if found:
                 return _err("Chưa tạo được chiến dịch:\n  " + "\n  ".join(found))
             created = await campaigns.create(session, draft)
-            if not args.draft:
-                await campaigns.confirm(session, created)
-            count = await audiences.count(session, who, push_channels(services.settings))
             await session.commit()
+            count = await audiences.count(session, who, push_channels(services.settings))
             _print_preview(services, created, count)
+            if args.draft:
+                return 0
+            sure = await _sure(services, session, created, args.yes)
+            if sure is not True:
+                return sure
+            await campaigns.confirm(session, created)
+            await session.commit()
+            print(f"Đã xác nhận chiến dịch #{created.id}: {progress.schedule_text(content, created)}.")
             return 0
         if args.action == "list":
             for c in await campaigns.recent(session, 50):
@@ -91,9 +121,9 @@ async def run(services: Runtime, args: argparse.Namespace) -> int:
         action = {"confirm": campaigns.confirm, "pause": campaigns.pause, "resume": campaigns.resume,
                   "cancel": campaigns.cancel}[args.action]
         if campaign.status == CampaignStatus.DRAFT and args.action == "confirm":
-            found = campaigns.problems(content, campaigns.draft_of(campaign))
-            if found:
-                return _err("Chưa xác nhận được:\n  " + "\n  ".join(found))
+            sure = await _sure(services, session, campaign, args.yes)
+            if sure is not True:
+                return sure
         if not await action(session, campaign):
             return _err(content.text("campaign_cannot", id=campaign.id,
                                      status=content.text(f"campaign_status_{campaign.status}")))

@@ -54,6 +54,21 @@ def test_staff_grant_list_revoke(cli, capsys):
     assert capsys.readouterr().out.splitlines() == ["zalo:abc\tadmin"]
 
 
+def test_staff_list_on_an_empty_database_says_there_is_none_and_how_to_add(cli, capsys):
+    assert cli("staff", "list") == 0
+    out = capsys.readouterr()
+    assert out.out == ""  # the list itself stays empty for scripts
+    assert "Chưa có cán bộ quản trị nào" in out.err
+    assert "cchc-bot staff grant" in out.err and "cchc-bot staff invite" in out.err
+
+
+def test_help_documents_the_terminal_identity(cli, capsys):
+    for args in (("staff", "grant", "--help"), ("chat", "--help")):
+        with pytest.raises(SystemExit):
+            cli(*args)
+        assert "terminal:<tên>" in capsys.readouterr().out
+
+
 def test_invite_code_from_cli_works_in_chat(cli, capsys):
     assert cli("staff", "invite", "admin") == 0
     code = capsys.readouterr().out.split("/kichhoat ")[1].strip()

@@ -15,10 +15,12 @@ from docx import Document
 from docx.table import Table as DocxTable
 from docx.text.paragraph import Paragraph as DocxParagraph
 from openpyxl import load_workbook
+from sqlalchemy import select
 
 from bot.cli import main
 from bot.db import events
 from bot.db.events import EventKind as K
+from bot.db.models import EngagementEvent
 from bot.db.session import Database
 from bot.kernel.clock import VN
 
@@ -33,6 +35,15 @@ def vn(*args) -> datetime:
 
 Q2 = vn(2026, 5, 10, 9, 0)  # inside the previous quarter
 Q3 = vn(2026, 8, 12, 15, 30)  # inside the reported quarter
+TYPED = "Thủ tục XYZ làm ở đâu ạ?"  # an unanswered question as typed (the log also keeps it folded)
+# Staff trying the bot in the terminal: test traffic, out of the official figures by default.
+TERMINAL = [
+    (K.MESSAGE_IN, "c1", "terminal", Q3, {}),
+    (K.MESSAGE_IN, "c2", "terminal", Q3, {}),
+    (K.SUBSCRIBED, "c1", "terminal", Q3, {"topic": "all"}),
+    *[(K.QUESTION_UNANSWERED, who, "terminal", Q3, {"item": "thu nghiem noi dung", "wording": "Thử nghiệm nội dung"})
+      for who in ("c1", "c2")],
+]
 
 # (kind, who, channel, when, fields): the whole story the report must tell.
 SEED = [
@@ -69,8 +80,10 @@ SEED = [
     *[(K.QUESTION_ANSWERED, "w1", "web", Q3, {"item": "q-a", "outcome": "faq", "value": 0.9})] * 3,
     (K.QUESTION_ANSWERED, "w2", "web", Q3, {"item": "q-b", "outcome": "guide", "value": 0.8}),
     (K.QUESTION_ANSWERED, "w2", "web", Q3, {"item": "q-a", "outcome": "chosen"}),
-    (K.QUESTION_UNANSWERED, "w1", "web", Q3, {"item": "thu tuc xyz", "outcome": "out_of_scope"}),
-    (K.QUESTION_UNANSWERED, "w2", "web", Q3, {"item": "thu tuc xyz", "outcome": "out_of_scope"}),
+    (K.QUESTION_UNANSWERED, "w1", "web", Q3, {"item": "thu tuc xyz", "outcome": "out_of_scope",
+                                              "wording": TYPED}),
+    (K.QUESTION_UNANSWERED, "w2", "web", Q3, {"item": "thu tuc xyz", "outcome": "out_of_scope",
+                                              "wording": TYPED}),
     (K.QUESTION_UNANSWERED, "w1", "web", Q3, {"item": f"so dien thoai {PHONE} cua toi"}),
     (K.QUESTION_UNANSWERED, "w3", "web", Q3, {"item": f"so dien thoai {PHONE} cua toi"}),
     *[(K.QUESTION_UNANSWERED, "w1", "web", Q3, {"item": "ten toi la nguyen van a"})] * 3,
@@ -226,10 +239,20 @@ def key(who: str) -> str:
 async def seed(url: str) -> None:
     db = Database(url)
     async with db.session() as session:
-        for kind, who, channel, at, fields in SEED:
+        for kind, who, channel, at, fields in SEED + TERMINAL:
             events.record(session, user_key=key(who), channel=channel, kind=kind, at=at, **fields)
         await session.commit()
     await db.dispose()
+
+
+# The moment reports are made at: after every seeded period, so none of them is partial
+# (whatever day the tests run on); a test of a running period sets its own.
+AFTER_ALL = datetime(2027, 3, 1, 8, 0, tzinfo=VN)
+
+
+@pytest.fixture(autouse=True)
+def _report_made_after_the_seeded_periods(monkeypatch):
+    monkeypatch.setattr("bot.reports.report.utcnow", lambda: AFTER_ALL)
 
 
 async def report(db_url: str, out: Path, *period: str) -> tuple[Path, Path]:
@@ -338,8 +361,8 @@ async def test_quarter_report_figures_equal_the_seeded_counts(seeded, tmp_path):
     assert sheet_rows(xlsx, "Câu hỏi nhiều nhất") == [[1, "q-a", 4], [2, "q-b", 1]]
     # Asked by one person only: never listed. Digits masked.
     assert sheet_rows(xlsx, "Câu hỏi chưa trả lời") == [
-        [1, "so dien thoai *** cua toi", 2, 2],
-        [2, "thu tuc xyz", 2, 2],
+        [1, "so dien thoai *** cua toi", 2, 2],  # logged before wordings were kept: folded
+        [2, TYPED, 2, 2],  # as typed, diacritics and all
     ]
 
     contest = by_label(sheet_rows(xlsx, "Cuộc thi"))
@@ -621,3 +644,59 @@ def test_a_pack_without_report_wording_is_refused_clearly(tmp_path, capsys):
     assert main([*args, "--out", str(tmp_path / "out")]) == 1
     assert "report.yaml" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+async def test_terminal_test_traffic_is_left_out_unless_asked_for_and_then_stated(seeded, tmp_path):
+    docx, xlsx = await report(seeded, tmp_path / "official", "--quarter", "2026Q3")
+    reach = by_label(sheet_rows(xlsx, "Tiếp cận theo kênh"))
+    assert "Dòng lệnh (thử nội dung)" not in reach and reach["Tổng cộng"][0] == 9
+    assert "Thử nghiệm nội dung" not in docx_text(docx)
+    assert "phiên thử nghiệm" not in docx_text(docx)
+
+    docx, xlsx = await report(seeded, tmp_path / "with-tests", "--quarter", "2026Q3", "--include-test")
+    reach = by_label(sheet_rows(xlsx, "Tiếp cận theo kênh"))
+    assert reach["Dòng lệnh (thử nội dung)"][0] == 2 and reach["Tổng cộng"][0] == 11
+    text = docx_text(docx)
+    assert "số liệu có tính cả các phiên thử nghiệm nội dung của cán bộ (Dòng lệnh (thử nội dung))" in text
+    assert "không phải số liệu chính thức" in text
+    assert [2, "Thử nghiệm nội dung", 2, 2] in sheet_rows(xlsx, "Câu hỏi chưa trả lời")
+    facts = [c for row in load_workbook(xlsx)["Thông tin chung"].iter_rows(values_only=True) for c in row]
+    assert any("phiên thử nghiệm" in str(c) for c in facts)
+
+
+async def test_a_quarter_still_running_is_marked_partial_with_its_cut_off(seeded, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr("bot.reports.report.utcnow", lambda: vn(2026, 8, 15, 10, 30))
+    docx, xlsx = await report(seeded, tmp_path, "--quarter", "2026Q3")
+    texts = [p.text for p in Document(docx).paragraphs]
+    assert f"{QUARTER_TITLE} (đến ngày 15/08/2026)" in texts
+    assert any("Kỳ báo cáo chưa kết thúc: số liệu tính đến 10:30 ngày 15/08/2026" in t
+               and "kỳ kết thúc ngày 30/09/2026" in t for t in texts)
+    assert "kỳ báo cáo chưa kết thúc" in capsys.readouterr().out
+    # The figures themselves are those logged up to then (all of the seed is before it).
+    assert by_label(sheet_rows(xlsx, "Tiếp cận theo kênh"))["Tổng cộng"][0] == 9
+    # A finished quarter says nothing of the kind.
+    monkeypatch.setattr("bot.reports.report.utcnow", lambda: AFTER_ALL)
+    docx, _ = await report(seeded, tmp_path / "done", "--quarter", "2026Q3")
+    assert QUARTER_TITLE in [p.text for p in Document(docx).paragraphs]
+    assert "chưa kết thúc" not in docx_text(docx)
+
+
+async def test_an_unanswered_question_is_logged_as_typed_with_personal_numbers_masked(chat, db_url):
+    await chat.send("Công thức nấu phở bò, gọi tôi số 0912 345 678 nhé")
+    assert chat.last[-1].answer_id is None  # not answered: logged for the report
+    db = Database(db_url)
+    try:
+        async with db.session() as s:
+            row = (await s.execute(select(EngagementEvent).where(
+                EngagementEvent.kind == K.QUESTION_UNANSWERED))).scalar_one()
+    finally:
+        await db.dispose()
+    assert row.wording == "Công thức nấu phở bò, gọi tôi số *** nhé"
+    assert "0912" not in (row.item or "") and "pho" in (row.item or "")
+
+
+async def test_the_report_says_when_the_signer_is_not_filled_in(seeded, tmp_path, capsys):
+    await report(seeded, tmp_path, "--quarter", "2026Q3")
+    out = capsys.readouterr().out
+    assert "chưa điền họ tên người ký (report.yaml, document.signer_name)" in out
+    assert "cchc-bot content todo" in out

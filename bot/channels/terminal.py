@@ -11,15 +11,23 @@ from typing import TextIO
 
 from bot.channels.quiz import Text, reply_text
 from bot.conversation.conversation import Conversation
+from bot.kernel.choices import Choices
 from bot.kernel.messages import Incoming, Reply
 
 CHANNEL = "terminal"
 
 
-def render_plain(reply: Reply, text: Text | None = None) -> str:
+def render_turn(replies: list[Reply], text: Text | None = None) -> list[str]:
+    """Each reply as the person reads it; buttons carry the turn's numbers (`Choices`)."""
+    choices = Choices.of(replies)
+    return [render_plain(reply, text, choices.of_reply(i)) for i, reply in enumerate(replies)]
+
+
+def render_plain(reply: Reply, text: Text | None, numbers: tuple[int | None, ...]) -> str:
     lines = [reply_text(reply, text) if text else reply.text]
-    for i, button in enumerate((b for b in reply.all_buttons() if b.payload), 1):
-        lines.append(f"  [{i}] {button.label}")
+    for button, number in zip(reply.all_buttons(), numbers, strict=True):
+        if number is not None:
+            lines.append(f"  [{number}] {button.label}")
     for button in reply.all_buttons():
         if button.url or button.phone:
             lines.append(f"  → {button.label}: {button.url or button.phone}")
@@ -44,12 +52,14 @@ async def run_chat(conversation: Conversation, user: str, as_json: bool,
     interactive = stdin.isatty() and not as_json
     as_text = conversation.services.content.text
 
-    def render(reply: Reply) -> str:
-        return (render_json if as_json else render_plain)(reply, as_text)
+    def render(replies: list[Reply]) -> list[str]:
+        if as_json:
+            return [render_json(reply, as_text) for reply in replies]
+        return render_turn(replies, as_text)
     if interactive:
         stdout.write("Gõ tin nhắn rồi nhấn Enter; gõ số để chọn nút; Ctrl-D để thoát.\n")
-        for reply in await conversation.handle(Incoming(CHANNEL, user, text="/start")):
-            stdout.write(render(reply) + "\n\n")
+        for shown in render(await conversation.handle(Incoming(CHANNEL, user, text="/start"))):
+            stdout.write(shown + "\n\n")
     while True:
         if interactive:
             stdout.write("Bạn: ")
@@ -60,6 +70,6 @@ async def run_chat(conversation: Conversation, user: str, as_json: bool,
         text = line.rstrip("\n")
         if not interactive and not text.strip():
             continue
-        for reply in await conversation.handle(Incoming(CHANNEL, user, text=text)):
-            stdout.write(render(reply) + ("\n" if as_json else "\n\n"))
+        for shown in render(await conversation.handle(Incoming(CHANNEL, user, text=text))):
+            stdout.write(shown + ("\n" if as_json else "\n\n"))
         stdout.flush()

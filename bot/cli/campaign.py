@@ -27,6 +27,8 @@ def register(subparsers: Subparsers) -> None:
     when.add_argument("--cron", help="lịch định kỳ, giờ Việt Nam: \"0 8 * * mon\"")
     create.add_argument("--urgent", action="store_true", help="khẩn: gửi cả trong giờ yên tĩnh")
     create.add_argument("--draft", action="store_true", help="chỉ lưu bản nháp, chưa lên lịch")
+    create.add_argument("--yes", action="store_true",
+                        help="xác nhận luôn cả khi không có người nhận nào hoặc rất nhiều người nhận")
     actions.add_parser("list", help="các chiến dịch gần đây")
     for name, help_text in (("show", "tiến độ và số liệu"), ("preview", "xem trước như người nhận thấy"),
                             ("confirm", "xác nhận bản nháp"), ("pause", "tạm dừng"), ("resume", "tiếp tục"),
@@ -34,6 +36,9 @@ def register(subparsers: Subparsers) -> None:
                             ("resend-uncertain", "gửi lại các tin chưa rõ đã tới chưa (có thể trùng)")):
         action = actions.add_parser(name, help=help_text)
         action.add_argument("id", type=int)
+        if name == "confirm":
+            action.add_argument("--yes", action="store_true",
+                                help="xác nhận cả khi không có người nhận nào hoặc rất nhiều người nhận")
     bench = actions.add_parser("bench", help="đo hiệu năng gửi với máy chủ Telegram giả lập")
     bench.add_argument("--only", default="abcd",
                        help="các phép đo: a, b, c, d, e (e: nhiều tiến trình gửi, cần --postgres; mặc định abcd)")

@@ -30,6 +30,9 @@ def register(subparsers: Subparsers) -> None:
                         help="thư mục ghi báo cáo (mặc định: reports-out)")
     report.add_argument("--number", help="số văn bản (để trống: Số: …/BC-SNV)")
     report.add_argument("--date", help="ngày ghi trên báo cáo (mặc định: hôm nay)")
+    report.add_argument("--include-test", action="store_true",
+                        help="tính cả các phiên thử nghiệm trên dòng lệnh (cchc-bot chat); "
+                             "báo cáo ghi rõ đây không phải số liệu chính thức")
     report.set_defaults(func=cmd_report)
     report_sub = report.add_subparsers(dest="action")
     bench = report_sub.add_parser("bench",
@@ -60,8 +63,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     import time
 
     from bot.content.loader import ContentError, load_pack
+    from bot.content.schema import OPERATOR_FILL
     from bot.db import migrate
     from bot.db.session import Database
+    from bot.kernel.clock import VN
     from bot.kernel.periods import PeriodError, parse_day
     from bot.reports.report import ReportError, ReportFiles, generate
 
@@ -82,7 +87,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         db = Database(settings.database_url)
         try:
             return await generate(db.engine, pack, period, Path(args.out), today=today,
-                                  number=args.number)
+                                  number=args.number, test_traffic=args.include_test)
         finally:
             await db.dispose()
 
@@ -97,6 +102,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     print(f"  {files.docx}")
     print(f"  {files.xlsx}")
     print(f"  {len(files.charts)} biểu đồ; {cur.events} sự kiện trong kỳ, {cur.reached} người được tiếp cận.")
+    if cur.cutoff is not None:
+        print(f"Lưu ý: kỳ báo cáo chưa kết thúc; số liệu tính đến {cur.cutoff.astimezone(VN):%H:%M %d/%m/%Y}.")
+    if cur.test_traffic:
+        print("Lưu ý: có tính cả các phiên thử nghiệm trên dòng lệnh (không phải số liệu chính thức).")
+    signer = pack.report.document.signer_name if pack.report else None
+    if not signer or signer.strip() == OPERATOR_FILL:
+        print("Lưu ý: chưa điền họ tên người ký (report.yaml, document.signer_name); "
+              "chỗ ký để trống. Xem: cchc-bot content todo.")
     return 0
 
 

@@ -14,9 +14,15 @@ def register(subparsers: Subparsers) -> None:
     run.add_argument("--port", type=int)
     run.set_defaults(func=cmd_run)
 
-    chat = subparsers.add_parser("chat", help="trò chuyện với trợ lý trong cửa sổ dòng lệnh")
+    chat = subparsers.add_parser(
+        "chat", help="trò chuyện với trợ lý trong cửa sổ dòng lệnh",
+        description="Trò chuyện như người dân. Danh tính trong cuộc trò chuyện là terminal:<tên> "
+                    "(--user, mặc định tên đăng nhập máy); để dùng lệnh cán bộ: "
+                    "cchc-bot staff grant terminal:<tên> editor.")
     chat.add_argument("--json", action="store_true", help="mỗi câu trả lời một dòng JSON")
-    chat.add_argument("--user", default=getpass.getuser(), help="giữ danh tính giữa các lần chạy")
+    chat.add_argument("--user", default=getpass.getuser(),
+                      help="tên của danh tính terminal:<tên>, giữ nguyên giữa các lần chạy "
+                           "(mặc định: tên đăng nhập máy)")
     chat.set_defaults(func=cmd_chat)
 
     mig = subparsers.add_parser("migrate", help="cập nhật cấu trúc cơ sở dữ liệu")

@@ -10,16 +10,28 @@ import sys
 from bot.cli.common import Subparsers, _settings
 
 ROLES = ["editor", "admin", "feedback", "contest"]
+# Who a staff identity names, on each channel (also in the README, section Staff).
+IDENTITIES = """Danh tính cán bộ có dạng <kênh>:<mã người dùng>:
+  telegram:<chat id>   mã số người dùng Telegram (ví dụ telegram:123456789)
+  zalo:<user id>       mã người theo dõi Zalo OA
+  web:<phiên>          phiên trò chuyện trên trang web
+  terminal:<tên>       cchc-bot chat --user <tên> (không có --user: tên đăng nhập máy)
+Ví dụ: cchc-bot staff grant terminal:an editor, rồi cchc-bot chat --user an."""
 
 
 def register(subparsers: Subparsers) -> None:
-    staff = subparsers.add_parser("staff", help="quyền cán bộ quản trị").add_subparsers(dest="action", required=True)
-    grant = staff.add_parser("grant", help="cấp quyền: staff grant telegram:123 editor")
-    grant.add_argument("identity")
+    staff = subparsers.add_parser("staff", help="quyền cán bộ quản trị", description=IDENTITIES,
+                                  formatter_class=argparse.RawDescriptionHelpFormatter,
+                                  ).add_subparsers(dest="action", required=True)
+    staff_parser = staff.add_parser  # the identities, in every action's help
+    grant = staff_parser("grant", help="cấp quyền: staff grant telegram:123 editor",
+                         description=IDENTITIES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    grant.add_argument("identity", help="<kênh>:<mã người dùng>, ví dụ telegram:123456, terminal:an")
     grant.add_argument("role", choices=ROLES)
     grant.add_argument("--name", help="họ tên cán bộ (hiện trong trang quản trị)")
-    revoke = staff.add_parser("revoke", help="thu hồi quyền (và kết thúc các phiên đăng nhập)")
-    revoke.add_argument("identity")
+    revoke = staff_parser("revoke", help="thu hồi quyền (và kết thúc các phiên đăng nhập)",
+                          description=IDENTITIES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    revoke.add_argument("identity", help="<kênh>:<mã người dùng>, như khi cấp quyền")
     invite = staff.add_parser("invite", help="tạo mã mời dùng một lần")
     invite.add_argument("role", choices=ROLES)
     invite.add_argument("--days", type=int, default=7)
@@ -127,9 +139,14 @@ def cmd_staff(args: argparse.Namespace) -> int:
                         print("Cần chỉ rõ cán bộ (ví dụ telegram:123) hoặc --session SỐ.", file=sys.stderr)
                         return 2
                 else:
-                    for user in await staff.list_staff(session):
+                    people = await staff.list_staff(session)
+                    for user in people:
                         print(f"{user.channel}:{user.channel_user_id}\t{user.role}"
                               + (f"\t{user.staff_name}" if user.staff_name else ""))
+                    if not people:
+                        print("Chưa có cán bộ quản trị nào. Cấp quyền: cchc-bot staff grant "
+                              "<kênh>:<mã> editor|admin|feedback|contest (ví dụ terminal:an), hoặc tạo mã mời: "
+                              "cchc-bot staff invite admin.", file=sys.stderr)
                 await session.commit()
             return 0
         except ValueError as exc:

@@ -14,6 +14,9 @@ if TYPE_CHECKING:
 REQUIRED_TEXTS = (
     "doc_type",
     "title",
+    "title_partial",
+    "partial_note",
+    "test_traffic_note",
     "number",
     "place_date",
     "addressee",
@@ -171,6 +174,8 @@ REQUIRED_TEXTS = (
     "fact_previous",
     "fact_events",
     "fact_source",
+    "fact_cutoff",
+    "fact_test_traffic",
     "sheet_facts",
 )
 

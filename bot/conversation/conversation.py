@@ -12,9 +12,11 @@ from bot.conversation.services import Services
 from bot.conversation.turn import Turn
 from bot.db import arrival, events
 from bot.db.events import EventKind
+from bot.kernel.choices import Choices
 from bot.kernel.clock import utcnow
 from bot.kernel.ids import parse_id
 from bot.kernel.messages import Incoming, Reply
+from bot.kernel.text import fold
 
 log = logging.getLogger(__name__)
 
@@ -115,9 +117,9 @@ class Conversation:
         command = _COMMAND.match(text)
         if command:
             return await self._command(turn, command.group(1).lower(), command.group(2).strip())
-        number = parse_id(text)
-        if number is not None and 1 <= number <= len(turn.state.options or []):
-            return await self._payload(turn, turn.state.options[number - 1])
+        chosen = _typed_choice(text, turn.state.options or [])
+        if chosen is not None:
+            return await self._payload(turn, chosen)
         if step in router.steps:
             return await router.steps[step](turn, text)
         pattern = router.for_pattern(text)
@@ -162,9 +164,22 @@ class Conversation:
 
     @staticmethod
     def _remember_options(turn: Turn, replies: list[Reply]) -> None:
-        """Keep the payloads of the last buttons shown, so typing "2" picks the second."""
-        payloads = [b.payload for r in replies for b in r.all_buttons() if b.payload]
-        for r in replies:
-            if r.quiz:
-                payloads = list(r.quiz.payloads)
-        turn.state.options = payloads
+        """Keep the buttons just shown, numbered as the channels show them (`Choices`), so
+        typing "2" picks the second and typing a button's label picks that button."""
+        choices = Choices.of(replies)
+        turn.state.options = [[p, label] for p, label in zip(choices.payloads, choices.labels, strict=True)]
+
+
+def _typed_choice(text: str, options: list) -> str | None:
+    """The payload of the button the text chooses: its number, or its label typed whole
+    ("xac nhan" for "✅ Xác nhận": a confirm typed must act on what awaits it, not be taken
+    for a question). None when it chooses none, or when the label is not one button's."""
+    payloads = [o if isinstance(o, str) else o[0] for o in options]  # rows before labels: payloads
+    number = parse_id(text)
+    if number is not None:
+        return payloads[number - 1] if 1 <= number <= len(payloads) else None
+    typed = fold(text)
+    if not typed:
+        return None
+    found = {o[0] for o in options if not isinstance(o, str) and fold(o[1]) == typed}
+    return found.pop() if len(found) == 1 else None

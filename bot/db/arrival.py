@@ -72,11 +72,11 @@ _DEPART = text("""WITH saved AS (
            options = CAST(:options AS json), updated_at = :now
     WHERE user_id = :user_id
 )
-INSERT INTO engagement_events (occurred_at, user_key, channel, kind, topic, item, outcome, value)
-SELECT occurred_at, user_key, channel, kind, topic, item, outcome, value
+INSERT INTO engagement_events (occurred_at, user_key, channel, kind, topic, item, outcome, value, wording)
+SELECT occurred_at, user_key, channel, kind, topic, item, outcome, value, wording
 FROM json_to_recordset(CAST(:events AS json)) AS e(
     occurred_at timestamptz, user_key text, channel text, kind text, topic text, item text,
-    outcome text, value float8)""").bindparams(bindparam("now", type_=UTCDateTime))
+    outcome text, value float8, wording text)""").bindparams(bindparam("now", type_=UTCDateTime))
 
 
 async def arrive(session: AsyncSession, channel: str, channel_user_id: str, update_key: str | None,

@@ -90,6 +90,7 @@ def row(
     item: str | None = None,
     outcome: str | None = None,
     value: float | None = None,
+    wording: str | None = None,
     at: datetime | None = None,
 ) -> dict:
     return {
@@ -100,6 +101,7 @@ def row(
         "item": item[:255] if item else None,
         "outcome": outcome[:32] if outcome else None,
         "value": value,
+        "wording": wording[:255] if wording else None,
         "occurred_at": at or utcnow(),
     }
 

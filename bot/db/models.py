@@ -94,6 +94,9 @@ class EngagementEvent(Base):
     item: Mapped[str | None] = mapped_column(String(255))
     outcome: Mapped[str | None] = mapped_column(String(32))
     value: Mapped[float | None] = mapped_column(Float)
+    # `question_unanswered` only: the question as typed, personal numbers masked (the report
+    # shows it; `item` holds the normalised form the grouping uses).
+    wording: Mapped[str | None] = mapped_column(String(255))
 
 
 class StaffInvite(Base):

@@ -185,8 +185,9 @@ class Normaliser:
         return accents
 
 
-def mask(text: str) -> str:
-    return _LONG_NUMBER.sub(f" {MASK} ", _EMAIL.sub(f" {MASK} ", text))
+def mask(text: str, token: str = MASK) -> str:
+    """Phone and ID-card numbers and e-mail addresses replaced by `token`."""
+    return _LONG_NUMBER.sub(f" {token} ", _EMAIL.sub(f" {token} ", text))
 
 
 def squash(text: str) -> str:

@@ -63,7 +63,7 @@ async def _engagement_events(e: Erasure) -> None:
     await e.session.execute(update(EngagementEvent)
                             .where(EngagementEvent.user_key == e.old_key,
                                    EngagementEvent.kind == EventKind.QUESTION_UNANSWERED)
-                            .values(item=None))
+                            .values(item=None, wording=None))
     await e.session.execute(update(EngagementEvent).where(EngagementEvent.user_key == e.old_key)
                             .values(user_key=e.new_key))
 

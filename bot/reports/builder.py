@@ -6,8 +6,9 @@ department writes) and the closing, then the facts of the workbook's first sheet
 from __future__ import annotations
 
 from bot.content.schema import ContentPack
+from bot.kernel.clock import VN
 from bot.reports.drafting import vn_date
-from bot.reports.figures import PeriodFigures
+from bot.reports.figures import TEST_CHANNELS, PeriodFigures
 from bot.reports.outline import Outline
 from bot.reports.sections.campaigns import CampaignsSection
 from bot.reports.sections.contest import ContestSection
@@ -24,7 +25,11 @@ class Builder(ReachSection, CampaignsSection, QuestionsSection, ContestSection, 
     def build(self) -> Outline:
         cur, prev = self.cur, self.prev
         label, previous = self.period_label(cur.period), self.period_label(prev.period)
-        outline = Outline(self.t("title", period=label), cur.period, prev.period)
+        cutoff = cur.cutoff.astimezone(VN) if cur.cutoff else None
+        title = self.t("title", period=label)
+        if cutoff:  # a period still running: its figures are partial, up to the cut-off
+            title = self.t("title_partial", title=title, cutoff=vn_date(cutoff.date()))
+        outline = Outline(title, cur.period, prev.period)
         self.para(
             "intro",
             period=label,
@@ -32,7 +37,12 @@ class Builder(ReachSection, CampaignsSection, QuestionsSection, ContestSection, 
             start=vn_date(cur.period.start),
             end=vn_date(cur.period.end),
         )
+        if cutoff:
+            self.para("partial_note", time=f"{cutoff:%H:%M}", cutoff=vn_date(cutoff.date()),
+                      end=vn_date(cur.period.end))
         self.para("data_note", italic=True)
+        if cur.test_traffic:
+            self.para("test_traffic_note", italic=True, channels=", ".join(self.name(c) for c in TEST_CHANNELS))
         if cur.events == 0:
             self.para("no_data")
         self.reach()
@@ -57,6 +67,11 @@ class Builder(ReachSection, CampaignsSection, QuestionsSection, ContestSection, 
             (self.t("fact_events"), cur.events),
             (self.t("fact_source"), self.t("data_note")),
         ]
+        if cutoff:
+            outline.facts.append((self.t("fact_cutoff"), f"{cutoff:%H:%M} {vn_date(cutoff.date())}"))
+        if cur.test_traffic:
+            outline.facts.append((self.t("fact_test_traffic"), self.t(
+                "test_traffic_note", channels=", ".join(self.name(c) for c in TEST_CHANNELS))))
         return outline
 
 

@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, distinct, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, and_, distinct, func, literal_column, null, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.db.events import CONTEST, EVERY_TOPIC, EventKind
 from bot.db.models import EngagementEvent
+from bot.kernel.clock import utcnow
 from bot.kernel.periods import Period
 
 E = EngagementEvent.__table__.c
@@ -26,6 +27,9 @@ TOP_N = 10
 # An unanswered question is listed only when at least this many people asked it, so a
 # message one person typed (which may hold their own details) never reaches the report.
 UNANSWERED_MIN_PEOPLE = 2
+# Channels staff use to try the bot (`cchc-bot chat`): not outreach, so left out of the
+# official figures unless the report is asked to include them.
+TEST_CHANNELS = ("terminal",)
 
 
 @dataclass
@@ -57,11 +61,15 @@ class Ranked:
     key: str
     count: int
     people: int = 0
+    wording: str | None = None  # an unanswered question: one wording of it as typed (masked)
 
 
 @dataclass
 class PeriodFigures:
     period: Period
+    # The moment the figures stop at, when the period was still running (a partial period).
+    cutoff: datetime | None = None
+    test_traffic: bool = False  # the test channels' events are counted too
     events: int = 0
     reach: dict[str, ChannelReach] = field(default_factory=dict)
     kinds: dict[tuple[str, str | None], int] = field(default_factory=dict)
@@ -127,10 +135,15 @@ def _in(start: datetime, end: datetime) -> ColumnElement[bool]:
     return and_(E.occurred_at >= start, E.occurred_at < end)
 
 
-async def collect(conn: AsyncConnection, period: Period) -> PeriodFigures:
+async def collect(conn: AsyncConnection, period: Period, *, now: datetime | None = None,
+                  test_traffic: bool = False) -> PeriodFigures:
+    """The period's figures. `now`: the moment of collection (a period that ends later is
+    partial: `cutoff`); `test_traffic`: count the test channels' events too."""
     start, end = period.bounds()
-    f = PeriodFigures(period)
-    window = _in(start, end)
+    now = now or utcnow()
+    f = PeriodFigures(period, cutoff=now if start <= now < end else None, test_traffic=test_traffic)
+    scope = true() if test_traffic else E.channel.not_in(TEST_CHANNELS)
+    window = and_(_in(start, end), scope)
 
     # Reach per channel: one pass over the period.
     reached = func.count(distinct(E.user_key)).filter(E.kind != K.BROADCAST_FAILED)
@@ -148,22 +161,22 @@ async def collect(conn: AsyncConnection, period: Period) -> PeriodFigures:
     f.kinds = {(k, o): n for k, o, n in rows}
     f.events = sum(f.kinds.values())
 
-    await _subscribers(conn, f, start, end)
+    await _subscribers(conn, f, start, end, scope)
     await _campaigns(conn, f, window)
     await _content(conn, f, window)
-    await _contest(conn, f, window, end)
+    await _contest(conn, f, window, end, scope)
     await _feedback(conn, f, window)
     await _surveys(conn, f, window)
     return f
 
 
 async def _subscribers(
-    conn: AsyncConnection, f: PeriodFigures, start: datetime, end: datetime
+    conn: AsyncConnection, f: PeriodFigures, start: datetime, end: datetime, scope: ColumnElement[bool]
 ) -> None:
     # New: people whose first subscription ever falls in the period.
     first = (
         select(E.user_key, func.min(E.occurred_at).label("first"))
-        .where(E.kind == K.SUBSCRIBED, E.occurred_at < end)
+        .where(E.kind == K.SUBSCRIBED, E.occurred_at < end, scope)
         .group_by(E.user_key)
         .subquery()
     )
@@ -185,6 +198,7 @@ async def _subscribers(
         .where(
             E.kind.in_((K.SUBSCRIBED, K.UNSUBSCRIBED)),
             E.occurred_at < end,
+            scope,
             E.topic.is_not(None),
             E.topic != EVERY_TOPIC,
         )
@@ -195,6 +209,7 @@ async def _subscribers(
         .where(
             E.kind == K.UNSUBSCRIBED,
             E.occurred_at < end,
+            scope,
             or_(E.topic.is_(None), E.topic == EVERY_TOPIC),
         )
         .group_by(E.user_key)
@@ -231,16 +246,18 @@ async def _campaigns(conn: AsyncConnection, f: PeriodFigures, window: ColumnElem
 
 async def _ranked(
     conn: AsyncConnection, column: ColumnElement[Any], where: Iterable[ColumnElement[bool]], *,
-    limit: int | None = TOP_N, min_people: int = 0,
+    limit: int | None = TOP_N, min_people: int = 0, wording: bool = False,
 ) -> list[Ranked]:
     n, people = func.count().label("n"), func.count(distinct(E.user_key)).label("people")
-    query = select(column, n, people).where(*where).group_by(column)
+    # One of the group's wordings as typed (questions logged before wordings were kept: none).
+    said = func.max(E.wording) if wording else null()
+    query = select(column, n, people, said).where(*where).group_by(column)
     if min_people:
         query = query.having(func.count(distinct(E.user_key)) >= min_people)
     query = query.order_by(literal_column("n").desc(), column)
     if limit:
         query = query.limit(limit)
-    return [Ranked(key or "?", c, p) for key, c, p in await conn.execute(query)]
+    return [Ranked(key or "?", c, p, w) for key, c, p, w in await conn.execute(query)]
 
 
 async def _content(conn: AsyncConnection, f: PeriodFigures, window: ColumnElement[bool]) -> None:
@@ -249,11 +266,13 @@ async def _content(conn: AsyncConnection, f: PeriodFigures, window: ColumnElemen
     )
     f.top_answers = await _ranked(conn, E.item, (window, E.kind == K.QUESTION_ANSWERED))
     f.unanswered = await _ranked(
-        conn, E.item, (window, E.kind == K.QUESTION_UNANSWERED), min_people=UNANSWERED_MIN_PEOPLE
+        conn, E.item, (window, E.kind == K.QUESTION_UNANSWERED), min_people=UNANSWERED_MIN_PEOPLE,
+        wording=True,
     )
 
 
-async def _contest(conn: AsyncConnection, f: PeriodFigures, window: ColumnElement[bool], end: datetime) -> None:
+async def _contest(conn: AsyncConnection, f: PeriodFigures, window: ColumnElement[bool], end: datetime,
+                   scope: ColumnElement[bool]) -> None:
     units: dict[str, UnitContest] = defaultdict(UnitContest)
     latest = (
         select(
@@ -262,7 +281,7 @@ async def _contest(conn: AsyncConnection, f: PeriodFigures, window: ColumnElemen
             .over(partition_by=E.user_key, order_by=(E.occurred_at.desc(), E.id.desc()))
             .label("rn"),
         )
-        .where(E.kind == K.CONTEST_REGISTERED, E.occurred_at < end)
+        .where(E.kind == K.CONTEST_REGISTERED, E.occurred_at < end, scope)
         .subquery()
     )
     query = select(latest.c.topic, func.count()).where(latest.c.rn == 1).group_by(latest.c.topic)

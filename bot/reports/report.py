@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -35,13 +35,15 @@ class ReportFiles:
     charts: list[Path] = field(default_factory=list)
 
 
-async def gather(engine: AsyncEngine, period: Period) -> tuple[PeriodFigures, PeriodFigures]:
+async def gather(engine: AsyncEngine, period: Period, *, test_traffic: bool = False,
+                 now: datetime | None = None) -> tuple[PeriodFigures, PeriodFigures]:
     """Both periods' figures from one consistent view of the log."""
+    now = now or utcnow()
     async with engine.connect() as conn:
         if conn.dialect.name == "postgresql":
             conn = await conn.execution_options(isolation_level="REPEATABLE READ")
-        current = await collect(conn, period)
-        previous = await collect(conn, period.previous())
+        current = await collect(conn, period, now=now, test_traffic=test_traffic)
+        previous = await collect(conn, period.previous(), now=now, test_traffic=test_traffic)
     return current, previous
 
 
@@ -53,10 +55,15 @@ async def generate(
     *,
     today: date | None = None,
     number: str | None = None,
+    test_traffic: bool = False,
+    now: datetime | None = None,
 ) -> ReportFiles:
+    """`test_traffic`: count the test channels (the terminal chat) too, and say so in the
+    report; official figures leave them out. `now`: the moment the figures stop at (a
+    period still running is reported as partial up to it)."""
     if pack.report is None:
         raise ReportError("gói nội dung không có report.yaml (câu chữ và phần đầu của báo cáo)")
-    current, previous = await gather(engine, period)
+    current, previous = await gather(engine, period, test_traffic=test_traffic, now=now)
     outline = build_outline(pack, current, previous)
     today = today or utcnow().astimezone(VN).date()
     # Drawing and writing files is CPU and disk work: off the event loop.

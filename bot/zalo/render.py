@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from bot.kernel.choices import Choices
 from bot.kernel.limits import MAX_TEXT, split_text
 from bot.kernel.messages import Button, Reply, is_web_url
 from bot.zalo.webhook import BUTTON_MARK
@@ -22,15 +23,6 @@ MAX_TITLE = 100
 MAX_PAYLOAD = 1000
 
 Text = Callable[..., str]  # a message catalogue lookup: text(key, **values)
-
-
-def options_of(replies: list[Reply]) -> list[str]:
-    """The payloads the core remembers for typed numbers (see Conversation._remember_options)."""
-    payloads = [b.payload for r in replies for b in r.all_buttons() if b.payload]
-    for reply in replies:
-        if reply.quiz:
-            payloads = list(reply.quiz.payloads)
-    return payloads
 
 
 def _title(label: str) -> str:
@@ -75,7 +67,7 @@ def _quiz_block(reply: Reply, text: Text) -> tuple[str, list[Button]]:
         Button(f"{i}. {option}", payload=payload)
         for i, (option, payload) in enumerate(zip(quiz.options, quiz.payloads, strict=False), 1)
     ]
-    return "\n".join(lines), buttons + reply.all_buttons()
+    return "\n".join(lines), buttons
 
 
 class Renderer:
@@ -86,9 +78,9 @@ class Renderer:
         """The messages to send, in order. `numbered`: this is the answer to a turn, so the
         core remembers the options and overflow choices can be typed as numbers; a push
         (broadcast) has no such memory, so its overflow choices are left out."""
-        options = options_of(replies) if numbered else []
+        choices = Choices.of(replies) if numbered else None
         messages: list[dict] = []
-        for reply in replies:
+        for index, reply in enumerate(replies):
             # Zalo shows an image by URL only; a Telegram file id (a campaign photo
             # composed in Telegram) is left out and the text goes alone.
             if reply.image_url and is_web_url(reply.image_url):
@@ -103,28 +95,31 @@ class Renderer:
                         }
                     }
                 )
-            messages += self._reply(reply, options)
+            numbers = choices.of_reply(index) if choices else (None,) * len(reply.all_buttons())
+            messages += self._reply(reply, numbers)
         return messages
 
-    def _reply(self, reply: Reply, options: list[str]) -> list[dict]:
+    def _reply(self, reply: Reply, numbers: tuple[int | None, ...]) -> list[dict]:
+        """`numbers`: the turn's number of each of the reply's buttons (None: none)."""
+        own = list(zip(reply.all_buttons(), numbers, strict=True))
         if reply.quiz:
-            body, buttons = _quiz_block(reply, self.text)
-            listed = {b.payload for b in buttons[: len(reply.quiz.options)]}  # already numbered in the text
+            body, options = _quiz_block(reply, self.text)
+            own = [(b, None) for b in options] + own  # the options are numbered in the text
         else:
-            body, buttons, listed = reply.text.strip(), reply.all_buttons(), set()
-        rendered = [(b, zalo_button(b, self.action)) for b in buttons]
-        rendered = [(b, z) for b, z in rendered if z is not None]
+            body = reply.text.strip()
+        rendered = [(b, n, zalo_button(b, self.action)) for b, n in own]
+        rendered = [(b, n, z) for b, n, z in rendered if z is not None]
         shown, rest = rendered[:MAX_BUTTONS], rendered[MAX_BUTTONS:]
         lines = []
-        for button, _ in rest:
+        for button, number, _ in rest:
             if button.url:
                 lines.append(self.text("zalo_link_line", label=button.label, url=button.url))
             elif button.phone:
                 lines.append(self.text("zalo_phone_line", label=button.label, phone=button.phone))
-            elif button.payload in listed:
+            elif reply.quiz and button.payload in reply.quiz.payloads:
                 continue
-            elif button.payload in options:
-                lines.append(f"{options.index(button.payload) + 1}. {button.label}")
+            elif number is not None:
+                lines.append(f"{number}. {button.label}")
             else:
                 log.warning("zalo: a choice did not fit in the message and was left out")
         if lines:
@@ -135,6 +130,6 @@ class Renderer:
         if shown and messages:
             messages[-1]["attachment"] = {
                 "type": "template",
-                "payload": {"buttons": [z for _, z in shown]},
+                "payload": {"buttons": [z for _, _, z in shown]},
             }
         return messages

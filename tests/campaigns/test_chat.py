@@ -173,3 +173,88 @@ async def test_recipient_taps_link_and_unsubscribes_in_one_tap(services_tg):
     _, third = await start_campaign(services_tg, title="Lần ba")
     assert sum((await statuses(services_tg.db, third)).values()) == 2
     assert await firing.expand(services_tg.db, third, ["telegram"]) == 0
+
+
+async def _statuses(services) -> list[str]:
+    async with services.db.session() as s:
+        return [c.status for c in (await s.execute(select(Campaign).order_by(Campaign.id))).scalars()]
+
+
+async def test_typing_xac_nhan_at_the_preview_confirms_the_draft_not_a_guide(services_tg, editor: Chat):
+    await seed_subscribers(services_tg.db, 3)
+    await compose(editor)
+    await editor.tap("Tất cả người đăng ký")
+    await editor.tap("Gửi ngay")
+    await editor.tap("Ngừng nhận tin")  # the preview's inert button first: the draft still awaits
+    await editor.send("Xác nhận")
+    assert "Đã xác nhận chiến dịch #1" in editor.text and "hôn nhân" not in editor.text
+    assert await _statuses(services_tg) == ["scheduled"]
+    # Typed without diacritics, and "hủy" for the discard, on a second draft.
+    await compose(editor, title="Lần hai")
+    await editor.tap("Tất cả người đăng ký")
+    await editor.tap("Gửi ngay")
+    await editor.send("huy")
+    assert "Đã hủy bản nháp #2" in editor.text
+    await compose(editor, title="Lần ba")
+    await editor.tap("Tất cả người đăng ký")
+    await editor.tap("Gửi ngay")
+    await editor.send("xac nhan")
+    assert "Đã xác nhận chiến dịch #3" in editor.text
+    assert await _statuses(services_tg) == ["scheduled", "cancelled", "scheduled"]
+
+
+async def test_a_question_at_the_preview_is_answered_and_the_draft_kept(services_tg, editor: Chat, content_store):
+    await seed_subscribers(services_tg.db, 3)
+    await compose(editor)
+    await editor.tap("Tất cả người đăng ký")
+    await editor.tap("Gửi ngay")
+    entry = content_store.pack.faq[0]
+    await editor.send(entry.question)
+    assert entry.answer.strip()[:30] in editor.text
+    await editor.tap("Tiếp tục")
+    assert "Bản nháp #1 đang chờ bạn xác nhận" in editor.text
+    await editor.tap("Xác nhận")
+    assert "Đã xác nhận chiến dịch #1" in editor.text
+
+
+async def test_the_draft_card_offers_confirm_and_it_works_from_there(services_tg, editor: Chat):
+    await seed_subscribers(services_tg.db, 3)
+    await compose(editor)
+    await editor.tap("Tất cả người đăng ký")
+    await editor.tap("Gửi ngay")
+    await editor.send("/chiendich")  # leave the preview; the draft waits in the list
+    await editor.tap("#1")
+    assert "bản nháp" in editor.text
+    assert {"✅ Xác nhận", "👀 Xem trước", "🗑️ Hủy bản nháp"} <= set(editor.labels())
+    await editor.tap("Xác nhận")
+    assert "Đã xác nhận chiến dịch #1" in editor.text
+    assert await _statuses(services_tg) == ["scheduled"]
+
+
+async def test_an_empty_audience_is_confirmed_only_a_second_time(services_tg, editor: Chat):
+    await compose(editor)  # nobody subscribed
+    await editor.tap("Tất cả người đăng ký")
+    await editor.tap("Gửi ngay")
+    await editor.tap("Xác nhận")
+    assert "không có người nhận nào" in editor.text and "Đã xác nhận" not in editor.text
+    assert await _statuses(services_tg) == ["draft"]
+    await editor.tap("Xem lại bản nháp")  # back to the preview: nothing confirmed
+    await editor.tap("Xác nhận")
+    await editor.tap("Vẫn xác nhận")
+    assert "Đã xác nhận chiến dịch #1" in editor.text
+    assert await _statuses(services_tg) == ["scheduled"]
+
+
+async def test_a_very_large_audience_asks_a_second_time(services_tg, editor: Chat):
+    services_tg.settings = services_tg.settings.model_copy(update={"campaign_large_audience": 5})
+    editor.conversation.services.settings = services_tg.settings
+    await seed_subscribers(services_tg.db, 5)
+    await compose(editor)
+    await editor.tap("Tất cả người đăng ký")
+    await editor.tap("Gửi ngay")
+    await editor.send("xác nhận")
+    assert "sẽ gửi tới 5 người" in editor.text and await _statuses(services_tg) == ["draft"]
+    await editor.send("xác nhận")  # typed again: still the warning's question, answered by its button
+    assert await _statuses(services_tg) == ["draft"]
+    await editor.tap("Vẫn xác nhận")
+    assert await _statuses(services_tg) == ["scheduled"]

@@ -59,6 +59,40 @@ async def test_campaign_commands(db_url, capsys, services, monkeypatch, shared_c
     get_settings.cache_clear()
 
 
+async def test_an_empty_or_very_large_audience_needs_yes_in_the_cli(db_url, capsys, services, monkeypatch,
+                                                                     shared_content):
+    """The CLI asks the same second confirmation as chat (`campaigns.readiness`): without a
+    terminal to answer it, `--yes`; the campaign stays a draft until then."""
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "1:x")
+    monkeypatch.setenv("CONTENT_DIR", str(services.settings.content_dir))
+    monkeypatch.setenv("CAMPAIGN_LARGE_AUDIENCE", "3")
+    from bot.config import get_settings
+    get_settings.cache_clear()
+    base = ["--database-url", db_url, "campaign"]
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main([*base, *args])
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    code, out, err = await asyncio.to_thread(run, "create", "--title", "Không ai", "--text", "Nội dung.")
+    assert code == 1 and "Số người nhận hiện tại: 0" in out
+    assert "không có người nhận nào" in err and "campaign confirm 1 --yes" in err
+    code, out, _ = await asyncio.to_thread(run, "list")
+    assert "#1\tbản nháp" in out
+    code, _, err = await asyncio.to_thread(run, "confirm", "1")
+    assert code == 1 and "không có người nhận nào" in err
+    code, out, _ = await asyncio.to_thread(run, "confirm", "1", "--yes")
+    assert code == 0 and "đã lên lịch" in out
+
+    await seed_subscribers(services.db, 3)
+    code, _, err = await asyncio.to_thread(run, "create", "--title", "Nhiều", "--text", "Nội dung.")
+    assert code == 1 and "sẽ gửi tới 3 người" in err
+    code, out, _ = await asyncio.to_thread(run, "create", "--title", "Nhiều", "--text", "Nội dung.", "--yes")
+    assert code == 0 and "Đã xác nhận chiến dịch #3" in out
+    get_settings.cache_clear()
+
+
 async def test_replies_flow_while_the_broadcast_lane_waits_out_a_429(services):
     async with FakeTelegramAPI() as fake:
         services.settings = services.settings.model_copy(update={

@@ -8,6 +8,7 @@ from bot.conversation.turn import Turn
 from bot.db.events import EventKind
 from bot.faq.answerer import MAX_QUESTION
 from bot.kernel.messages import Button, Reply
+from bot.kernel.text import mask
 
 
 async def prompt(turn: Turn, _: str) -> list[Reply]:
@@ -59,10 +60,11 @@ async def answer(turn: Turn, text: str, *, besides: str | None = None) -> list[R
             return note + replies
         return note + _faq_reply(turn, best.id, best.score)
     # Unsure: the normalised question (folded, phone and ID numbers masked) is logged and
-    # counted, so `cchc-bot faq gaps` shows editors where content is missing.
+    # counted, so `cchc-bot faq gaps` shows editors where content is missing; and the
+    # wording as typed, masked the same way, for the report to quote.
     top = result.ranked[0].score if result.ranked else 0.0
     turn.log(EventKind.QUESTION_UNANSWERED, item=result.normalised or "-", outcome=result.outcome,
-             value=top)
+             value=top, wording=" ".join(mask(text, "***").split()) or None)
     if result.candidates:
         rows = [[Button(c.title, payload=f"{c.kind}:{c.id}")] for c in result.candidates]
         key = "did_you_mean" if len(rows) > 1 else "did_you_mean_one"

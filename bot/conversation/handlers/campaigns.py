@@ -20,6 +20,7 @@ from bot.db.models_campaigns import Campaign, CampaignStatus, CampaignWatcher
 from bot.kernel.ids import parse_id
 from bot.kernel.limits import MAX_CAPTION, MAX_TEXT
 from bot.kernel.messages import Button, Reply
+from bot.kernel.text import fold
 from bot.kernel.timing import parse_at
 from scheduler import audience as audiences
 from scheduler import campaigns, message, progress
@@ -28,6 +29,7 @@ from scheduler.senders import push_channels
 
 STEP_TITLE, STEP_TEXT, STEP_AT, STEP_CRON = "cmp_title", "cmp_text", "cmp_at", "cmp_cron"
 STEP_PICK = "cmp_pick"  # text given; audience and time are picked with buttons
+STEP_REVIEW = "cmp_review"  # a draft previewed, awaiting confirm or discard (data: campaign)
 CHANNELS = ("telegram", "zalo")
 
 
@@ -88,6 +90,10 @@ async def show(turn: Turn, arg: str) -> list[Reply]:
     if campaign.status in campaigns.CANCELLABLE and campaign.status != CampaignStatus.DRAFT:
         row.append(turn.button("btn_campaign_cancel", f"cmpstop:{campaign.id}"))
     buttons = [row] if row else []
+    if campaign.status == CampaignStatus.DRAFT:  # a draft is confirmed or discarded from its card too
+        buttons += [[turn.button("btn_campaign_confirm", f"cmpok:{campaign.id}"),
+                     turn.button("btn_campaign_preview", f"cmpprev:{campaign.id}")],
+                    [turn.button("btn_campaign_discard", f"cmpdel:{campaign.id}")]]
     buttons.append([turn.button("btn_campaign_refresh", f"cmpshow:{campaign.id}"),
                     turn.button("btn_campaign_list", "cmp")])
     return [Reply(text, buttons=buttons)]
@@ -322,6 +328,9 @@ async def preview(turn: Turn, arg: str) -> list[Reply]:
     campaign = await campaigns.get(turn.session, parse_id(arg) or 0)
     if campaign is None:
         return [Reply(turn.t("campaign_unknown"))]
+    if campaign.status != CampaignStatus.DRAFT:
+        return await show(turn, str(campaign.id))
+    turn.set_step(STEP_REVIEW, campaign=campaign.id)
     channels = push_channels(turn.services.settings)
     who = Audience.of(campaign)
     count = await audiences.count(turn.session, who, channels)
@@ -340,6 +349,30 @@ async def preview(turn: Turn, arg: str) -> list[Reply]:
         [turn.button("btn_campaign_discard", f"cmpdel:{campaign.id}")]])]
 
 
+def _reviewed(turn: Turn) -> str:
+    return str((turn.state.data or {}).get("campaign", ""))
+
+
+async def typed_in_review(turn: Turn, text: str) -> list[Reply]:
+    """A draft awaits its confirmation: "xác nhận" or "hủy" typed act on it (they are not
+    questions for the answerer: "xác nhận" would find the marital-status guide)."""
+    typed = fold(text)
+    if typed in {fold(w) for w in turn.t("campaign_confirm_words").split("|")}:
+        return await confirm(turn, _reviewed(turn))
+    if typed in {fold(w) for w in turn.t("campaign_discard_words").split("|")}:
+        return await discard(turn, _reviewed(turn))
+    if _asks(turn, text):
+        return await aside(turn, text)
+    return await resume_review(turn, "")
+
+
+async def resume_review(turn: Turn, _: str) -> list[Reply]:
+    replies = await preview(turn, _reviewed(turn))
+    last = replies[-1]
+    last.text = f"{turn.t('campaign_review_waiting', id=_reviewed(turn))}\n\n{last.text}"
+    return replies
+
+
 async def toggle_urgent(turn: Turn, arg: str) -> list[Reply]:
     campaign = await campaigns.get(turn.session, parse_id(arg) or 0, lock=True)
     if campaign is None or campaign.status != CampaignStatus.DRAFT:
@@ -354,17 +387,31 @@ async def discard(turn: Turn, arg: str) -> list[Reply]:
     if campaign is None or campaign.status != CampaignStatus.DRAFT:
         return [Reply(turn.t("button_expired"))]
     await campaigns.cancel(turn.session, campaign)
+    turn.set_step(None)
     return [Reply(turn.t("campaign_discarded", id=campaign.id), buttons=[[turn.button("btn_campaign_list", "cmp")]])]
 
 
 async def confirm(turn: Turn, arg: str) -> list[Reply]:
-    campaign = await campaigns.get(turn.session, parse_id(arg) or 0, lock=True)
+    """`cmpok:<id>`; `cmpok:<id>:sure` is the second confirmation, after the warning about
+    an empty or very large audience (`campaigns.readiness`, as the CLI asks it)."""
+    ref, _, sure = arg.partition(":")
+    campaign = await campaigns.get(turn.session, parse_id(ref) or 0, lock=True)
     if campaign is None:
         return [Reply(turn.t("campaign_unknown"))]
-    if campaign.schedule_kind == "at" and campaign.status == CampaignStatus.DRAFT:
-        found = campaigns.problems(turn.services.content, campaigns.draft_of(campaign))
-        if found:
-            return [Reply(turn.t("campaign_invalid", problems="; ".join(found)))]
+    if campaign.status == CampaignStatus.DRAFT:
+        settings = turn.services.settings
+        ready = await campaigns.readiness(turn.session, turn.services.content, campaign,
+                                          push_channels(settings), settings.campaign_large_audience)
+        if ready.problems:
+            return [Reply(turn.t("campaign_invalid", problems="; ".join(ready.problems)),
+                          buttons=[[turn.button("btn_campaign_discard", f"cmpdel:{campaign.id}")]])]
+        if ready.needs_second_confirmation and sure != "sure":
+            turn.set_step(STEP_REVIEW, campaign=campaign.id)
+            return [Reply(ready.warning or "", buttons=[
+                [turn.button("btn_campaign_confirm_sure", f"cmpok:{campaign.id}:sure")],
+                [turn.button("btn_campaign_back", f"cmpprev:{campaign.id}")],
+                [turn.button("btn_campaign_discard", f"cmpdel:{campaign.id}")]])]
+    turn.set_step(None)
     if not await campaigns.confirm(turn.session, campaign):
         return [Reply(turn.t("campaign_already", id=campaign.id,
                              status=turn.t(f"campaign_status_{campaign.status}")))]
@@ -386,7 +433,7 @@ def register(router: Router) -> None:
         "cmp": menu, "cmpnew": new, "cmpquit": quit_, "cmpshow": show, "cmppause": pause,
         "cmpresume": resume, "cmpstop": ask_cancel, "cmpstopok": cancel, "cmpaud": pick_audience,
         "cmpunit": toggle_unit, "cmpwhen": pick_when, "cmpok": confirm, "cmpurg": toggle_urgent,
-        "cmpdel": discard,
+        "cmpdel": discard, "cmpprev": preview,
     }.items():
         router.payload(prefix, _staff(handler))
     router.step(STEP_TITLE, _staff(got_title))
@@ -394,5 +441,7 @@ def register(router: Router) -> None:
     router.step(STEP_PICK, _staff(typed_while_picking))
     router.step(STEP_AT, _staff(got_at))
     router.step(STEP_CRON, _staff(got_cron))
+    router.step(STEP_REVIEW, _staff(typed_in_review))
     router.flow([STEP_TITLE, STEP_TEXT, STEP_PICK, STEP_AT, STEP_CRON], "flow_campaign",
                 resume=_staff(resume_composing), leave=_staff(quit_))
+    router.flow([STEP_REVIEW], "flow_campaign", resume=_staff(resume_review), leave=_staff(quit_))

@@ -6,6 +6,7 @@ anything that could identify someone: `scrub`)."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from bot.db.events import EventKind as K
 from bot.reports.cells import as_percent, vn_number
@@ -89,10 +90,13 @@ class QuestionsSection(Drafter):
             [t("col_no"), t("col_question"), t("col_answers")],
         )
         self.heading("h_unanswered", 2)
+        # As a person typed it (diacritics and all); the folded form only for questions
+        # logged before wordings were kept.
+        as_typed = [replace(r, key=r.wording or r.key) for r in cur.unanswered]
         self._ranked(
             "sheet_unanswered",
             "t_unanswered",
-            cur.unanswered,
+            as_typed,
             scrub,
             [t("col_no"), t("col_unanswered"), t("col_asked"), t("col_askers")],
             people=True,
