@@ -80,7 +80,7 @@ def add_phrasings(root: Path, entry_id: str, phrasings: list[str]) -> PhrasingEd
         keys = list(entry)
         after = keys.index("question") + 1 if "question" in keys else keys.index("id") + 1
         entry.insert(after, "phrasings", existing)
-    if not isinstance(existing, list):
+    if not isinstance(existing, CommentedSeq):
         raise PhrasingError(f"{path.name}: phrasings của '{entry_id}' không phải danh sách")
     added = [p for p in dict.fromkeys(phrasings) if p not in existing]
     if not added:

@@ -7,6 +7,7 @@ from bot.conversation.router import Router
 from bot.conversation.turn import Turn
 from bot.db.events import EventKind
 from bot.faq.answerer import MAX_QUESTION
+from bot.faq.gaps import logged_question
 from bot.kernel.messages import Button, Reply
 
 
@@ -58,10 +59,10 @@ async def answer(turn: Turn, text: str, *, besides: str | None = None) -> list[R
             replies[-1].score = best.score
             return note + replies
         return note + _faq_reply(turn, best.id, best.score)
-    # Unsure: the normalised question (folded, phone and ID numbers masked) is logged and
-    # counted, so `cchc-bot faq gaps` shows editors where content is missing.
+    # Unsure: the question as typed, personal data masked, is logged and counted, so
+    # `cchc-bot content gaps` (and the console) show editors where content is missing.
     top = result.ranked[0].score if result.ranked else 0.0
-    turn.log(EventKind.QUESTION_UNANSWERED, item=result.normalised or "-", outcome=result.outcome,
+    turn.log(EventKind.QUESTION_UNANSWERED, item=logged_question(text) or "-", outcome=result.outcome,
              value=top)
     if result.candidates:
         rows = [[Button(c.title, payload=f"{c.kind}:{c.id}")] for c in result.candidates]
