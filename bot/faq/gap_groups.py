@@ -46,7 +46,7 @@ SHARED_LARGE = 0.6
 TYPO = 85.0
 TYPO_LOOSE = 70.0
 PREFILTER = 60.0  # token_set_ratio below which a group is not looked at closer
-CANDIDATES = 64  # groups a form is compared with at most (those sharing its rarest words)
+CANDIDATES = 32  # groups a form is compared with at most (those sharing its rarest words)
 ID_LENGTH = 10
 MASK_WORDS = frozenset({MASK})
 
@@ -68,13 +68,20 @@ class Forms:
 
     def __init__(self, abbreviations: Mapping[str, list[str]]) -> None:
         table = fold_table(dict(abbreviations))
-        self._reading = {short: fold(readings[0]) for short, readings in table.items() if readings}
+        self._reading = {short: tuple(fold(readings[0]).split()) for short, readings in table.items() if readings}
         self.form = lru_cache(maxsize=65536)(self._form)
+        # A typed word's folded words, abbreviation read ("đk," → "dang ky"): people use a
+        # few thousand words, so each is folded once.
+        self._words = lru_cache(maxsize=65536)(self._typed_word)
+
+    def _typed_word(self, raw: str) -> frozenset[str]:
+        out: list[str] = []
+        for word in squash(raw).split():
+            out += self._reading.get(word, (word,))
+        return frozenset(out)
 
     def _form(self, text: str) -> str:
-        words: set[str] = set()
-        for word in squash(text).split():
-            words.update(self._reading.get(word, word).split())
+        words = frozenset().union(*map(self._words, text.split()))
         kept = words - _NOISE
         return " ".join(sorted(kept or words))
 
@@ -138,12 +145,12 @@ class GapGroup:
 @dataclass
 class _Form:
     form: str
-    texts: Counter[str] = field(default_factory=Counter)
+    first: datetime
+    last: datetime
+    texts: dict[str, int] = field(default_factory=dict)
     people: set[str] = field(default_factory=set)
     count: int = 0
     suggested: int = 0
-    first: datetime | None = None
-    last: datetime | None = None
 
 
 @dataclass
@@ -157,19 +164,22 @@ class _Cluster:
 def group(asked: Iterable[Asked], marks: Mapping[str, Mark], forms: Forms) -> list[GapGroup]:
     """The groups of the wordings asked, most asked first. `marks`: form → its group's mark."""
     by_form: dict[str, _Form] = {}
+    form_of = forms.form
     for a in asked:
-        key = forms.form(a.text)
+        key = form_of(a.text)
         if not key:
             continue
         agg = by_form.get(key)
         if agg is None:
             agg = by_form[key] = _Form(key, first=a.first, last=a.last)
-        agg.texts[a.text] += a.count
+        elif a.first < agg.first:
+            agg.first = a.first
+        if a.last > agg.last:
+            agg.last = a.last
+        agg.texts[a.text] = agg.texts.get(a.text, 0) + a.count
         agg.people.add(a.user_key)
         agg.count += a.count
         agg.suggested += a.suggested
-        agg.first = min(agg.first, a.first) if agg.first else a.first
-        agg.last = max(agg.last, a.last) if agg.last else a.last
 
     clusters: dict[str, _Cluster] = {}
     leaders = _Leaders()
@@ -183,7 +193,7 @@ def group(asked: Iterable[Asked], marks: Mapping[str, Mark], forms: Forms) -> li
     pending = []
     for f in by_form.values():
         marked = marks.get(f.form)
-        if marked is None or (marked.state == GapState.ANSWERED and f.last and f.last > marked.marked_at):
+        if marked is None or (marked.state == GapState.ANSWERED and f.last > marked.marked_at):
             pending.append(f)
         else:
             clusters[marked.group_id].forms.append(f)
@@ -228,7 +238,7 @@ class _Leaders:
         lists = sorted((p for w in form.split() if (p := self.postings.get(w))), key=len)
         candidates: set[int] = set()
         for postings in lists[:2]:  # the rarer words: a shared common word proves nothing
-            candidates.update(postings[-CANDIDATES:])
+            candidates.update(postings[:CANDIDATES])  # the most asked groups first
             if len(candidates) >= CANDIDATES:
                 break
         if not candidates:
@@ -266,8 +276,8 @@ def _summarise(cluster: _Cluster) -> GapGroup:
         texts.update(f.texts)
         people |= f.people
     wordings = [Wording(t, n) for t, n in sorted(texts.items(), key=lambda x: (-x[1], x[0]))]
-    firsts = [f.first for f in forms if f.first]
-    lasts = [f.last for f in forms if f.last]
+    firsts = [f.first for f in forms]
+    lasts = [f.last for f in forms]
     return GapGroup(
         id=cluster.id, representative=cluster.representative, question=_title(wordings), wordings=wordings,
         count=sum(f.count for f in forms), people=len(people), suggested=sum(f.suggested for f in forms),
@@ -276,13 +286,14 @@ def _summarise(cluster: _Cluster) -> GapGroup:
 
 
 def has_diacritics(text: str) -> bool:
-    return strip_marks(text) != text
+    return not text.isascii() and strip_marks(text) != text
 
 
 def _title(wordings: list[Wording]) -> str:
     """The most asked wording typed with diacritics (easier to read), else the most asked."""
-    marked = [w for w in wordings if has_diacritics(w.text)]
-    return (marked or wordings)[0].text if wordings else ""
+    if not wordings:
+        return ""
+    return next((w.text for w in wordings if has_diacritics(w.text)), wordings[0].text)
 
 
 def phrasings(group: GapGroup, forms: Forms, known: set[str], limit: int) -> list[str]:
