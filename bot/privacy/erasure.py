@@ -159,6 +159,9 @@ TABLES: dict[str, Eraser | None] = {
     "zalo_contacts": _zalo_contacts,
     "zalo_tokens": None,  # the OA's own credentials
     "zalo_broadcasts": None,  # per campaign, not per person
+    # Editors' marks: comparison forms of questions (folded, personal data masked) that
+    # several people may have asked, linked to no one.
+    "gap_marks": None,
     "users": _user,  # keep last
 }
 
