@@ -143,8 +143,8 @@ async def test_out_of_scope_in_chat_is_honest_and_logged(faq_chat: Chat):
     assert "chưa chắc" in faq_chat.text
     assert any("Đường dây nóng" in label for label in faq_chat.labels())
     [event] = await _events(faq_chat, "question_unanswered")
-    assert event.outcome == "rejected" and "0912345678" not in event.item
-    assert event.item == "cho toi hoi gia vang hom nay sdt toi xx"
+    assert event.outcome == "rejected" and "0912345678" not in event.item + event.wording
+    assert event.wording == "Cho tôi hỏi giá vàng hôm nay, sđt tôi ***"  # as typed, for editors
 
 
 async def test_very_long_message_is_read_head_and_tail(faq_chat: Chat):

@@ -1,5 +1,5 @@
 """`cchc-bot`: run the bot, chat in the terminal, migrate, validate and reload content, manage
-staff, evaluate and benchmark the question answerer, list content gaps.
+staff, evaluate and benchmark the question answerer, list and mark content gaps.
 
 One module per command group, each with `register(subparsers)` adding its parsers; the
 commands' own imports stay inside them, so that starting `cchc-bot chat` loads only what chat

@@ -1,4 +1,4 @@
-"""`content validate | todo | reload`: the content pack."""
+"""`content validate | todo | reload | gaps`: the content pack."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from bot.cli import gaps
 from bot.cli.common import Subparsers, _settings
 
 
@@ -21,6 +22,7 @@ def register(subparsers: Subparsers) -> None:
     reload.add_argument("--url", help="địa chỉ /healthz của trợ lý đang chạy (mặc định từ WEB_HOST, WEB_PORT)")
     reload.add_argument("--wait", type=float, default=15.0, help="số giây chờ trợ lý xác nhận (mặc định 15)")
     reload.set_defaults(func=cmd_content_reload)
+    gaps.register(content)
 
 
 def cmd_content_validate(args: argparse.Namespace) -> int:

@@ -1,9 +1,9 @@
-"""`faq eval | calibrate | gaps | bench`: how well, and how fast, free text is answered."""
+"""`faq eval | calibrate | bench`: how well, and how fast, free text is answered (the
+questions it could not answer: `content gaps`, `bot/cli/gaps.py`)."""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 def register(subparsers: Subparsers) -> None:
-    faq = subparsers.add_parser("faq", help="hỏi đáp: đánh giá, câu hỏi chưa trả lời được, đo tốc độ")
+    faq = subparsers.add_parser("faq", help="hỏi đáp: đánh giá, khớp mô hình, đo tốc độ")
     actions = faq.add_subparsers(dest="action", required=True)
     ev = actions.add_parser("eval", help="đo độ chính xác trên bộ câu hỏi có nhãn")
     ev.add_argument("--file", action="append",
@@ -31,10 +31,6 @@ def register(subparsers: Subparsers) -> None:
                      help="bộ câu hỏi để khớp (mặc định tests/data/faq_dev.yaml và dev_*.yaml)")
     cal.add_argument("--check", help="bộ câu hỏi để kiểm tra (không dùng để khớp)")
     cal.set_defaults(func=cmd_faq_calibrate)
-    gaps = actions.add_parser("gaps", help="các câu hỏi chưa trả lời được, hỏi nhiều nhất trước")
-    gaps.add_argument("--days", type=int, default=30, help="số ngày gần nhất (0 = tất cả; mặc định 30)")
-    gaps.add_argument("--limit", type=int, default=20, help="số câu hỏi in ra (mặc định 20)")
-    gaps.set_defaults(func=cmd_faq_gaps)
     bn = actions.add_parser("bench", help="đo thời gian dựng chỉ mục, thời gian mỗi câu hỏi và bộ nhớ")
     bn.add_argument("--entries", type=int, default=2000, help="số mục của gói mở rộng (mặc định 2000)")
     bn.add_argument("--rounds", type=int, default=3, help="số lượt đo (mặc định 3)")
@@ -175,40 +171,6 @@ def _print_figures(label: str, f: dict[str, float]) -> None:
     print(f"{label}: top-1 {f['top1']:.1%}, giúp được {f['helped']:.1%}, ngoài phạm vi được từ chối "
           f"{f['declined']:.1%}, trả lời chắc chắn mà sai {f['confidently_wrong']:.1%}, "
           f"trong phạm vi trả lời sai {f['answered_wrong']:.1%}")
-
-
-def cmd_faq_gaps(args: argparse.Namespace) -> int:
-    from bot.db import migrate
-    from bot.db.session import Database
-    from bot.faq.gaps import content_gaps
-
-    settings = _settings(args)
-    migrate.upgrade(settings.database_url)
-
-    async def main() -> list:
-        db = Database(settings.database_url)
-        try:
-            async with db.session() as session:
-                return await content_gaps(session, args.days or None, args.limit)
-        finally:
-            await db.dispose()
-
-    gaps = asyncio.run(main())
-    period = f"{args.days} ngày qua" if args.days else "toàn bộ thời gian"
-    if not gaps:
-        print(f"Không có câu hỏi nào chưa trả lời được trong {period}.")
-        return 0
-    print(f"Câu hỏi chưa trả lời được, hỏi nhiều nhất trước ({period}):")
-    print("  lần  người  gợi ý  câu hỏi (đã chuẩn hóa)")
-    for gap in gaps:
-        print(f"  {gap.count:4d}  {gap.people:5d}  {gap.suggested:5d}  {gap.question}")
-        others = [w for w, _ in gap.wordings.most_common(4) if w != gap.question][:3]
-        if others:
-            print("                     cách hỏi khác: " + "; ".join(others))
-        if gap.chosen:
-            print("                     người hỏi đã chọn: " + ", ".join(
-                f"{entry} ({n})" for entry, n in gap.chosen.most_common(3)))
-    return 0
 
 
 def cmd_faq_bench(args: argparse.Namespace) -> int:

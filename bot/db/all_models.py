@@ -5,6 +5,7 @@ from bot.db import (  # noqa: F401
     models_campaigns,
     models_contest,
     models_feedback,
+    models_gaps,
     models_inbox,
     models_staff,
     models_survey,

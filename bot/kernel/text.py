@@ -16,14 +16,15 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from bot.kernel.personal import EMAIL, LONG_NUMBER
+
 _D = str.maketrans({"đ": "d", "Đ": "d"})
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 _REPEATS = re.compile(r"([a-z])\1{2,}")
 _REPEATED = re.compile(r"(\w)\1{2,}")
 # Phone and ID-card numbers (7+ digits, maybe grouped) and e-mail addresses: masked
-# before anything else, so what is logged for editors carries no personal identifier.
-_LONG_NUMBER = re.compile(r"\d(?:[\s.\-]?\d){6,}")
-_EMAIL = re.compile(r"\S+@\S+")
+# before anything else, so they never weigh in matching (`personal.redact` masks more,
+# for what staff read).
 MASK = "xx"
 
 MAX_READINGS = 4
@@ -185,9 +186,9 @@ class Normaliser:
         return accents
 
 
-def mask(text: str, token: str = MASK) -> str:
-    """Phone and ID-card numbers and e-mail addresses replaced by `token`."""
-    return _LONG_NUMBER.sub(f" {token} ", _EMAIL.sub(f" {token} ", text))
+def mask(text: str) -> str:
+    """Phone and ID-card numbers and e-mail addresses replaced by MASK."""
+    return LONG_NUMBER.sub(f" {MASK} ", EMAIL.sub(f" {MASK} ", text))
 
 
 def squash(text: str) -> str:

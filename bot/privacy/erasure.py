@@ -168,6 +168,9 @@ TABLES: dict[str, Eraser | None] = {
     "console_sessions": _console_sessions,
     "sign_in_attempts": None,  # hashes of addresses and codes tried, kept a day
     "staff_actions": None,  # staff's own actions; `user_id` points to the anonymised user row
+    # Editors' marks: comparison forms of questions (folded, personal data masked) that
+    # several people may have asked, linked to no one.
+    "gap_marks": None,
     "users": _user,  # keep last
 }
 

@@ -7,8 +7,8 @@ from bot.conversation.router import Router
 from bot.conversation.turn import Turn
 from bot.db.events import EventKind
 from bot.faq.answerer import MAX_QUESTION
+from bot.faq.gaps import logged_question
 from bot.kernel.messages import Button, Reply
-from bot.kernel.text import mask
 
 
 async def prompt(turn: Turn, _: str) -> list[Reply]:
@@ -59,12 +59,12 @@ async def answer(turn: Turn, text: str, *, besides: str | None = None) -> list[R
             replies[-1].score = best.score
             return note + replies
         return note + _faq_reply(turn, best.id, best.score)
-    # Unsure: the normalised question (folded, phone and ID numbers masked) is logged and
-    # counted, so `cchc-bot faq gaps` shows editors where content is missing; and the
-    # wording as typed, masked the same way, for the report to quote.
+    # Unsure: logged and counted, so `cchc-bot content gaps` (and the console) show editors
+    # where content is missing — the normalised question in `item` (reports group on it),
+    # and the question as typed, personal data masked, in `wording` (shown and quoted).
     top = result.ranked[0].score if result.ranked else 0.0
     turn.log(EventKind.QUESTION_UNANSWERED, item=result.normalised or "-", outcome=result.outcome,
-             value=top, wording=" ".join(mask(text, "***").split()) or None)
+             value=top, wording=logged_question(text) or None)
     if result.candidates:
         rows = [[Button(c.title, payload=f"{c.kind}:{c.id}")] for c in result.candidates]
         key = "did_you_mean" if len(rows) > 1 else "did_you_mean_one"
