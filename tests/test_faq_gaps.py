@@ -5,6 +5,7 @@ which the bot then answers."""
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import timedelta
 
 import pytest
@@ -215,3 +216,12 @@ async def test_answered_is_refused_and_undone_when_the_pack_does_not_validate(pa
     assert refused.value.issues and any("dang-ky-ket-hon" in str(i) for i in refused.value.issues)
     assert entry_file.read_text(encoding="utf-8") == before
     assert (await pack_chat.send("cchc la gi"))[-1].answer_id == "cchc-la-gi"  # the old pack still serves
+
+
+async def test_bench_prints_the_cpu_time_of_grouping(capsys):
+    assert await asyncio.to_thread(main, ["content", "gaps", "bench", "--questions", "400"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert re.fullmatch(r"gaps grouping: 400 questions, \d+ distinct wordings → \d+ groups \(largest \d+\): "
+                        r"\d+ ms CPU cold, \d+ ms best of 3", lines[0]), lines
+    assert re.fullmatch(r"gaps list \(SQLite, 400 events, whole period, top 20\): \d+ ms CPU first, "
+                        r"\d+ ms best of 3", lines[1]), lines
