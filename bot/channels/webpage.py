@@ -139,6 +139,7 @@ class WebPage:
             "bot_name": e(info.bot_name),
             "portal_link": portal_link,
             "log_label": e(text("web_log_label")),
+            "skip": e(text("web_skip")),
             "input_label": e(text("web_input_label")),
             "placeholder": e(text("web_input_placeholder")),
             "send": e(text("web_send")),

@@ -332,7 +332,7 @@
   // -- Inside the portal's launcher (embed.js): the frame waits, closed, until it is opened;
   //    meanwhile it only tells the launcher how many messages are new. ------------------
   var host = C.embed && C.hostOrigin && window.parent !== window ? C.hostOrigin : null;
-  var opened = !C.embed;
+  var opened = !C.embed || window.parent === window;  // the frame's page opened on its own: as the full page
   function isOpen() { return opened; }
   function tell(message) { if (host) window.parent.postMessage(message, host); }
   function countUnread() {
@@ -341,7 +341,7 @@
       if (data && typeof data.count === "number") tell({ type: "cchc-unread", count: data.count });
     });
   }
-  if (C.embed) {
+  if (!opened) {
     window.addEventListener("message", function (e) {
       if (e.source !== window.parent || e.origin !== host || !e.data) return;
       if (e.data.type === "cchc-open") {

@@ -23,7 +23,7 @@
 
   var hostEl = document.createElement("div");
   hostEl.setAttribute("data-cchc-chat", "");
-  var root = hostEl.attachShadow({ mode: "closed" });
+  var root = hostEl.attachShadow({ mode: "open" });
   // :host rules marked !important win over the host page's, even its !important ones;
   // everything else lives in the shadow root, out of the page's selectors' reach.
   root.innerHTML =
