@@ -450,7 +450,8 @@ async def test_text_at_200_percent_loses_nothing(bot, browser):
             element = page.locator(target)
             await element.scroll_into_view_if_needed()
             box = await element.bounding_box()
-            assert box and box["width"] > 0 and box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"] + 1, target
+            assert box and box["width"] > 0, target
+            assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"] + 1, target
             assert await element.is_visible(), target
         await page.screenshot(path=artifact(f"webchat-200pc-{size}.png"))
         await page.close()

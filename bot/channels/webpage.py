@@ -157,7 +157,7 @@ class WebPage:
             "texts": _script_json(texts | {"erase_command": ERASE_COMMAND}),
         }
         page = _fill(_static("chat.html"), values | {"body_class": "{{body_class}}", "config": "{{config}}"})
-        embed_config = {key: text(f"web_{key}", **names) for key in EMBED_TEXTS}
+        embed_config: dict[str, object] = {key: text(f"web_{key}", **names) for key in EMBED_TEXTS}
         embed_config |= {"primary": pack.web.colours.primary, "emblem": values["emblem_url"],
                          "origins": self.runtime.settings.webchat_allowed_origins}
         embed = _static("embed.js").replace("__CONFIG__", _script_json(embed_config))
