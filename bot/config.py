@@ -26,7 +26,7 @@ class Settings(BaseSettings):
     web_port: int = 8080
     # The web chat (see README "Khung chat trên cổng thông tin"): how long the conversation
     # is kept (days), and the pages allowed to embed it (origins such as
-    # https://portal.example.gov.vn; JSON list in .env; empty = only the bot's own origin).
+    # https://portal.example; JSON list in .env; empty = only the bot's own origin).
     webchat_history_days: int = Field(default=30, ge=1)
     webchat_allowed_origins: list[str] = []
 
@@ -92,7 +92,7 @@ class Settings(BaseSettings):
         for origin in origins:
             origin = origin.strip().rstrip("/").lower()
             if not _ORIGIN.match(origin):
-                raise ValueError(f"'{origin}' is not an origin such as https://portal.example.gov.vn")
+                raise ValueError(f"'{origin}' is not an origin such as https://portal.example")
             out.append(origin)
         return out
 
