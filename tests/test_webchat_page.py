@@ -186,16 +186,17 @@ async def test_conversation_survives_a_reload(bot, browser, content_store):
 
 @pytest.mark.needs_webserver
 async def test_message_outside_a_turn_arrives_over_server_sent_events(bot, browser, services):
-    page = await open_chat(browser, bot)
+    page = await browser.new_page()
     inbox_polls: list[str] = []
     page.on("request", lambda r: inbox_polls.append(r.url) if "/api/inbox" in r.url else None)
-    async with page.expect_response(lambda r: "/api/events" in r.url and r.status == 200):
-        await page.fill("#text", "xin chào")
-        await page.press("#text", "Enter")
+    async with page.expect_response(lambda r: "/api/events" in r.url) as stream:
+        await page.goto(bot)  # the page listens once the greeting has come
+    assert (await stream.value).status == 200
     session = await page.evaluate("localStorage.getItem('cchc-session')")
     await services.senders["web"].send(session, [Reply("Trả lời phản ánh của bạn đã có.")])
     await log(page).get_by_text("Trả lời phản ánh của bạn đã có.").wait_for(timeout=10_000)
-    assert await page.locator("#announce").inner_text() == "Trợ lý trả lời: Trả lời phản ánh của bạn đã có."
+    await page.wait_for_function(
+        "document.getElementById('announce').textContent === 'Trợ lý trả lời: Trả lời phản ánh của bạn đã có.'")
     assert inbox_polls == []  # it came by the event stream, not by polling
 
 

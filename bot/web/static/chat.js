@@ -193,14 +193,14 @@
   });
 
   // -- History: the conversation so far, newest page first; older pages on request. --------
-  var olderButton = null;
+  var GREETING = "/start", olderButton = null;
   function showHistory(messages, more, older) {
     var anchor = older ? log.firstChild : null;
     var keep = older ? log.scrollHeight - log.scrollTop : 0;
     messages.forEach(function (m) {
       if (shown[m.id]) return;
       shown[m.id] = true;
-      if (m.role === "user") { if (m.text) mine(m.text, anchor); }
+      if (m.role === "user") { if (m.text && m.text !== GREETING) mine(m.text, anchor); }  // the page's own /start
       else (m.replies || []).forEach(function (r) { reply(r, anchor); });
       if (!older) advance(m.id);
     });
@@ -367,7 +367,7 @@
     getJson("api/history?" + q).then(function (data) {
       var messages = data && data.messages || [];
       if (messages.length) { showHistory(messages, data.more, false); listen(); }
-      else send({ text: "/start" });
+      else send({ text: GREETING });
     });
   }
   setupPush();
