@@ -332,6 +332,7 @@
   // -- Inside the portal's launcher (embed.js): the frame waits, closed, until it is opened;
   //    meanwhile it only tells the launcher how many messages are new. ------------------
   var host = C.embed && C.hostOrigin && window.parent !== window ? C.hostOrigin : null;
+  if (!host) document.getElementById("close").hidden = true;  // nothing to close it into
   var opened = !C.embed || window.parent === window;  // the frame's page opened on its own: as the full page
   function isOpen() { return opened; }
   function tell(message) { if (host) window.parent.postMessage(message, host); }
