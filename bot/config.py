@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
+_ORIGIN = re.compile(r"^https?://[a-z0-9.-]+(:[0-9]{1,5})?$")
 
 
 class Settings(BaseSettings):
@@ -22,6 +24,11 @@ class Settings(BaseSettings):
 
     web_host: str = "127.0.0.1"
     web_port: int = 8080
+    # The web chat (see README "Khung chat trên cổng thông tin"): how long the conversation
+    # is kept (days), and the pages allowed to embed it (origins such as
+    # https://portal.example; JSON list in .env; empty = only the bot's own origin).
+    webchat_history_days: int = Field(default=30, ge=1)
+    webchat_allowed_origins: list[str] = []
 
     telegram_bot_token: str | None = None
     telegram_webhook_url: str | None = None
@@ -92,6 +99,18 @@ class Settings(BaseSettings):
     # CPU, so a few at a time answer faster than many interleaved (see the contest bench).
     turn_concurrency: int = Field(default=8, ge=1, le=256)
     log_level: str = "INFO"
+
+    @field_validator("webchat_allowed_origins")
+    @classmethod
+    def _origins(cls, origins: list[str]) -> list[str]:
+        """Each an origin exactly as a browser sends it: scheme://host[:port], no path."""
+        out = []
+        for origin in origins:
+            origin = origin.strip().rstrip("/").lower()
+            if not _ORIGIN.match(origin):
+                raise ValueError(f"'{origin}' is not an origin such as https://portal.example")
+            out.append(origin)
+        return out
 
     @property
     def zalo_enabled(self) -> bool:

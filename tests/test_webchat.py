@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -25,7 +27,7 @@ async def say(client, **body):
 async def test_page_is_served(client):
     resp = await client.get("/")
     assert resp.status == 200 and "text/html" in resp.headers["Content-Type"]
-    assert "api/chat" in await resp.text()
+    assert "api/chat" in await page_script(client)
 
 
 async def test_menu_buttons_and_question_over_http(client, content_store):
@@ -92,6 +94,14 @@ async def test_inbox_delivers_pushed_messages_in_order_once_per_cursor(client, s
         assert (await client.get("/api/inbox", params=bad)).status == 400
 
 
-async def test_page_polls_the_inbox(client):
+async def page_script(client) -> str:
+    """The page's script, as the page names it."""
     html = await (await client.get("/")).text()
-    assert "api/inbox?session=" in html and "tel:" in html
+    resp = await client.get("/" + re.search(r'<script src="(static/chat\.js\?v=\w+)"', html).group(1))
+    assert resp.status == 200
+    return await resp.text()
+
+
+async def test_page_polls_the_inbox(client):
+    script = await page_script(client)
+    assert "api/inbox?" in script and "tel:" in script

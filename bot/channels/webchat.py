@@ -15,13 +15,13 @@ from __future__ import annotations
 import logging
 import re
 from datetime import timedelta
-from importlib import resources
 
 from aiohttp import web
 from sqlalchemy import delete, select
 
 from bot.channels.bodies import BadBody, read_json_object
 from bot.channels.quiz import quiz_text
+from bot.channels.webpage import WebPage
 from bot.conversation.conversation import Conversation
 from bot.db.models_feedback import WebInboxMessage
 from bot.db.session import Database
@@ -80,13 +80,9 @@ class WebChat:
         self.inbox = inbox or WebInbox(conversation.services.db)
 
     def install(self, app: web.Application) -> None:
-        app.router.add_get("/", self.page)
+        WebPage(self.conversation.services).install(app)  # the page and what it loads
         app.router.add_post("/api/chat", self.chat)
         app.router.add_get("/api/inbox", self.inbox_page)
-
-    async def page(self, _: web.Request) -> web.Response:
-        html = resources.files("bot.web.static").joinpath("chat.html").read_text(encoding="utf-8")
-        return web.Response(text=html, content_type="text/html", charset="utf-8")
 
     async def chat(self, request: web.Request) -> web.Response:
         try:

@@ -30,6 +30,7 @@ from bot.content.schema import (
 )
 from bot.content.schema_calendar import CalendarCampaign
 from bot.content.surveys import load_surveys
+from bot.content.web import load_web
 from bot.kernel.limits import MAX_CAPTION, MAX_TEXT
 
 
@@ -164,6 +165,7 @@ def load(root: Path) -> LoadedPack:
     quiz: QuizContent = load_quiz(r, root / "quiz", {u.id for u, _, _ in units})
     surveys = load_surveys(r, root)
     report = load_report(r, root)
+    web = load_web(r, root, {h.id for h, _, _ in hotlines})
     campaigns = [x for path in sorted((root / "campaigns").glob("*.yaml"))
                  for x in r.listed(CalendarCampaign, path, "campaigns")]
 
@@ -217,6 +219,7 @@ def load(root: Path) -> LoadedPack:
         surveys=surveys,
         report=report,
         campaigns=[c for c, _, _ in campaigns],
+        web=web,
     )
     return LoadedPack(pack=pack, operator_fields=r.operator_fields)
 

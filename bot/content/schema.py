@@ -20,6 +20,7 @@ from bot.content.schema_calendar import CalendarCampaign
 from bot.content.schema_quiz import Contest, Practice, QuestionBank
 from bot.content.schema_report import ReportTemplate
 from bot.content.schema_surveys import Survey
+from bot.content.schema_web import WebBranding
 
 # A value the province's documents do not give (a phone number, a URL): the operator
 # fills it in; `cchc-bot content validate` lists every one; replies never show it.
@@ -194,6 +195,7 @@ class ContentPack(Strict):
     surveys: list[Survey] = []
     report: ReportTemplate | None = None
     campaigns: list[CalendarCampaign] = []
+    web: WebBranding = WebBranding()
 
     def message_by_id(self, message_id: str) -> TopicMessage | None:
         return next((m for t in self.topics for m in t.messages if m.id == message_id), None)
