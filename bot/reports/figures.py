@@ -131,7 +131,30 @@ async def collect(conn: AsyncConnection, period: Period) -> PeriodFigures:
     start, end = period.bounds()
     f = PeriodFigures(period)
     window = _in(start, end)
+    await _reach_and_kinds(conn, f, window)
+    await _subscribers(conn, f, start, end)
+    await _campaigns(conn, f, window)
+    await _content(conn, f, window)
+    await _contest(conn, f, window, end)
+    await _feedback(conn, f, window)
+    await _surveys(conn, f, window)
+    return f
 
+
+async def glance(conn: AsyncConnection, period: Period, unanswered: int = 5) -> PeriodFigures:
+    """The staff dashboard's part of `collect`, by the same queries: reach by channel, every
+    kind (questions asked and answered), the most asked unanswered questions, the contest
+    by unit."""
+    start, end = period.bounds()
+    f = PeriodFigures(period)
+    window = _in(start, end)
+    await _reach_and_kinds(conn, f, window)
+    f.unanswered = await _unanswered(conn, window, unanswered)
+    await _contest(conn, f, window, end)
+    return f
+
+
+async def _reach_and_kinds(conn: AsyncConnection, f: PeriodFigures, window: ColumnElement[bool]) -> None:
     # Reach per channel: one pass over the period.
     reached = func.count(distinct(E.user_key)).filter(E.kind != K.BROADCAST_FAILED)
     interacting = func.count(distinct(E.user_key)).filter(E.kind == K.MESSAGE_IN)
@@ -147,14 +170,6 @@ async def collect(conn: AsyncConnection, period: Period) -> PeriodFigures:
     )
     f.kinds = {(k, o): n for k, o, n in rows}
     f.events = sum(f.kinds.values())
-
-    await _subscribers(conn, f, start, end)
-    await _campaigns(conn, f, window)
-    await _content(conn, f, window)
-    await _contest(conn, f, window, end)
-    await _feedback(conn, f, window)
-    await _surveys(conn, f, window)
-    return f
 
 
 async def _subscribers(
@@ -248,9 +263,12 @@ async def _content(conn: AsyncConnection, f: PeriodFigures, window: ColumnElemen
         conn, E.topic, (window, E.kind.in_((K.TOPIC_VIEWED, K.MESSAGE_VIEWED)))
     )
     f.top_answers = await _ranked(conn, E.item, (window, E.kind == K.QUESTION_ANSWERED))
-    f.unanswered = await _ranked(
-        conn, E.item, (window, E.kind == K.QUESTION_UNANSWERED), min_people=UNANSWERED_MIN_PEOPLE
-    )
+    f.unanswered = await _unanswered(conn, window)
+
+
+async def _unanswered(conn: AsyncConnection, window: ColumnElement[bool], limit: int = TOP_N) -> list[Ranked]:
+    return await _ranked(conn, E.item, (window, E.kind == K.QUESTION_UNANSWERED), limit=limit,
+                         min_people=UNANSWERED_MIN_PEOPLE)
 
 
 async def _contest(conn: AsyncConnection, f: PeriodFigures, window: ColumnElement[bool], end: datetime) -> None:
