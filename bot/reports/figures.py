@@ -143,14 +143,12 @@ async def collect(conn: AsyncConnection, period: Period) -> PeriodFigures:
 
 async def glance(conn: AsyncConnection, period: Period, unanswered: int = 5) -> PeriodFigures:
     """The staff dashboard's part of `collect`, by the same queries: reach by channel, every
-    kind (questions asked and answered), the most asked unanswered questions, the contest
-    by unit."""
+    kind (questions asked and answered), the most asked unanswered questions."""
     start, end = period.bounds()
     f = PeriodFigures(period)
     window = _in(start, end)
     await _reach_and_kinds(conn, f, window)
     f.unanswered = await _unanswered(conn, window, unanswered)
-    await _contest(conn, f, window, end)
     return f
 
 

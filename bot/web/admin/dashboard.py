@@ -12,7 +12,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from aiohttp import web
 
@@ -31,30 +31,33 @@ from scheduler import progress
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
-# The quarter's figures read the whole quarter of the engagement log: kept this long, and
-# recomputed in the background while the last ones are shown.
-PERIOD_TTL_SECONDS = 120.0
+# The quarter's figures read the whole quarter of the engagement log, the contest's the
+# whole contest: kept this long, and recomputed in the background while the last ones are
+# shown. Today's figures, open feedback and campaigns sending are read on every request.
+QUARTER_TTL_SECONDS = 120.0
+CONTEST_TTL_SECONDS = 30.0
 UNITS_SHOWN = 12
+T = TypeVar("T")
 
 
 @dataclass
-class Kept:
+class Kept(Generic[T]):
     key: str
-    value: PeriodFigures
+    value: T
     at: datetime  # when it was computed
     monotonic: float
 
 
-class Recent:
+class Recent(Generic[T]):
     """One value per key computed at most every `ttl` seconds; a stale one is served while
     a fresh one is computed in the background (one computation at a time)."""
 
     def __init__(self, ttl: float) -> None:
         self.ttl = ttl
-        self.kept: Kept | None = None
+        self.kept: Kept[T] | None = None
         self._refresh: asyncio.Task | None = None
 
-    async def get(self, key: str, compute: Callable[[], Awaitable[PeriodFigures]], at: datetime) -> Kept:
+    async def get(self, key: str, compute: Callable[[], Awaitable[T]], at: datetime) -> Kept[T]:
         kept = self.kept
         if kept is None or kept.key != key:
             kept = self.kept = Kept(key, await compute(), at, time.monotonic())
@@ -62,18 +65,20 @@ class Recent:
             self._refresh = asyncio.create_task(self._recompute(key, compute, at))
         return kept
 
-    async def _recompute(self, key: str, compute: Callable[[], Awaitable[PeriodFigures]], at: datetime) -> None:
+    async def _recompute(self, key: str, compute: Callable[[], Awaitable[T]], at: datetime) -> None:
         try:
             self.kept = Kept(key, await compute(), at, time.monotonic())
         except Exception:  # the stale figures stay; the next request tries again
             log.exception("dashboard figures not refreshed")
 
 
-QUARTER = web.AppKey("dashboard_quarter", Recent)
+QUARTER: web.AppKey[Recent[PeriodFigures]] = web.AppKey("dashboard_quarter", Recent)
+CONTESTS: web.AppKey[Recent[list[dict[str, Any]]]] = web.AppKey("dashboard_contests", Recent)
 
 
 def setup(admin: web.Application) -> None:
-    admin[QUARTER] = Recent(PERIOD_TTL_SECONDS)
+    admin[QUARTER] = Recent(QUARTER_TTL_SECONDS)
+    admin[CONTESTS] = Recent(CONTEST_TTL_SECONDS)
 
 
 async def _figures(services: Runtime, period: Period) -> PeriodFigures:
@@ -103,6 +108,11 @@ async def _contests(services: Runtime, moment: datetime) -> list[dict[str, Any]]
     return out
 
 
+async def _waiting(services: Runtime, moment: datetime) -> dict[str, list[int]]:
+    async with services.db.session() as db:
+        return await tickets.open_by_age(db, moment)
+
+
 async def _campaigns(services: Runtime) -> list[tuple[Any, progress.Figures]]:
     async with services.db.session() as db:
         return await progress.live(db)
@@ -115,19 +125,23 @@ async def dashboard(request: web.Request) -> web.StreamResponse:
     moment = now(request)
     today = moment.astimezone(VN).date()
     quarter = Period.containing(moment, "quarter")
-    kept = await request.app[QUARTER].get(quarter.key, lambda: _figures(services, quarter), moment)
-    async with services.db.session() as db:
-        waiting = await tickets.open_by_age(db, moment)
+    # Each part on its own connection, at once.
+    quarter_kept, today_figures, waiting, sending, contests = await asyncio.gather(
+        request.app[QUARTER].get(quarter.key, lambda: _figures(services, quarter), moment),
+        _figures(services, Period.days(today, today)),
+        _waiting(services, moment),
+        _campaigns(services),
+        request.app[CONTESTS].get(today.isoformat(), lambda: _contests(services, moment), moment))
     context = {
-        "today": await _figures(services, Period.days(today, today)),
-        "quarter": kept.value,
-        "quarter_at": kept.at,
+        "today": today_figures,
+        "quarter": quarter_kept.value,
+        "quarter_at": quarter_kept.at,
         "quarter_running": quarter.end >= today,
         "day": today,
         "waiting": waiting,
         "age_limits": tickets.AGE_LIMITS_DAYS,
-        "campaigns": await _campaigns(services),
-        "contests": await _contests(services, moment),
+        "campaigns": sending,
+        "contests": contests.value,
     }
     return page(request, "dashboard.html", context)
 
