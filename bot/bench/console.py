@@ -39,6 +39,7 @@ from bot.kernel.clock import utcnow
 from bot.reports import bench as report_bench
 from bot.staff import sessions
 from bot.web.admin.context import COOKIE
+from bot.web.admin.guard import rule_of
 
 CHANNELS = [c for c, _ in report_bench.CHANNELS]
 CHANNEL_WEIGHTS = [w for _, w in report_bench.CHANNELS]
@@ -168,9 +169,10 @@ def _free_port() -> int:
 
 
 def _pages(app: BotApp) -> list[str]:
+    """Every signed-in GET page under /admin without a parameter in its path."""
     return sorted({r.resource.canonical for r in app.web.router.routes()
                    if r.method == "GET" and r.resource is not None and r.resource.canonical.startswith("/admin")
-                   and "{" not in r.resource.canonical})
+                   and "{" not in r.resource.canonical and (rule := rule_of(r.handler)) and not rule.public})
 
 
 async def measure(base: Settings, url: str, content: AnsweringContent, requests: int) -> list[PageTiming]:
