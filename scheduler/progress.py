@@ -164,3 +164,11 @@ async def push(services: Runtime) -> int:
                 log.warning("progress message not delivered", extra={"error": type(exc).__name__})
         await session.commit()
     return sent
+
+
+async def live(session: AsyncSession, limit: int = 10) -> list[tuple[Campaign, Figures]]:
+    """Campaigns sending or paused now, with the figures of their current run."""
+    running = (await session.execute(
+        select(Campaign).where(Campaign.status.in_([CampaignStatus.SENDING, CampaignStatus.PAUSED]))
+        .order_by(Campaign.id).limit(limit))).scalars().all()
+    return [(campaign, await figures(session, campaign.id)) for campaign in running]

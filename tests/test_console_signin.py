@@ -58,6 +58,8 @@ async def test_an_invite_from_the_cli_signs_a_new_staff_member_in_once(cli, caps
         dashboard = await client.get("/admin/")
         text = await dashboard.text()
         assert dashboard.status == 200 and "Lê Thị Mai" in text and "Cán bộ tiếp nhận phản ánh" in text
+        again = await client.get("/admin/login?next=/admin/audit", allow_redirects=False)
+        assert again.status == 303 and again.headers["Location"] == "/admin/audit"  # signed in already
     async with console_client(services) as again:
         reused = await sign_in(again, code)
         assert reused.status == 400 and "đã được dùng" in await reused.text()

@@ -1,4 +1,5 @@
-"""staff console: sessions, failed sign-in attempts, the audit log; staff names, sign-in codes
+"""staff console: sessions, failed sign-in attempts, the audit log; staff names, sign-in codes;
+the staff found by role among the subscribers
 
 Revision ID: 0011
 Revises: 0009
@@ -59,6 +60,7 @@ def upgrade() -> None:
     op.create_index('ix_staff_actions_at', 'staff_actions', ['at'], unique=False)
     with op.batch_alter_table('users') as batch:
         batch.add_column(sa.Column('staff_name', sa.String(length=100), nullable=True))
+    op.create_index('ix_users_role', 'users', ['role'], unique=False)
     with op.batch_alter_table('staff_invites') as batch:
         batch.add_column(sa.Column('for_user_id', sa.BigInteger(), nullable=True))
         batch.add_column(sa.Column('name', sa.String(length=100), nullable=True))
@@ -71,6 +73,7 @@ def downgrade() -> None:
         batch.drop_constraint(op.f('fk_staff_invites_for_user_id_users'), type_='foreignkey')
         batch.drop_column('name')
         batch.drop_column('for_user_id')
+    op.drop_index('ix_users_role', table_name='users')
     with op.batch_alter_table('users') as batch:
         batch.drop_column('staff_name')
     op.drop_index('ix_staff_actions_at', table_name='staff_actions')

@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Callable
 
-from bot.cli import campaign, content, contest, faq, feedback, places, report, run, staff, zalo
+from bot.cli import campaign, console, content, contest, faq, feedback, places, report, run, staff, zalo
 from bot.cli.common import add_global_options, configure_logging
 
 
@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     campaign.register(sub)
     run.register_processes(sub)
     contest.register(sub)
+    console.register(sub)
     return parser
 
 

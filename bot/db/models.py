@@ -36,7 +36,11 @@ class User(Base):
     """One identity on one channel (a Telegram chat, a Zalo follower, a web-chat browser)."""
 
     __tablename__ = "users"
-    __table_args__ = (UniqueConstraint("channel", "channel_user_id"),)
+    __table_args__ = (
+        UniqueConstraint("channel", "channel_user_id"),
+        # The staff, among a province's subscribers (the console's staff page, `staff list`).
+        Index("ix_users_role", "role"),
+    )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))

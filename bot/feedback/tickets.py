@@ -249,3 +249,21 @@ async def resolve(session: AsyncSession, ticket: FeedbackTicket, staff: User | N
 def claim_window() -> timedelta:
     """How long a process may hold a ticket's staff-desk posting before another retries."""
     return timedelta(minutes=5)
+
+
+# Open tickets by how long they have waited: under a day, 1–3 days, 3–7 days, over 7 days.
+AGE_LIMITS_DAYS = (1, 3, 7)
+
+
+async def open_by_age(session: AsyncSession, now: datetime) -> dict[str, list[int]]:
+    """Tickets not yet resolved, per status, counted per age band (AGE_LIMITS_DAYS)."""
+    created = FeedbackTicket.created_at
+    bands = [func.count().filter(created > now - timedelta(days=AGE_LIMITS_DAYS[0]))]
+    for newer, older in zip(AGE_LIMITS_DAYS, AGE_LIMITS_DAYS[1:], strict=False):
+        bands.append(func.count().filter(created <= now - timedelta(days=newer),
+                                         created > now - timedelta(days=older)))
+    bands.append(func.count().filter(created <= now - timedelta(days=AGE_LIMITS_DAYS[-1])))
+    rows = await session.execute(select(FeedbackTicket.status, *bands)
+                                 .where(FeedbackTicket.status != TicketStatus.RESOLVED)
+                                 .group_by(FeedbackTicket.status))
+    return {status: list(counts) for status, *counts in rows}

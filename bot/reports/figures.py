@@ -142,9 +142,35 @@ async def collect(conn: AsyncConnection, period: Period, *, now: datetime | None
     start, end = period.bounds()
     now = now or utcnow()
     f = PeriodFigures(period, cutoff=now if start <= now < end else None, test_traffic=test_traffic)
-    scope = true() if test_traffic else E.channel.not_in(TEST_CHANNELS)
+    scope = _scope(test_traffic)
     window = and_(_in(start, end), scope)
+    await _reach_and_kinds(conn, f, window)
+    await _subscribers(conn, f, start, end, scope)
+    await _campaigns(conn, f, window)
+    await _content(conn, f, window)
+    await _contest(conn, f, window, end, scope)
+    await _feedback(conn, f, window)
+    await _surveys(conn, f, window)
+    return f
 
+
+async def glance(conn: AsyncConnection, period: Period, unanswered: int = 5) -> PeriodFigures:
+    """The staff dashboard's part of `collect`, by the same queries: reach by channel, every
+    kind (questions asked and answered), the most asked unanswered questions."""
+    start, end = period.bounds()
+    f = PeriodFigures(period)
+    window = and_(_in(start, end), _scope(test_traffic=False))
+    await _reach_and_kinds(conn, f, window)
+    f.unanswered = await _unanswered(conn, window, unanswered)
+    return f
+
+
+def _scope(test_traffic: bool) -> ColumnElement[bool]:
+    """Official figures leave the test channels (staff trying the bot) out."""
+    return true() if test_traffic else E.channel.not_in(TEST_CHANNELS)
+
+
+async def _reach_and_kinds(conn: AsyncConnection, f: PeriodFigures, window: ColumnElement[bool]) -> None:
     # Reach per channel: one pass over the period.
     reached = func.count(distinct(E.user_key)).filter(E.kind != K.BROADCAST_FAILED)
     interacting = func.count(distinct(E.user_key)).filter(E.kind == K.MESSAGE_IN)
@@ -160,14 +186,6 @@ async def collect(conn: AsyncConnection, period: Period, *, now: datetime | None
     )
     f.kinds = {(k, o): n for k, o, n in rows}
     f.events = sum(f.kinds.values())
-
-    await _subscribers(conn, f, start, end, scope)
-    await _campaigns(conn, f, window)
-    await _content(conn, f, window)
-    await _contest(conn, f, window, end, scope)
-    await _feedback(conn, f, window)
-    await _surveys(conn, f, window)
-    return f
 
 
 async def _subscribers(
@@ -265,10 +283,12 @@ async def _content(conn: AsyncConnection, f: PeriodFigures, window: ColumnElemen
         conn, E.topic, (window, E.kind.in_((K.TOPIC_VIEWED, K.MESSAGE_VIEWED)))
     )
     f.top_answers = await _ranked(conn, E.item, (window, E.kind == K.QUESTION_ANSWERED))
-    f.unanswered = await _ranked(
-        conn, E.item, (window, E.kind == K.QUESTION_UNANSWERED), min_people=UNANSWERED_MIN_PEOPLE,
-        wording=True,
-    )
+    f.unanswered = await _unanswered(conn, window)
+
+
+async def _unanswered(conn: AsyncConnection, window: ColumnElement[bool], limit: int = TOP_N) -> list[Ranked]:
+    return await _ranked(conn, E.item, (window, E.kind == K.QUESTION_UNANSWERED), limit=limit,
+                         min_people=UNANSWERED_MIN_PEOPLE, wording=True)
 
 
 async def _contest(conn: AsyncConnection, f: PeriodFigures, window: ColumnElement[bool], end: datetime,

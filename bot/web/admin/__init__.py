@@ -48,6 +48,7 @@ async def _security_headers(request: web.Request, response: web.StreamResponse) 
 def build(services: Runtime) -> web.Application:
     admin = web.Application(middlewares=[guard], client_max_size=1024 * 1024)
     admin[RUNTIME] = services
+    dashboard.setup(admin)
     env = aiohttp_jinja2.setup(admin, loader=jinja2.FileSystemLoader(HERE / "templates"),
                                autoescape=jinja2.select_autoescape(default=True))
     env.filters["vn_time"] = lambda moment: local(moment) if moment else ""

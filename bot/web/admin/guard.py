@@ -62,7 +62,8 @@ def rule_of(handler: Any) -> Rule | None:
     return rule if isinstance(rule, Rule) else None
 
 
-async def _live_staff(request: web.Request) -> Staff | None:
+async def live_staff(request: web.Request) -> Staff | None:
+    """The staff member whose live session this request's cookie opens, or None."""
     token = request.cookies.get(COOKIE, "")
     if not token:
         return None
@@ -108,7 +109,7 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     rule = rule_of(matched)
     if rule is not None and rule.public:
         return await handler(request)
-    staff = await _live_staff(request)
+    staff = await live_staff(request)
     if staff is None:
         return _sign_in_first(request)
     if getattr(request.match_info, "http_exception", None) is not None:

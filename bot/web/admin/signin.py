@@ -22,7 +22,7 @@ from bot.web.admin.context import (
     runtime,
     staff_of,
 )
-from bot.web.admin.guard import public, requires
+from bot.web.admin.guard import live_staff, public, requires
 
 routes = web.RouteTableDef()
 
@@ -55,6 +55,8 @@ async def sign_in_page(request: web.Request) -> web.StreamResponse:
     # Opening the link only fills the form in: link previews (Telegram fetches links it is
     # sent) must not use the code up.
     code = request.query.get("code", "")[:32]
+    if not code and await live_staff(request) is not None:  # signed in already
+        raise web.HTTPSeeOther(_safe_next(request.query.get("next")))
     return _form(request, code=code, signed_out="bye" in request.query)
 
 
