@@ -185,7 +185,8 @@ async def test_typing_xac_nhan_at_the_preview_confirms_the_draft_not_a_guide(ser
     await compose(editor)
     await editor.tap("Tất cả người đăng ký")
     await editor.tap("Gửi ngay")
-    await editor.tap("Ngừng nhận tin")  # the preview's inert button first: the draft still awaits
+    await editor.tap("Ngừng nhận tin")  # the preview's own button: it shows the preview again
+    assert "Xác nhận" in " ".join(editor.labels()) and "Đã ngừng" not in editor.text
     await editor.send("Xác nhận")
     assert "Đã xác nhận chiến dịch #1" in editor.text and "hôn nhân" not in editor.text
     assert await _statuses(services_tg) == ["scheduled"]

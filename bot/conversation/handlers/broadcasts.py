@@ -52,7 +52,12 @@ async def unsubscribe(turn: Turn, arg: str) -> list[Reply]:
 
 
 async def preview_button(turn: Turn, _: str) -> list[Reply]:
-    return [Reply(turn.t("broadcast_preview_button"))]
+    """A button in a preview does nothing; what was offered with the preview (confirm,
+    discard…) is offered again, so the person can go on."""
+    offered = [o for o in turn.state.options or []
+               if isinstance(o, list) and not o[0].startswith(f"{message.PREVIEW}:")]
+    return [Reply(turn.t("broadcast_preview_button"),
+                  buttons=[[Button(label, payload=payload)] for payload, label in offered])]
 
 
 def register(router: Router) -> None:
