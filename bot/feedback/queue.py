@@ -64,8 +64,9 @@ async def find(session: AsyncSession, filters: Filters, now: datetime, page: int
     total = (await session.execute(select(func.count()).select_from(FeedbackTicket).where(*where))).scalar_one()
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
-    order = FeedbackTicket.id.desc() if filters.status in (ALL, TicketStatus.RESOLVED) else FeedbackTicket.id
-    query = select(FeedbackTicket).where(*where).order_by(order).offset((page - 1) * per_page).limit(per_page)
+    oldest = (FeedbackTicket.created_at, FeedbackTicket.id)
+    order = [o.desc() for o in oldest] if filters.status in (ALL, TicketStatus.RESOLVED) else list(oldest)
+    query = select(FeedbackTicket).where(*where).order_by(*order).offset((page - 1) * per_page).limit(per_page)
     return QueuePage(list((await session.execute(query)).scalars()), total, page, pages)
 
 
