@@ -9,18 +9,44 @@ import asyncio
 import re
 from datetime import timedelta
 
+import aiohttp
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 from sqlalchemy import select, update
 
 from bot.channels.webchat import WebInbox
 from bot.db.models import Role
 from bot.db.models_feedback import FeedbackTicket, TicketStatus
 from bot.db.models_staff import StaffAction
+from bot.feedback import photos
+from bot.web.admin.context import COOKIE
+from bot.zalo.sender import ZaloSender
 from tests.conftest import Chat
-from tests.console_support import signed_in_client
+from tests.console_support import make_staff, open_session, signed_in_client
+from tests.fakes.telegram_api import JPEG_BYTES
 from tests.feedback_helpers import all_tickets, notices
 from tests.test_feedback_core import file_ticket
+from tests.test_feedback_telegram import CITIZEN as CITIZEN_TG
+from tests.test_feedback_telegram import after, file_by_telegram
 
 CITIZEN = "citizen-web-desk"
+
+
+@pytest.fixture
+async def aiohttp_server_factory():
+    """Start a small web site on loopback (a stand-in for Zalo's photo servers)."""
+    servers: list[TestServer] = []
+
+    async def start(app: web.Application) -> TestServer:
+        server = TestServer(app, host="127.0.0.1")
+        await server.start_server()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        await server.close()
 
 
 async def received(services, user: str = CITIZEN) -> list[str]:
@@ -220,3 +246,85 @@ async def test_the_same_answer_form_from_two_tabs_at_once_is_kept_once(conversat
     assert ends == ["done=answer", "problem=answer_already", "problem=answer_already"]
     assert [n.kind for n in await notices(services)] == ["answer"]
     assert len(await received(services)) == 1
+
+
+# ---------------------------------------------------------------- photos
+
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4"
+       b"\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x03\x00\x08\xfc\x02\xfe\xa7\x9a\xa0\xa0\x00\x00\x00\x00IEND"
+       b"\xaeB`\x82")
+
+
+async def test_photos_sent_on_telegram_are_served_to_signed_in_staff_only(telegram_desk, services):
+    fake = telegram_desk.fake
+    code = await file_by_telegram(fake, contact=None)
+    [ticket] = await all_tickets(services)
+    assert ticket.code == code and len(ticket.attachments) == 1
+    photo = f"{telegram_desk.url}/admin/feedback/{ticket.id}/photos/1"
+    async with aiohttp.ClientSession() as nobody:  # no session: the sign-in page, never the photo
+        async with nobody.get(photo, allow_redirects=False) as response:
+            assert response.status == 303 and response.headers["Location"].startswith("/admin/login")
+    user = await make_staff(services, Role.FEEDBACK)
+    token, _ = await open_session(services, user)
+    async with aiohttp.ClientSession(cookies={COOKIE: token}) as staff:
+        async with staff.get(photo) as response:
+            assert response.status == 200 and response.content_type == "image/jpeg"
+            assert await response.read() == JPEG_BYTES  # the very photo the citizen sent
+            assert "no-store" in response.headers["Cache-Control"]
+        async with staff.get(photo.replace("/photos/1", "/photos/2")) as response:
+            assert response.status == 404
+        async with staff.get(f"{telegram_desk.url}/admin/feedback/{ticket.id}") as response:
+            assert f'src="/admin/feedback/{ticket.id}/photos/1"' in await response.text()
+
+
+async def test_a_photo_that_is_not_an_image_or_cannot_be_had_is_not_served(telegram_desk, services):
+    fake = telegram_desk.fake
+    await after(fake, CITIZEN_TG, lambda: fake.push_text(CITIZEN_TG, "/phananh"))
+    await after(fake, CITIZEN_TG, lambda: fake.push_callback(CITIZEN_TG, "fbc:chung"))
+    await after(fake, CITIZEN_TG, lambda: fake.push_callback(CITIZEN_TG, "fbu:"))
+    await after(fake, CITIZEN_TG, lambda: fake.push_photo(CITIZEN_TG, caption="Ảnh", content=b"<html>not a photo"))
+    await after(fake, CITIZEN_TG, lambda: fake.push_callback(CITIZEN_TG, "fbd"))
+    await after(fake, CITIZEN_TG, lambda: fake.push_callback(CITIZEN_TG, "fbo:no"))
+    await after(fake, CITIZEN_TG, lambda: fake.push_callback(CITIZEN_TG, "fbs"))
+    [ticket] = await all_tickets(services)
+    async with services.db.session() as db:  # a second "photo" whose file id Telegram does not know
+        await db.execute(update(FeedbackTicket).where(FeedbackTicket.id == ticket.id).values(
+            attachments=[*ticket.attachments, "AgACAgIAAxkBAAunknown"]))
+        await db.commit()
+    user = await make_staff(services, Role.FEEDBACK)
+    token, _ = await open_session(services, user)
+    async with aiohttp.ClientSession(cookies={COOKIE: token}) as staff:
+        for number in (1, 2):
+            async with staff.get(f"{telegram_desk.url}/admin/feedback/{ticket.id}/photos/{number}") as response:
+                assert response.status == 503 and response.content_type == "text/plain"
+                assert "Chưa tải được ảnh" in await response.text()
+
+
+async def test_photos_sent_on_zalo_are_fetched_from_their_address(conversation, services, aiohttp_server_factory):
+    async def photo_file(_: web.Request) -> web.Response:
+        return web.Response(body=PNG, content_type="application/octet-stream")
+
+    async def web_page(_: web.Request) -> web.Response:
+        return web.Response(text="<html></html>", content_type="text/html")
+
+    site = web.Application()
+    site.router.add_get("/photo.png", photo_file)
+    site.router.add_get("/page", web_page)
+    server = await aiohttp_server_factory(site)
+    ticket = await filed(conversation)
+    async with services.db.session() as db:
+        await db.execute(update(FeedbackTicket).where(FeedbackTicket.id == ticket.id).values(
+            channel="zalo", attachments=[str(server.make_url("/photo.png")), str(server.make_url("/page")),
+                                         "file:///etc/passwd"]))
+        await db.commit()
+    sender = ZaloSender(services)
+    services.senders["zalo"] = sender
+    try:
+        [ticket] = await all_tickets(services)
+        found = await photos.fetch(services, ticket, 1)
+        assert found is not None and found.content_type == "image/png" and found.data == PNG
+        assert await photos.fetch(services, ticket, 2) is None  # a web page is not a photo
+        assert await photos.fetch(services, ticket, 3) is None  # only web addresses are fetched
+        assert await photos.fetch(services, ticket, 4) is None  # no such photo
+    finally:
+        await sender.close()
