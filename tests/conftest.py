@@ -30,7 +30,7 @@ from bot.kernel.messages import Incoming, Reply
 from tests import pg_server
 
 # Fixtures of feature test suites, available to every test module.
-pytest_plugins = ["tests.contest_support", "tests.console_support"]
+pytest_plugins = ["tests.contest_support", "tests.console_support", "tests.console_feedback_support"]
 
 CONTENT_DIR = ROOT / "content"
 FAQ_FIXTURE = Path(__file__).parent / "fixtures" / "faq_pack"

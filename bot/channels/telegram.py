@@ -203,5 +203,16 @@ class TelegramChannel:
         """Send replies to a chat; raises the errors of `bot.kernel.sending`."""
         await self.sender.send(user_id, replies, lane=lane, before_send=before_send)
 
+    async def fetch_photo(self, ref: str, limit: int) -> bytes:
+        """A photo a person sent, by its file id (for staff in the console:
+        `bot.feedback.photos`); raises TelegramError, or ValueError past `limit` bytes."""
+        file = await self.app.bot.get_file(ref)
+        if file.file_size and file.file_size > limit:
+            raise ValueError("photo too large")
+        data = await file.download_as_bytearray()
+        if len(data) > limit:
+            raise ValueError("photo too large")
+        return bytes(data)
+
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("telegram update failed", exc_info=context.error)

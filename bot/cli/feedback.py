@@ -27,7 +27,7 @@ def cmd_feedback(args: argparse.Namespace) -> int:
     from bot.db import migrate
     from bot.db.session import Database
     from bot.faq.served import AnsweringContent
-    from bot.feedback import codes, tickets, views
+    from bot.feedback import actions, codes, tickets, views
 
     settings = _settings(args)
     migrate.upgrade(settings.database_url)
@@ -50,11 +50,9 @@ def cmd_feedback(args: argparse.Namespace) -> int:
                     return 1
                 if args.action == "answer":
                     text = " ".join(args.text).strip()
-                    notice = content.text("fb_notice_answer", code=ticket.code, text=text)
-                    outcome = await tickets.answer(session, ticket, None, notice)
+                    outcome = await actions.answer(session, content, ticket, None, text)
                 else:
-                    notice = content.text("fb_notice_resolved", code=ticket.code)
-                    outcome = await tickets.resolve(session, ticket, None, notice)
+                    outcome = await actions.resolve(session, content, ticket, None)
                 await session.commit()
                 messages = {
                     "done": f"Đã ghi nhận cho {ticket.code}; trợ lý đang chạy sẽ gửi đến người phản ánh.",

@@ -90,6 +90,8 @@ class FeedbackNotice(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str | None] = mapped_column(String(32))  # error class, never message text
+    # The console's answer form sends a one-off key: the same form posted twice is kept once.
+    form_key: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
 
 
 class WebInboxMessage(Base):

@@ -158,11 +158,11 @@ async def answers(session: AsyncSession, ticket_id: int) -> list[FeedbackNotice]
 
 
 def _notice(session: AsyncSession, ticket: FeedbackTicket, kind: str, text: str,
-            author: User | None) -> None:
+            author: User | None, form_key: str | None = None) -> None:
     if ticket.user_id is None:  # erased: nobody to tell
         return
     session.add(FeedbackNotice(ticket_id=ticket.id, kind=kind, text=text,
-                               author_id=author.id if author else None))
+                               author_id=author.id if author else None, form_key=form_key))
 
 
 def _event(session: AsyncSession, ticket: FeedbackTicket, kind: str, **fields: Any) -> None:
@@ -219,16 +219,21 @@ async def forward(session: AsyncSession, ticket: FeedbackTicket, staff: User, un
 
 
 async def answer(session: AsyncSession, ticket: FeedbackTicket, staff: User | None,
-                 notice_text: str) -> Outcome:
-    """Record a staff answer; the first one sets answered_at and logs the time taken."""
+                 notice_text: str, form_key: str | None = None) -> Outcome:
+    """Record a staff answer; the first one sets answered_at and logs the time taken.
+    `form_key` (unique) names the form it came from: the same form sent again is ALREADY."""
     if ticket.user_id is None:
         return Outcome.ERASED
+    if form_key is not None:
+        seen = await session.execute(select(FeedbackNotice.id).where(FeedbackNotice.form_key == form_key))
+        if seen.first() is not None:
+            return Outcome.ALREADY
     now = utcnow()
     first = await _guarded(session, ticket, FeedbackTicket.answered_at.is_(None), answered_at=now)
     if ticket.status != TicketStatus.RESOLVED:
         await _guarded(session, ticket, FeedbackTicket.status != TicketStatus.RESOLVED,
                        status=TicketStatus.ANSWERED)
-    _notice(session, ticket, "answer", notice_text, staff)
+    _notice(session, ticket, "answer", notice_text, staff, form_key)
     _event(session, ticket, EventKind.FEEDBACK_ANSWERED, outcome="first" if first else "more",
            value=hours_between(ticket.created_at, now) if first else None)
     return Outcome.DONE

@@ -14,6 +14,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from urllib.parse import urlsplit
 
 import aiohttp
 
@@ -101,6 +102,19 @@ class ZaloSender:
         call = _Calls(self, user_id, lane, before_send)
         for message in self.renderer.render(replies, numbered=False):
             await call(message)
+
+    async def fetch_photo(self, ref: str, limit: int) -> bytes:
+        """A photo a person sent, by the URL Zalo gave in the (signed) webhook event, for
+        staff in the console (`bot.feedback.photos`); raises on HTTP errors or past `limit`."""
+        if urlsplit(ref).scheme not in ("http", "https"):
+            raise ValueError("not a web address")
+        session = await self.http()
+        async with session.get(ref, allow_redirects=True, max_redirects=3) as response:
+            response.raise_for_status()
+            data = await response.content.read(limit + 1)
+        if len(data) > limit:
+            raise ValueError("photo too large")
+        return data
 
     async def reply(self, user_id: str, replies: list[Reply]) -> bool:
         """Answer a turn. Waits out short rate limits and network trouble a few times;

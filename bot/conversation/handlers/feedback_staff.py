@@ -14,7 +14,7 @@ from bot.conversation.access import is_staff_desk, staff_name
 from bot.conversation.router import Router
 from bot.conversation.turn import Turn
 from bot.db.models_feedback import FeedbackTicket
-from bot.feedback import codes, delivery, tickets, views
+from bot.feedback import actions, codes, delivery, tickets, views
 from bot.feedback.tickets import Outcome
 from bot.kernel.ids import parse_id
 from bot.kernel.messages import Button, Reply
@@ -40,8 +40,7 @@ async def take(turn: Turn, arg: str) -> list[Reply]:
     if ticket is None:
         return [Reply(turn.t("button_expired"))]
     name = staff_name(turn)
-    outcome = await tickets.take(turn.session, ticket, turn.user, name,
-                                 turn.t("fb_notice_taken", code=ticket.code))
+    outcome = await actions.take(turn.session, turn.services.content, ticket, turn.user, name)
     if outcome is Outcome.RESOLVED:
         return [Reply(turn.t("fb_staff_is_resolved", code=ticket.code))]
     if outcome is Outcome.ALREADY:
@@ -88,8 +87,7 @@ async def forward(turn: Turn, arg: str) -> list[Reply]:
     unit = turn.content.unit(arg.partition(":")[2])
     if ticket is None or unit is None:
         return [Reply(turn.t("button_expired"))]
-    notice = turn.t("fb_notice_forwarded", code=ticket.code, unit=unit.name)
-    outcome = await tickets.forward(turn.session, ticket, turn.user, unit.id, notice)
+    outcome = await actions.forward(turn.session, turn.services.content, ticket, turn.user, unit)
     if outcome is Outcome.RESOLVED:
         return [Reply(turn.t("fb_staff_is_resolved", code=ticket.code))]
     if outcome is Outcome.ALREADY:
@@ -126,8 +124,7 @@ async def resolve(turn: Turn, arg: str) -> list[Reply]:
     ticket = await _ticket(turn, arg)
     if ticket is None:
         return [Reply(turn.t("button_expired"))]
-    outcome = await tickets.resolve(turn.session, ticket, turn.user,
-                                    turn.t("fb_notice_resolved", code=ticket.code))
+    outcome = await actions.resolve(turn.session, turn.services.content, ticket, turn.user)
     if outcome is Outcome.ALREADY:
         return [Reply(turn.t("fb_staff_is_resolved", code=ticket.code))]
     _after(turn, ticket)
@@ -138,8 +135,7 @@ async def _answer(turn: Turn, code: str, text: str) -> list[Reply]:
     ticket = await tickets.by_code(turn.session, code)
     if ticket is None:
         return [Reply(turn.t("fb_staff_unknown_ticket", code=code))]
-    notice = turn.t("fb_notice_answer", code=ticket.code, text=text)
-    if await tickets.answer(turn.session, ticket, turn.user, notice) is Outcome.ERASED:
+    if await actions.answer(turn.session, turn.services.content, ticket, turn.user, text) is Outcome.ERASED:
         return [Reply(turn.t("fb_staff_answer_erased", code=ticket.code))]
     _after(turn, ticket)
     return [Reply(turn.t("fb_staff_answered", code=ticket.code, name=staff_name(turn)))]
