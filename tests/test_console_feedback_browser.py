@@ -31,7 +31,7 @@ async def test_staff_find_answer_and_resolve_a_ticket_and_the_citizen_receives_i
     page = await signed_in_page(chromium, url, services, Role.FEEDBACK,
                                 viewport=DESKTOP if size == "desktop" else PHONE, name="Lê Thị Mai")
     await page.goto(f"{url}/admin/")
-    await page.get_by_role("link", name="Phản ánh").click()
+    await page.get_by_role("link", name="Phản ánh", exact=True).click()
     await page.get_by_role("heading", name="Phản ánh, kiến nghị của người dân").wait_for()
     await assert_accessible(page)
     await screenshot(page, f"console-feedback-queue-{size}")

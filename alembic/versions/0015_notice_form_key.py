@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0015'
-down_revision = '0012'
+down_revision = '0012'  # chained in merge order: … → 0013 → 0012 → 0015
 branch_labels = None
 depends_on = None
 

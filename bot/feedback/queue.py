@@ -11,13 +11,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import User
 from bot.db.models_feedback import FeedbackNotice, FeedbackTicket, TicketStatus
+from bot.feedback.tickets import AGE_LIMITS_DAYS
 
 OPEN, ALL = "open", "all"  # every ticket not yet resolved; every ticket
 STATUSES = (OPEN, *(s.value for s in TicketStatus), ALL)
-# How long a ticket has waited, in days: [from, to) (None: no bound). The same bands as
-# the dashboard's open feedback by age.
+# How long a ticket has waited, in days: [from, to) (None: no bound), keyed "lt1", "1to3",
+# "3to7", "gt7": the dashboard's bands of open feedback by age.
+_EDGES = (None, *AGE_LIMITS_DAYS, None)
 AGES: dict[str, tuple[int | None, int | None]] = {
-    "lt1": (None, 1), "1to3": (1, 3), "3to7": (3, 7), "gt7": (7, None)}
+    (f"lt{hi}" if lo is None else f"gt{lo}" if hi is None else f"{lo}to{hi}"): (lo, hi)
+    for lo, hi in zip(_EDGES, _EDGES[1:], strict=False)}
 PER_PAGE = 25
 
 
