@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 import aiohttp_jinja2
 from aiohttp import web
@@ -19,7 +20,7 @@ from bot.db.models_campaigns import Campaign, CampaignStatus
 from bot.staff import sessions
 from bot.staff.access import Area, allows
 from bot.web.admin.campaign_preview import words
-from bot.web.admin.context import COOKIE, idle, runtime
+from bot.web.admin.context import COOKIE, idle, runtime, staff_of
 from bot.web.admin.guard import requires
 from scheduler import campaigns, progress
 
@@ -35,9 +36,12 @@ def watching(campaign: Campaign) -> bool:
     return campaign.status not in FINISHED
 
 
-def fragment(request: web.Request, campaign: Campaign, fig: progress.Figures) -> str:
-    return aiohttp_jinja2.render_string("_campaign_progress.html", request, {
-        "c": campaign, "d": words(runtime(request).content, campaign), "fig": fig})
+def state(request: web.Request, campaign: Campaign, fig: progress.Figures) -> dict[str, Any]:
+    """What _campaign_progress.html shows: the status, the actions it allows now, the figures."""
+    return {"c": campaign, "d": words(runtime(request).content, campaign), "fig": fig,
+            "pausable": campaign.status in campaigns.PAUSABLE,
+            "cancellable": campaign.status in campaigns.CANCELLABLE and campaign.status != CampaignStatus.DRAFT,
+            "csrf_token": staff_of(request).csrf_token}
 
 
 async def _still_allowed(request: web.Request) -> bool:
@@ -79,7 +83,7 @@ async def live(request: web.Request) -> web.StreamResponse:
                 if campaign is None:
                     break
                 fig = await progress.figures(db, campaign_id)
-            html = fragment(request, campaign, fig)
+            html = aiohttp_jinja2.render_string("_campaign_progress.html", request, state(request, campaign, fig))
             if html != last:
                 await response.write(_event("progress", html))
                 last = html

@@ -97,11 +97,10 @@ async def _detail(request: web.Request, db: AsyncSession, campaign: Campaign, *,
     if campaign.status == CampaignStatus.DRAFT:
         ready = await campaigns.readiness(db, services.content, campaign, push_channels(settings),
                                           settings.campaign_large_audience)
+    fig = await progress.figures(db, campaign.id)
     return page(request, "campaign.html", {
-        "c": campaign, "d": _words(request, campaign), "preview": shown, "ready": ready,
-        "fig": await progress.figures(db, campaign.id), "live": campaign_live.watching(campaign),
-        "pausable": campaign.status in campaigns.PAUSABLE, "cancellable": campaign.status in campaigns.CANCELLABLE,
-        "done": request.query.get("done", ""), **extra}, status=status)
+        **campaign_live.state(request, campaign, fig), "preview": shown, "ready": ready,
+        "live": campaign_live.watching(campaign), "done": request.query.get("done", ""), **extra}, status=status)
 
 
 @routes.get(f"/campaigns/{ID}", name="campaign")
