@@ -349,3 +349,24 @@ async def test_the_telegram_preview_is_what_telegram_receives(telegram_on):
     assert bubble.strip() == got["text"].replace("&", "&amp;")
     labels = re.findall(r'<span class="pv-btn">(.*?)(?: ↗)?</span>', telegram)
     assert labels == [b["text"] for row in got["reply_markup"]["inline_keyboard"] for b in row]
+
+
+async def test_an_image_shows_as_each_channel_shows_it(telegram_on):
+    """Telegram: a photo with the text as its caption; Zalo: the image as a message of its
+    own, then the text; the web chat page shows no images."""
+    services = telegram_on
+    image = "https://example.org/anh-tuan-le.png"
+    async with signed_in_client(services, Role.EDITOR) as client:
+        campaign_id = new_id(await client.post_form("/admin/campaigns/new", form(image=image)))
+        page = await (await client.get(f"/admin/campaigns/{campaign_id}")).text()
+
+    def column(name: str, end: str) -> str:
+        return page[page.index(f'class="phone {name}"'):page.index(end)]
+
+    telegram = column("telegram", 'class="phone zalo"')
+    zalo = column("zalo", 'class="phone web"')
+    web = column("web", "Tổng số người nhận hiện nay")
+    assert telegram.count('class="bubble"') == 1 and f"Ảnh: {image}" in telegram and TITLE in telegram
+    assert zalo.count('class="bubble"') == 2 and f"Ảnh: {image}" in zalo
+    assert zalo.index("Ảnh:") < zalo.index(TITLE)
+    assert "Ảnh:" not in web and TITLE in web
