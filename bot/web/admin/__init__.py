@@ -51,6 +51,7 @@ def build(services: Runtime, previews: Previews | None = None) -> web.Applicatio
     admin = web.Application(middlewares=[guard], client_max_size=1024 * 1024)
     admin[RUNTIME] = services
     admin[PREVIEWS] = previews or {}  # each channel's own rendering, for campaign previews
+    campaign_live.install(admin)
     env = aiohttp_jinja2.setup(admin, loader=jinja2.FileSystemLoader(HERE / "templates"),
                                autoescape=jinja2.select_autoescape(default=True))
     env.filters["vn_time"] = lambda moment: local(moment) if moment else ""

@@ -5,11 +5,12 @@ The guard checks the session when the stream opens; the stream then checks it ag
 every tick and, once the session has ended (signed out, revoked, expired, the role taken
 away), sends a last fragment saying so and closes. A stream lives at most `LIFETIME`; the
 browser then reconnects through the guard. It ends when the campaign is done or cancelled
-with nothing left in flight."""
+with nothing left in flight, when the page is closed, and when the app shuts down."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Any
 
@@ -29,6 +30,24 @@ routes = web.RouteTableDef()
 TICK = 1.0  # seconds between looks at the figures
 LIFETIME = 300.0  # seconds; then the browser reconnects (and passes the guard again)
 FINISHED = (CampaignStatus.DONE, CampaignStatus.CANCELLED, CampaignStatus.DRAFT)
+
+
+STOPPING = web.AppKey("campaign_streams_stopping", asyncio.Event)
+
+
+def install(app: web.Application) -> None:
+    """Streams end when the app shuts down (instead of holding it up)."""
+    app[STOPPING] = asyncio.Event()
+
+    async def stop(_: web.Application) -> None:
+        app[STOPPING].set()
+    app.on_shutdown.append(stop)
+
+
+def _gone(request: web.Request) -> bool:
+    """The page was closed, or the app is shutting down."""
+    transport = request.transport
+    return transport is None or transport.is_closing() or request.config_dict[STOPPING].is_set()
 
 
 def watching(campaign: Campaign) -> bool:
@@ -72,7 +91,7 @@ async def live(request: web.Request) -> web.StreamResponse:
     last = None
     try:
         await response.write(b"retry: 3000\n\n")
-        while loop.time() < until:
+        while loop.time() < until and not _gone(request):
             if not await _still_allowed(request):
                 await response.write(_event("progress", aiohttp_jinja2.render_string(
                     "_campaign_signed_out.html", request, {})))
@@ -90,7 +109,8 @@ async def live(request: web.Request) -> web.StreamResponse:
             if not watching(campaign) and not fig.queued:
                 await response.write(_event("end", ""))
                 break
-            await asyncio.sleep(TICK)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(request.config_dict[STOPPING].wait(), TICK)
     except (ConnectionResetError, ConnectionError):
         pass  # the page was closed
     return response
