@@ -12,7 +12,7 @@ from typing import Protocol
 
 from aiohttp import web
 
-from bot.channels import telegram_send, webchat
+from bot.channels import telegram_send, webchat_preview
 from bot.channels.webchat import WebChat, WebInbox
 from bot.config import Settings
 from bot.content.watch import ContentWatcher
@@ -76,7 +76,7 @@ class BotApp:
             self.channels["zalo"] = self.zalo
             services.senders["zalo"] = self.zalo.sender
         admin.install(self.web, services, previews={
-            "telegram": telegram_send.preview, "zalo": zalo_render.preview, "web": webchat.preview})
+            "telegram": telegram_send.preview, "zalo": zalo_render.preview, "web": webchat_preview.preview})
         health.install(self.web, services.db, self.channel_status, self.content_status,
                        lambda: self.conversation.turns)
         self.feedback_worker = FeedbackWorker(services)

@@ -79,7 +79,7 @@ async def test_compose_preview_per_channel_and_confirm(telegram_on):
         # Telegram: the three subscribers there; Zalo is not set up here; the web chat gets no pushes.
         assert "3 người nhận" in page and "Tổng số người nhận hiện nay: 3" in page
         assert "Máy chủ chưa được cấu hình để gửi tin qua kênh này" in page
-        assert "không nhận được tin gửi chủ động" in page
+        assert "Chiến dịch chưa gửi tới người dùng khung trò chuyện trên trang web" in page
         assert page.count("📢 " + TITLE) == 3  # the message in each of the three channels
         assert page.count(">Mở Cổng dịch vụ công<") == 3 and page.count("🔕 Ngừng nhận tin") == 3
         assert "Xác nhận gửi" in page and "Xác nhận lần hai" not in page

@@ -21,7 +21,7 @@ from aiohttp import web
 from sqlalchemy import delete, select
 
 from bot.channels.bodies import BadBody, read_json_object
-from bot.channels.quiz import Text, quiz_text
+from bot.channels.quiz import quiz_text
 from bot.conversation.conversation import Conversation
 from bot.db.models_feedback import WebInboxMessage
 from bot.db.session import Database
@@ -41,19 +41,6 @@ _MESSAGE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 def _error(status: int, key: str, conversation: Conversation) -> web.Response:
     text = conversation.services.content.text(key)
     return web.json_response({"error": text}, status=status)
-
-
-def preview(replies: list[Reply], text: Text | None = None) -> list[dict]:
-    """How the chat page (static/chat.html) shows `replies`, as plain data for the staff
-    console's preview: [{"image", "text", "buttons": [[{"label", "opens"}]]}]. The page
-    shows no images; a link or phone button opens it, any other sends its payload back."""
-    out = []
-    for reply in replies:
-        body = quiz_text(reply, text) if reply.quiz and text else reply.text
-        buttons = [[{"label": b.label, "opens": "link" if b.url else "call" if b.phone else "reply"}
-                    for b in row] for row in reply.buttons if row]
-        out.append({"image": None, "text": body, "buttons": buttons})
-    return out
 
 
 class WebInbox:

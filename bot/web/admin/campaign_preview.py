@@ -26,8 +26,8 @@ from scheduler.senders import push_channels
 Preview = Callable[[list[Reply], Callable[..., str]], list[dict]]
 Previews = dict[str, Preview]
 PREVIEWS = web.AppKey("campaign_previews", dict)
-# The channels shown side by side, in this order; the web chat receives no broadcasts
-# (a browser cannot be pushed to) but staff see how the message would look there too.
+# The channels shown side by side, in this order. Broadcasts go out on the channels of
+# scheduler/senders.py (not the web chat today); staff see how the message looks on each.
 SHOWN = ("telegram", "zalo", "web")
 
 
@@ -42,7 +42,8 @@ def words(content: ContentStore, campaign: Campaign) -> dict[str, str]:
 class ChannelView:
     channel: str
     # "sent": the audience reaches people there; "narrowed": the audience is limited to
-    # another channel; "off": the bot is not set up to push there; "no_push": never pushed to.
+    # another channel; "off": the bot is not set up to push there; "no_push": broadcasts do
+    # not go out on this channel.
     reach: str
     count: int
     bubbles: list[dict] = field(default_factory=list)
