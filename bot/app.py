@@ -12,6 +12,7 @@ from typing import Protocol
 
 from aiohttp import web
 
+from bot.channels import telegram_send, webchat_preview
 from bot.channels.webchat import WebChat, WebInbox
 from bot.config import Settings
 from bot.content.watch import ContentWatcher
@@ -24,6 +25,7 @@ from bot.faq.served import AnsweringContent
 from bot.feedback.delivery import FeedbackWorker
 from bot.places.lookup import book_for
 from bot.web import admin, health
+from bot.zalo import render as zalo_render
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +75,8 @@ class BotApp:
             self.zalo.install(self.web)
             self.channels["zalo"] = self.zalo
             services.senders["zalo"] = self.zalo.sender
-        admin.install(self.web, services)
+        admin.install(self.web, services, previews={
+            "telegram": telegram_send.preview, "zalo": zalo_render.preview, "web": webchat_preview.preview})
         health.install(self.web, services.db, self.channel_status, self.content_status,
                        lambda: self.conversation.turns)
         self.feedback_worker = FeedbackWorker(services)

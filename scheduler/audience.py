@@ -92,3 +92,12 @@ def condition(audience: Audience, push_channels: Iterable[str]) -> ColumnElement
 async def count(session: AsyncSession, audience: Audience, push_channels: Iterable[str]) -> int:
     query = select(func.count()).select_from(User).where(condition(audience, push_channels))
     return int((await session.execute(query)).scalar_one())
+
+
+async def count_by_channel(session: AsyncSession, audience: Audience, push_channels: Iterable[str]) -> dict[str, int]:
+    """How many people the audience reaches on each channel it can push to (0 where none)."""
+    channels = list(push_channels)
+    query = (select(User.channel, func.count()).select_from(User)
+             .where(condition(audience, channels)).group_by(User.channel))
+    found = {channel: int(n) for channel, n in (await session.execute(query)).all()}
+    return {channel: found.get(channel, 0) for channel in audience.channels(channels)}

@@ -26,6 +26,7 @@ from bot.kernel.messages import Reply
 from bot.kernel.sending import REPLY
 from bot.kernel.timing import local
 from bot.runtime import Runtime
+from scheduler.audience import Audience
 
 log = logging.getLogger(__name__)
 S = OutboxStatus
@@ -121,6 +122,23 @@ def schedule_text(content: ContentStore, campaign: Campaign) -> str:
     if campaign.schedule_kind == "at" and campaign.send_at:
         return content.text("campaign_when_at", at=local(campaign.send_at))
     return content.text("campaign_when_now")
+
+
+def audience_text(content: ContentStore, audience: Audience) -> str:
+    """Who a campaign reaches, in words for staff (chat, console)."""
+    pack = content.pack
+    if audience.kind == "topic":
+        topic = pack.topic(audience.topic or "")
+        text = content.text("campaign_aud_topic", topic=topic.short_title if topic else audience.topic)
+    elif audience.kind == "units":
+        names = [(unit.name if (unit := pack.unit(u)) else u) for u in audience.units]
+        shown = ", ".join(names[:5]) + ("…" if len(names) > 5 else "")
+        text = content.text("campaign_aud_units", count=len(names), units=shown)
+    elif audience.kind == "channel":
+        return content.text("campaign_aud_channel", channel=audience.channel)
+    else:
+        text = content.text("campaign_aud_all")
+    return text + (content.text("campaign_aud_on_channel", channel=audience.channel) if audience.channel else "")
 
 
 def edit_key(campaign_id: int) -> str:

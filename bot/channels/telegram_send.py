@@ -93,6 +93,28 @@ def _retry_after(exc: RetryAfter) -> float:
     return float(value if isinstance(value, int | float) else value.total_seconds())
 
 
+def preview(replies: list[Reply], text: Text | None = None) -> list[dict]:
+    """The messages a chat gets for `replies`, as `send` sends them (a photo with the text
+    as its caption when it fits, else the photo and then the text; long texts split; the
+    buttons under the last part), as plain data for the staff console's preview:
+    [{"image", "text", "buttons": [[{"label", "opens": "link" | "reply"}]]}]."""
+    out: list[dict] = []
+    for reply in replies:
+        markup = keyboard(reply)
+        buttons = [[{"label": b.text, "opens": "link" if b.url else "reply"} for b in row]
+                   for row in (markup.inline_keyboard if markup else ())]
+        if reply.image_url:
+            fits = len(reply.text) <= CAPTION_LIMIT
+            out.append({"image": reply.image_url, "text": reply.text if fits else "",
+                        "buttons": buttons if fits else []})
+            if fits:
+                continue
+        parts = split_text(reply_text(reply, text) if text else reply.text, TEXT_LIMIT)
+        out += [{"image": None, "text": part, "buttons": buttons if i == len(parts) - 1 else []}
+                for i, part in enumerate(parts)]
+    return out
+
+
 class TelegramSender:
     channel = CHANNEL
     edits_in_place = True  # a Reply's edit_key edits the earlier message (progress figures)

@@ -133,3 +133,18 @@ class Renderer:
                 "payload": {"buttons": [z for _, _, z in shown]},
             }
         return messages
+
+
+def preview(replies: list[Reply], text: Text) -> list[dict]:
+    """The messages a follower gets for a broadcast (`Renderer.render`, unnumbered), as
+    plain data for the staff console's preview:
+    [{"image", "text", "buttons": [[{"label", "opens": "link" | "reply" | "call"}]]}]."""
+    opens = {"oa.open.url": "link", "oa.open.phone": "call"}
+    out: list[dict] = []
+    for message in Renderer(text).render(replies, numbered=False):
+        payload = (message.get("attachment") or {}).get("payload") or {}
+        images = [e["url"] for e in payload.get("elements", []) if e.get("media_type") == "image"]
+        buttons = [{"label": b["title"], "opens": opens.get(b["type"], "reply")} for b in payload.get("buttons", [])]
+        out.append({"image": images[0] if images else None, "text": message.get("text", ""),
+                    "buttons": [[b] for b in buttons]})
+    return out

@@ -60,18 +60,7 @@ async def menu(turn: Turn, _: str) -> list[Reply]:
 
 
 def describe_audience(turn: Turn, a: Audience) -> str:
-    if a.kind == "topic":
-        topic = turn.content.topic(a.topic or "")
-        text = turn.t("campaign_aud_topic", topic=topic.short_title if topic else a.topic)
-    elif a.kind == "units":
-        names = [(unit.name if (unit := turn.content.unit(u)) else u) for u in a.units]
-        shown = ", ".join(names[:5]) + ("…" if len(names) > 5 else "")
-        text = turn.t("campaign_aud_units", count=len(names), units=shown)
-    elif a.kind == "channel":
-        return turn.t("campaign_aud_channel", channel=a.channel)
-    else:
-        text = turn.t("campaign_aud_all")
-    return text + (turn.t("campaign_aud_on_channel", channel=a.channel) if a.channel else "")
+    return progress.audience_text(turn.services.content, a)
 
 
 async def show(turn: Turn, arg: str) -> list[Reply]:

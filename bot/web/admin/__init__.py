@@ -13,13 +13,15 @@ from aiohttp import web
 from bot.kernel.timing import local
 from bot.reports.cells import vn_number
 from bot.runtime import Runtime
-from bot.web.admin import dashboard, feedback_desk, signin, staff_pages
+from bot.web.admin import campaign_live, campaign_pages, dashboard, feedback_desk, signin, staff_pages
+from bot.web.admin.campaign_preview import PREVIEWS, Previews
 from bot.web.admin.context import RUNTIME, page
 from bot.web.admin.guard import guard, public, requires
 
 HERE = Path(__file__).parent
 # Each page module's routes, in order (a module added here is guarded like the rest).
-PAGES = [signin.routes, dashboard.routes, staff_pages.routes, feedback_desk.routes]
+PAGES = [signin.routes, dashboard.routes, staff_pages.routes, feedback_desk.routes, campaign_pages.routes,
+         campaign_live.routes]
 
 
 @public
@@ -45,10 +47,12 @@ async def _security_headers(request: web.Request, response: web.StreamResponse) 
     headers.setdefault("Referrer-Policy", "same-origin")
 
 
-def build(services: Runtime) -> web.Application:
+def build(services: Runtime, previews: Previews | None = None) -> web.Application:
     admin = web.Application(middlewares=[guard], client_max_size=1024 * 1024)
     admin[RUNTIME] = services
     dashboard.setup(admin)
+    admin[PREVIEWS] = previews or {}  # each channel's own rendering, for campaign previews
+    campaign_live.install(admin)
     env = aiohttp_jinja2.setup(admin, loader=jinja2.FileSystemLoader(HERE / "templates"),
                                autoescape=jinja2.select_autoescape(default=True))
     env.filters["vn_time"] = lambda moment: local(moment) if moment else ""
@@ -61,5 +65,5 @@ def build(services: Runtime) -> web.Application:
     return admin
 
 
-def install(app: web.Application, services: Runtime) -> None:
-    app.add_subapp("/admin", build(services))
+def install(app: web.Application, services: Runtime, previews: Previews | None = None) -> None:
+    app.add_subapp("/admin", build(services, previews))
