@@ -13,13 +13,13 @@ from aiohttp import web
 from bot.kernel.timing import local
 from bot.reports.cells import vn_number
 from bot.runtime import Runtime
-from bot.web.admin import dashboard, gaps, signin, staff_pages
+from bot.web.admin import contest, dashboard, gaps, reports, signin, staff_pages
 from bot.web.admin.context import RUNTIME, page
 from bot.web.admin.guard import guard, public, requires
 
 HERE = Path(__file__).parent
 # Each page module's routes, in order (a module added here is guarded like the rest).
-PAGES = [signin.routes, dashboard.routes, staff_pages.routes, gaps.routes]
+PAGES = [signin.routes, dashboard.routes, staff_pages.routes, gaps.routes, contest.routes, reports.routes]
 
 
 @public
