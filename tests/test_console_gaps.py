@@ -77,6 +77,20 @@ async def test_the_list_shows_groups_as_typed_masked_with_counts(services):
     assert "0912345678" not in page
 
 
+async def test_a_group_offers_the_entry_people_chose_after_a_suggestion(services):
+    a = citizen(services)
+    await a.send("chi so la gi")  # vague: the bot offers entries
+    await a.tap("SIPAS")
+    group = await only_group(services)
+    assert group.suggested == 1
+    async with signed_in_client(services, Role.EDITOR) as client:
+        text = await (await client.get(f"/admin/gaps/{group.id}")).text()
+    chosen = text[text.index("người hỏi đã chọn:"):]
+    assert "(chi-so-sipas, 1 lần)" in chosen[:300]
+    # The picker starts from the group's question: the bot's index offers the close entries.
+    assert 'name="entry" value="chi-so-sipas"' in text
+
+
 async def test_period_and_mark_filters_and_the_empty_state(services):
     async with services.db.session() as db:
         events.record(db, user_key="k", channel="web", kind=EventKind.QUESTION_UNANSWERED,

@@ -138,7 +138,8 @@ async def test_from_one_day_to_another(services):
 
 async def test_bad_periods_forged_ids_and_roles(services):
     async with signed_in_client(services, Role.EDITOR) as client:
-        for form, said in [({"period": "2026Q9"}, "kỳ không hợp lệ"), ({"period": "'; DROP TABLE x"}, "kỳ không hợp lệ"),
+        for form, said in [({"period": "2026Q9"}, "kỳ không hợp lệ"),
+                           ({"period": "'; DROP TABLE x"}, "kỳ không hợp lệ"),
                            ({"from": "2026-08-31", "to": "2026-08-01"}, "ngày kết thúc phải sau ngày bắt đầu"),
                            ({"from": "2026-08-01"}, "cần chọn cả từ ngày và đến ngày"),
                            ({"from": "1900-01-01", "to": "1900-12-31"}, "năm 2000–2100"),

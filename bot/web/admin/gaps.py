@@ -18,7 +18,7 @@ from bot.web.admin.context import now, page, record, runtime, staff_of
 from bot.web.admin.guard import requires
 
 routes = web.RouteTableDef()
-GROUP = r"{group:[0-9a-f]{10}}"
+GROUP = r"{group:[0-9a-f]{1,10}}"  # ten hex digits; shorter ones are not found
 SHOWN = 100  # groups listed at most
 CHOICES = 8  # entries offered by the picker
 # The mark filter: value → which groups. "" is the list as the command line shows it.

@@ -19,7 +19,7 @@ from bot.web.admin.context import now, page, record, runtime, staff_of
 from bot.web.admin.guard import requires
 
 routes = web.RouteTableDef()
-JOB = r"{job:[0-9a-f]{16}}"
+JOB = r"{job:[0-9a-f]{1,16}}"  # sixteen hex digits; shorter ones are not found
 KINDS: dict[str, PeriodKind] = {"Q": "quarter", "H": "half"}
 TYPES = {".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
          ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".png": "image/png"}
