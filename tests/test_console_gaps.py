@@ -101,7 +101,9 @@ async def test_period_and_mark_filters_and_the_empty_state(services):
         recent = await (await client.get("/admin/gaps")).text()
         assert "Lệ phí làm sổ đỏ" not in recent and "Không có câu hỏi nào ở trạng thái này" in recent
         longer = await (await client.get("/admin/gaps?period=90")).text()
-        assert "Lệ phí làm sổ đỏ bao nhiêu" in longer
+        assert "Lệ phí làm sổ đỏ bao nhiêu" in longer and '<option value="90" selected>' in longer
+        typed = await (await client.get("/admin/gaps?period=60")).text()  # not in the list: offered as asked
+        assert "Lệ phí làm sổ đỏ bao nhiêu" in typed and '<option value="60" selected>60 ngày gần nhất' in typed
         day = (services.clock() - timedelta(days=45)).date()
         ranged = await (await client.get(f"/admin/gaps?from={day - timedelta(days=1)}&to={day}")).text()
         assert "Lệ phí làm sổ đỏ bao nhiêu" in ranged

@@ -70,9 +70,12 @@ async def gap_list(request: web.Request) -> web.StreamResponse:
                                      until=period.until, limit=100_000, everything=mark != "")
     shown = [g for g in found if _shown(g, mark)]
     custom = "from" in request.query and not error
+    presets = _presets(moment)
+    if not custom and text not in dict(presets):  # a period typed in the address: offered as is
+        presets.append((text, period.label))
     return page(request, "gaps.html", {
         "groups": shown[:SHOWN], "total": len(shown), "asked": sum(g.count for g in shown), "mark": mark,
-        "period": period, "period_value": "" if custom else text, "presets": _presets(moment),
+        "period": period, "period_value": "" if custom else text, "presets": presets,
         "day_from": request.query.get("from", "")[:10] if custom else "",
         "day_to": request.query.get("to", "")[:10] if custom else "",
         "error": error, "titles": _titles(services, found),
