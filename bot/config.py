@@ -92,6 +92,8 @@ class Settings(BaseSettings):
     # Behind a reverse proxy every request comes from the proxy: take the client's address
     # from the last X-Forwarded-For entry instead (for the sign-in rate limit).
     console_trust_forwarded: bool = False
+    # Where reports made on the console (/admin/reports) are kept, one folder each.
+    console_reports_dir: Path = ROOT / "data" / "reports"
 
     # Secret mixed into the pseudonymous user key of engagement events.
     pseudonym_salt: str = "change-me"

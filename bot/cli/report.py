@@ -63,12 +63,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     import time
 
     from bot.content.loader import ContentError, load_pack
-    from bot.content.schema import OPERATOR_FILL
     from bot.db import migrate
     from bot.db.session import Database
     from bot.kernel.clock import VN
     from bot.kernel.periods import PeriodError, parse_day
-    from bot.reports.report import ReportError, ReportFiles, generate
+    from bot.reports.report import ReportError, ReportFiles, generate, unsigned
 
     settings = _settings(args)
     try:
@@ -106,8 +105,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(f"Lưu ý: kỳ báo cáo chưa kết thúc; số liệu tính đến {cur.cutoff.astimezone(VN):%H:%M %d/%m/%Y}.")
     if cur.test_traffic:
         print("Lưu ý: có tính cả các phiên thử nghiệm trên dòng lệnh (không phải số liệu chính thức).")
-    signer = pack.report.document.signer_name if pack.report else None
-    if not signer or signer.strip() == OPERATOR_FILL:
+    if unsigned(pack):
         print("Lưu ý: chưa điền họ tên người ký (report.yaml, document.signer_name); "
               "chỗ ký để trống. Xem: cchc-bot content todo.")
     return 0

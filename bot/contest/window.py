@@ -17,6 +17,7 @@ from bot.db.models_contest import ContestControl
 from bot.kernel.clock import VN
 
 Status = Literal["upcoming", "open", "closed"]
+_STATUS_ORDER = {"open": 0, "upcoming": 1, "closed": 2}
 
 
 @dataclass(frozen=True)
@@ -80,3 +81,16 @@ async def close_now(session: AsyncSession, contest: Contest, now: datetime, by: 
         control.updated_by, control.updated_at = by, now
         await session.flush()
     return await window(session, contest)
+
+
+async def by_relevance(session: AsyncSession, contests: list[Contest], now: datetime) -> list[tuple[Contest, Window]]:
+    """Each contest with its window: open ones first, then upcoming (soonest first), then
+    closed (latest first)."""
+    pairs = [(c, await window(session, c)) for c in contests]
+
+    def key(pair: tuple[Contest, Window]) -> tuple[int, float]:
+        status = pair[1].status(now)
+        stamp = pair[1].opens_at.timestamp() if status == "upcoming" else -pair[1].closes_at.timestamp()
+        return _STATUS_ORDER[status], stamp
+
+    return sorted(pairs, key=key)

@@ -152,7 +152,8 @@ async def list_gaps(session: AsyncSession, abbreviations: Mapping[str, list[str]
 
 
 async def find_group(session: AsyncSession, abbreviations: Mapping[str, list[str]], group_id: str) -> GapGroup:
-    """The group an id names, among every question ever logged (see `GapGroup.ids`)."""
+    """The group an id names, among every question ever logged (see `GapGroup.ids`), with
+    the entries people tapped after a suggestion (`chosen`)."""
     group_id = (group_id or "").strip().lower()
     if not _ID.match(group_id):
         raise GapError(f"Mã nhóm không hợp lệ: {group_id[:40]!r} (mã nhóm gồm {ID_LENGTH} ký tự 0–9, a–f, "
@@ -162,6 +163,7 @@ async def find_group(session: AsyncSession, abbreviations: Mapping[str, list[str
         (g for g in groups if group_id in g.ids), None)
     if found is None:
         raise GapError(f"Không có nhóm câu hỏi mã {group_id}: xem lại danh sách (`cchc-bot content gaps`).")
+    await _attach_choices(session, [found], None)
     return found
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.content.schema import ContentPack
+from bot.content.schema import ContentPack, filled
 from bot.kernel.clock import VN, utcnow
 from bot.kernel.periods import Period
 from bot.reports.builder import build_outline
@@ -23,6 +23,12 @@ from bot.reports.xlsx_writer import write_xlsx
 
 class ReportError(Exception):
     pass
+
+
+def unsigned(pack: ContentPack) -> bool:
+    """The signer's name is not filled in yet (report.yaml, document.signer_name): the
+    report leaves the place to sign empty."""
+    return pack.report is None or filled(pack.report.document.signer_name) is None
 
 
 @dataclass

@@ -13,7 +13,17 @@ from aiohttp import web
 from bot.kernel.timing import local
 from bot.reports.cells import vn_number
 from bot.runtime import Runtime
-from bot.web.admin import campaign_live, campaign_pages, dashboard, feedback_desk, signin, staff_pages
+from bot.web.admin import (
+    campaign_live,
+    campaign_pages,
+    contest,
+    dashboard,
+    feedback_desk,
+    gaps,
+    reports,
+    signin,
+    staff_pages,
+)
 from bot.web.admin.campaign_preview import PREVIEWS, Previews
 from bot.web.admin.context import RUNTIME, page
 from bot.web.admin.guard import guard, public, requires
@@ -21,7 +31,7 @@ from bot.web.admin.guard import guard, public, requires
 HERE = Path(__file__).parent
 # Each page module's routes, in order (a module added here is guarded like the rest).
 PAGES = [signin.routes, dashboard.routes, staff_pages.routes, feedback_desk.routes, campaign_pages.routes,
-         campaign_live.routes]
+         campaign_live.routes, gaps.routes, contest.routes, reports.routes]
 
 
 @public

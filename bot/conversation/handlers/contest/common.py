@@ -7,12 +7,10 @@ from datetime import datetime
 from bot.content.schema import Unit
 from bot.content.schema_quiz import Contest
 from bot.contest import registration
-from bot.contest.window import Window, vn_time, window
+from bot.contest.window import Window, by_relevance, vn_time
 from bot.conversation.turn import Turn
 from bot.db.models_contest import ContestRegistration
 from bot.kernel.messages import Reply
-
-_STATUS_ORDER = {"open": 0, "upcoming": 1, "closed": 2}
 
 
 def now(turn: Turn) -> datetime:
@@ -25,16 +23,7 @@ def contest_of(turn: Turn, contest_id: str) -> Contest | None:
 
 async def contests_by_relevance(turn: Turn) -> list[tuple[Contest, Window]]:
     """Open contests first, then upcoming (soonest first), then closed (latest first)."""
-    moment = now(turn)
-    pairs = [(c, await window(turn.session, c)) for c in turn.content.contests]
-
-    def key(pair: tuple[Contest, Window]) -> tuple[int, float]:
-        c, w = pair
-        status = w.status(moment)
-        stamp = w.opens_at.timestamp() if status == "upcoming" else -w.closes_at.timestamp()
-        return _STATUS_ORDER[status], stamp
-
-    return sorted(pairs, key=key)
+    return await by_relevance(turn.session, turn.content.contests, now(turn))
 
 
 async def registration_of(turn: Turn, contest: Contest) -> ContestRegistration | None:
