@@ -6,6 +6,9 @@ import argparse
 import asyncio
 import sys
 
+import asyncpg  # type: ignore[import-untyped]
+from sqlalchemy.exc import DBAPIError
+
 from bot.cli.common import Subparsers, _settings
 
 
@@ -31,7 +34,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
         print("Số người, số sự kiện và số lần tải phải lớn hơn 0.", file=sys.stderr)
         return 2
     content = AnsweringContent(settings.content_dir)
-    result = asyncio.run(console.run(settings, args.postgres, content, args.subscribers, args.events, args.requests))
+    try:
+        result = asyncio.run(console.run(settings, args.postgres, content, args.subscribers, args.events,
+                                         args.requests))
+    except (OSError, DBAPIError, asyncpg.PostgresError) as exc:  # no server, no database, refused
+        print(f"Không kết nối được PostgreSQL tại {args.postgres}: {str(exc).splitlines()[0][:200]} "
+              "(cần một cơ sở dữ liệu đã có và quyền tạo cơ sở dữ liệu mới).", file=sys.stderr)
+        return 1
     for line in console.report_lines(result):
         print(line, flush=True)
     return 0
