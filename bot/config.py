@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,6 +22,19 @@ class Settings(BaseSettings):
 
     web_host: str = "127.0.0.1"
     web_port: int = 8080
+    # The web chat (see README "Khung chat trên cổng thông tin"): days a browser's
+    # conversation is kept; the portal pages allowed to embed the chat (origins such as
+    # https://cantho.gov.vn, comma-separated; empty: only pages of the bot's own address);
+    # server-sent event streams open at once, per browser and for the whole process.
+    webchat_history_days: int = Field(default=30, ge=1)
+    webchat_allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    webchat_streams_per_session: int = Field(default=4, ge=1)
+    webchat_streams_max: int = Field(default=2000, ge=1)
+    # Web Push (browser notifications for web-chat visitors): the VAPID key pair made by
+    # `cchc-bot webpush keys`, and a contact for the push services (mailto: or https:).
+    webpush_vapid_private_key: str | None = None
+    webpush_vapid_public_key: str | None = None
+    webpush_vapid_subject: str | None = None
 
     telegram_bot_token: str | None = None
     telegram_webhook_url: str | None = None
@@ -76,6 +89,17 @@ class Settings(BaseSettings):
     # CPU, so a few at a time answer faster than many interleaved (see the contest bench).
     turn_concurrency: int = Field(default=8, ge=1, le=256)
     log_level: str = "INFO"
+
+    @field_validator("webchat_allowed_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [o.strip().rstrip("/") for o in value.split(",") if o.strip()]
+        return value
+
+    @property
+    def webpush_enabled(self) -> bool:
+        return bool(self.webpush_vapid_private_key and self.webpush_vapid_public_key and self.webpush_vapid_subject)
 
     @property
     def zalo_enabled(self) -> bool:

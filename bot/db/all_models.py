@@ -7,6 +7,7 @@ from bot.db import (  # noqa: F401
     models_feedback,
     models_inbox,
     models_survey,
+    models_web,
     models_zalo,
 )
 from bot.db.base import Base

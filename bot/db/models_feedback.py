@@ -1,6 +1,5 @@
 """Feedback (phản ánh, kiến nghị): tickets, their yearly tracking-code counter, the
-notices owed to the citizen (staff answers, status changes), and the web chat's inbox
-for messages pushed to a browser."""
+notices owed to the citizen (staff answers, status changes)."""
 
 from __future__ import annotations
 
@@ -90,15 +89,3 @@ class FeedbackNotice(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str | None] = mapped_column(String(32))  # error class, never message text
-
-
-class WebInboxMessage(Base):
-    """Replies pushed to a web-chat browser, which cannot be pushed to: the page polls
-    `/api/inbox` for the rows after the last one it showed."""
-
-    __tablename__ = "web_inbox"
-
-    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
-    session: Mapped[str] = mapped_column(String(64), index=True)
-    replies: Mapped[list] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -22,6 +22,7 @@ from bot.db.models import ConversationState, EngagementEvent, ProcessedUpdate, R
 from bot.db.models_campaigns import CampaignWatcher, MessageRef, OutboxMessage, OutboxStatus, RecipientStatus
 from bot.db.models_inbox import WebhookInbox
 from bot.db.models_survey import SurveyResponse
+from bot.db.models_web import WebMessage, WebPushSubscription
 from bot.db.models_zalo import ZaloContact
 from bot.kernel.clock import utcnow
 from bot.privacy import feedback as feedback_privacy
@@ -83,6 +84,18 @@ async def _webhook_inbox(e: Erasure) -> None:
         WebhookInbox.channel == e.channel, WebhookInbox.body.contains(f'"{e.channel_user_id}"', autoescape=True)))
 
 
+async def _web_history(e: Erasure) -> None:
+    # The web chat's conversation, keyed by the browser's session (the person's id there).
+    if e.channel == "web":
+        await e.session.execute(delete(WebMessage).where(WebMessage.session == e.channel_user_id))
+
+
+async def _web_push_subscriptions(e: Erasure) -> None:
+    if e.channel == "web":
+        await e.session.execute(delete(WebPushSubscription).where(
+            WebPushSubscription.session == e.channel_user_id))
+
+
 async def _survey_responses(e: Erasure) -> None:
     # Progress rows carry the pseudonym: re-key them with the events, so counts still hold.
     await e.session.execute(update(SurveyResponse).where(SurveyResponse.user_key == e.old_key)
@@ -139,7 +152,8 @@ TABLES: dict[str, Eraser | None] = {
     "feedback_counters": None,
     "feedback_tickets": feedback_privacy.erase_tickets,
     "feedback_notices": feedback_privacy.erase_notices,
-    "web_inbox": feedback_privacy.erase_web_inbox,
+    "web_history": _web_history,
+    "web_push_subscriptions": _web_push_subscriptions,
     "webhook_inbox": _webhook_inbox,
     "survey_responses": _survey_responses,
     "campaigns": None,  # composed by staff; `created_by` points to the anonymised user row
