@@ -54,7 +54,8 @@ class BotApp:
         self.channels: dict[str, Channel] = {}
         web_sender = WebSender.build(services)
         services.senders["web"] = web_sender
-        WebChat(self.conversation, web_sender).install(self.web)
+        self.webchat = WebChat(self.conversation, web_sender)
+        self.webchat.install(self.web)
         settings = services.settings
         if settings.telegram_bot_token:
             from bot.channels.refs import DatabaseRefs
