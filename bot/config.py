@@ -22,9 +22,9 @@ class Settings(BaseSettings):
 
     web_host: str = "127.0.0.1"
     web_port: int = 8080
-    # The web chat (see README "Khung chat trên cổng thông tin"): days a browser's
+    # The web chat (docs/webchat.md): days a browser's
     # conversation is kept; the portal pages allowed to embed the chat (origins such as
-    # https://cantho.gov.vn, comma-separated; empty: only pages of the bot's own address);
+    # https://<the portal>, comma-separated; empty: only pages of the bot's own address);
     # server-sent event streams open at once, per browser and for the whole process.
     webchat_history_days: int = Field(default=30, ge=1)
     webchat_allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)

@@ -27,7 +27,7 @@ WAIT = 30.0  # generous: met at once when all is well
 @pytest.fixture
 async def app(services):
     services.settings = services.settings.model_copy(update={
-        "webchat_allowed_origins": ["https://cantho.gov.vn"], "webchat_streams_per_session": 2,
+        "webchat_allowed_origins": ["https://portal.test"], "webchat_streams_per_session": 2,
         "webchat_streams_max": 3})
     return BotApp(services)
 
@@ -295,9 +295,9 @@ async def test_requests_from_other_sites_are_refused_and_answers_name_the_allowe
     own = f"http://{client.server.host}:{client.server.port}"
     ok = await client.post("/api/chat", json={"session": SESSION, "text": "/start"}, headers={"Origin": own})
     assert ok.status == 200
-    assert ok.headers["Content-Security-Policy"] == "frame-ancestors 'self' https://cantho.gov.vn"
+    assert ok.headers["Content-Security-Policy"] == "frame-ancestors 'self' https://portal.test"
     events = await client.get("/api/events", params={"session": SESSION})
-    assert events.headers["Content-Security-Policy"] == "frame-ancestors 'self' https://cantho.gov.vn"
+    assert events.headers["Content-Security-Policy"] == "frame-ancestors 'self' https://portal.test"
     events.close()
 
 

@@ -29,7 +29,7 @@ PRIVATE, PUBLIC = vapid_keys()
 def with_vapid(services):
     services.settings = services.settings.model_copy(update={
         "webpush_vapid_private_key": PRIVATE, "webpush_vapid_public_key": PUBLIC,
-        "webpush_vapid_subject": "mailto:cntt@example.gov.vn", "quiet_hours": "", "broadcast_max_per_day": 0})
+        "webpush_vapid_subject": "mailto:cntt@portal.test", "quiet_hours": "", "broadcast_max_per_day": 0})
     return services
 
 
@@ -164,13 +164,13 @@ async def test_bad_subscriptions_are_refused(client):
 
 
 async def test_push_keys_command_prints_a_pair_the_push_service_accepts(capsys, services, push_service):
-    assert cli_main(["web", "push-keys", "--subject", "mailto:cntt@example.gov.vn"]) == 0
+    assert cli_main(["web", "push-keys", "--subject", "mailto:cntt@portal.test"]) == 0
     lines = dict(line.split("=", 1) for line in capsys.readouterr().out.splitlines() if not line.startswith("#"))
     private, public = lines["WEBPUSH_VAPID_PRIVATE_KEY"], lines["WEBPUSH_VAPID_PUBLIC_KEY"]
-    assert public_key_of(private) == public and lines["WEBPUSH_VAPID_SUBJECT"] == "mailto:cntt@example.gov.vn"
+    assert public_key_of(private) == public and lines["WEBPUSH_VAPID_SUBJECT"] == "mailto:cntt@portal.test"
     services.settings = services.settings.model_copy(update={
         "webpush_vapid_private_key": private, "webpush_vapid_public_key": public,
-        "webpush_vapid_subject": "mailto:cntt@example.gov.vn"})
+        "webpush_vapid_subject": "mailto:cntt@portal.test"})
     push_service.application_server_key = public
     app = BotApp(services)
     async with TestClient(TestServer(app.web)) as client:
@@ -183,7 +183,7 @@ async def test_a_push_signed_with_another_key_is_refused_by_the_push_service(ser
     other_private, other_public = vapid_keys()
     services.settings = services.settings.model_copy(update={
         "webpush_vapid_private_key": other_private, "webpush_vapid_public_key": other_public,
-        "webpush_vapid_subject": "mailto:cntt@example.gov.vn"})
+        "webpush_vapid_subject": "mailto:cntt@portal.test"})
     app = BotApp(services)  # the browser subscribed with PUBLIC; the server now signs with another key
     async with TestClient(TestServer(app.web)) as client:
         await subscribe(client, push_service)

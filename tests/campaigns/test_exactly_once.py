@@ -170,7 +170,7 @@ async def test_sigkill_mid_web_broadcast_pushes_each_browser_once(services, tmp_
             await session.commit()
         _, broadcast_id = await start_campaign(services, channels=("web",))
         web_env = {"WEBPUSH_VAPID_PRIVATE_KEY": private, "WEBPUSH_VAPID_PUBLIC_KEY": public,
-                   "WEBPUSH_VAPID_SUBJECT": "mailto:cntt@example.gov.vn"}
+                   "WEBPUSH_VAPID_SUBJECT": "mailto:cntt@portal.test"}
 
         def pushed() -> int:
             return sum(len(push.received(name)) for name in sessions)
