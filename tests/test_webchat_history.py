@@ -307,3 +307,13 @@ async def test_huge_bodies_are_refused_politely(client):
     assert resp.status == 413 and "quá dài" in (await resp.json())["error"]
     resp = await client.post("/api/push/subscribe", json={"session": SESSION, "subscription": {"endpoint": "x" * 9000}})
     assert resp.status == 413
+
+
+async def test_messages_sent_at_the_same_instant_are_each_stored_once(client, app):
+    sender = app.services.senders["web"]
+    sessions = [f"browser-burst-{n:04d}" for n in range(40)]
+    await asyncio.gather(*(sender.send(s, [Reply(f"Tin cho {s}")]) for s in sessions))
+    await sender.send(sessions[0], [Reply("Tin sau")])  # a later one, after the burst was written
+    for s in sessions:
+        texts = [m["replies"][0]["text"] for m in (await history(client, s))["messages"]]
+        assert texts == [f"Tin cho {s}"] + (["Tin sau"] if s == sessions[0] else [])

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
+import os
 import random
 import sys
 import tempfile
@@ -207,7 +208,9 @@ async def _history_rows_between(db: Database, subscribers: int) -> int:
 
 
 def run_cli(args: argparse.Namespace, settings: Settings) -> int:
-    plan = Plan(args.sessions, args.questions, think=5.0, ramp=10.0)
+    plan = Plan(args.sessions, args.questions, think=args.think, ramp=args.ramp)
+    load1, load5, _ = os.getloadavg()
+    print(f"máy đo: {os.cpu_count()} lõi; tải trung bình lúc bắt đầu {load1:.1f} (1 phút), {load5:.1f} (5 phút)")
 
     async def on(label: str, url: str) -> bool:
         await asyncio.to_thread(migrate.upgrade, url)

@@ -6,6 +6,7 @@ process, one indexed statement)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from datetime import timedelta
@@ -26,6 +27,10 @@ UNREAD_CAP = 99  # the launcher's badge shows at most this
 PRUNE_EVERY = 600.0  # seconds between two deletions of expired rows, per process
 
 
+# Messages sent outside a turn, many rows in one statement, their ids in the rows' order.
+_INSERT = insert(WebMessage).returning(WebMessage.id, sort_by_parameter_order=True)
+
+
 def _message(row: WebMessage) -> dict:
     return {"id": row.id, "role": row.role, "text": row.text, "replies": row.replies,
             "at": row.created_at.isoformat()}
@@ -36,6 +41,8 @@ class WebHistory:
         self.db = db
         self.keep = timedelta(days=keep_days)
         self._pruned_at: float | None = None
+        self._queued: list[tuple[dict, asyncio.Future[int]]] = []
+        self._writer: asyncio.Task | None = None
 
     def _kept(self) -> ColumnElement[bool]:
         return WebMessage.created_at >= utcnow() - self.keep
@@ -61,13 +68,35 @@ class WebHistory:
         return max(ids) if ids else None
 
     async def record_outside(self, session: str, replies: list[dict]) -> int:
-        """Store a message sent outside a turn; its id."""
-        statement = insert(WebMessage).values(session=session, role="bot", text=None, replies=replies,
-                                              outside_turn=True, created_at=utcnow()).returning(WebMessage.id)
-        async with self.db.serialised(), self.db.engine.begin() as conn:
-            row_id = int((await conn.execute(statement)).scalar_one())
-        await self._prune_if_due()
-        return row_id
+        """Store a message sent outside a turn; its id, once it is committed. The messages
+        stored at the same instant (a campaign's sends in flight) share one statement and
+        one commit."""
+        loop = asyncio.get_running_loop()
+        stored: asyncio.Future[int] = loop.create_future()
+        self._queued.append(({"session": session, "role": "bot", "text": None, "replies": replies,
+                              "outside_turn": True, "created_at": utcnow()}, stored))
+        if self._writer is None or self._writer.done():
+            self._writer = loop.create_task(self._write_queued())
+        return await stored
+
+    async def _write_queued(self) -> None:
+        while self._queued:
+            await asyncio.sleep(0)  # let the messages of this instant join
+            batch, self._queued = self._queued, []
+            try:
+                async with self.db.serialised(), self.db.engine.begin() as conn:
+                    ids = list((await conn.execute(_INSERT, [values for values, _ in batch])).scalars())
+            except Exception as exc:  # nothing of the batch is stored: each sender is told
+                for _, stored in batch:
+                    if not stored.done():
+                        stored.set_exception(exc)
+                continue
+            for (_, stored), row_id in zip(batch, ids, strict=True):
+                if not stored.done():
+                    stored.set_result(int(row_id))
+            # Inside the loop: the queue is looked at again after this wait, so a message
+            # queued meanwhile (no new writer is started while this one runs) is written.
+            await self._prune_if_due()
 
     async def page(self, session: str, before: int | None) -> tuple[list[dict], bool]:
         """The newest `PAGE` messages (or those before `before`), oldest first, and whether

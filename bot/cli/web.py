@@ -17,6 +17,10 @@ def register(subparsers: Subparsers) -> None:
     bench = actions.add_parser("bench", help="đo tải khung chat: nhiều phiên cùng hỏi, và gửi một chiến dịch")
     bench.add_argument("--sessions", type=int, default=1000, help="số phiên trình duyệt cùng lúc (mặc định 1000)")
     bench.add_argument("--questions", type=int, default=3, help="số câu hỏi mỗi phiên (mặc định 3)")
+    bench.add_argument("--think", type=float, default=20.0,
+                       help="giây giữa hai câu hỏi của một phiên, trung bình (mặc định 20: đọc trả lời, gõ câu sau)")
+    bench.add_argument("--ramp", type=float, default=20.0,
+                       help="các phiên bắt đầu rải trong bấy nhiêu giây (mặc định 20)")
     bench.add_argument("--subscribers", type=int, default=10_000,
                        help="số người đăng ký nhận tin trên khung chat cho phép đo gửi chiến dịch (mặc định 10000)")
     bench.add_argument("--postgres", help="URL PostgreSQL (một cơ sở dữ liệu riêng để đo) để đo thêm trên PostgreSQL")
