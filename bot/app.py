@@ -13,7 +13,8 @@ from typing import Protocol
 from aiohttp import web
 
 from bot.channels import telegram_send, webchat_preview
-from bot.channels.webchat import WebChat, WebInbox
+from bot.channels.webchat import WebChat
+from bot.channels.websender import WebSender
 from bot.config import Settings
 from bot.content.watch import ContentWatcher
 from bot.conversation.conversation import Conversation
@@ -53,9 +54,10 @@ class BotApp:
         self.conversation = Conversation(services)
         self.web = web.Application(client_max_size=1024 * 1024)
         self.channels: dict[str, Channel] = {}
-        inbox = WebInbox(services.db)
-        services.senders["web"] = inbox
-        WebChat(self.conversation, inbox).install(self.web)
+        web_sender = WebSender.build(services)
+        services.senders["web"] = web_sender
+        self.webchat = WebChat(self.conversation, web_sender)
+        self.webchat.install(self.web)
         settings = services.settings
         if settings.telegram_bot_token:
             from bot.channels.refs import DatabaseRefs

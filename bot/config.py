@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
 _ORIGIN = re.compile(r"^https?://[a-z0-9.-]+(:[0-9]{1,5})?$")
@@ -24,11 +25,19 @@ class Settings(BaseSettings):
 
     web_host: str = "127.0.0.1"
     web_port: int = 8080
-    # The web chat (see README "Khung chat trên cổng thông tin"): how long the conversation
-    # is kept (days), and the pages allowed to embed it (origins such as
-    # https://portal.example; JSON list in .env; empty = only the bot's own origin).
+    # The web chat (docs/webchat.md, README "Khung chat trên cổng thông tin"): days a
+    # browser's conversation is kept; the portal pages allowed to embed the chat (origins
+    # such as https://<the portal>, comma-separated; empty: only pages of the bot's own
+    # address); server-sent event streams open at once, per browser and for the process.
     webchat_history_days: int = Field(default=30, ge=1)
-    webchat_allowed_origins: list[str] = []
+    webchat_allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    webchat_streams_per_session: int = Field(default=4, ge=1)
+    webchat_streams_max: int = Field(default=2000, ge=1)
+    # Web Push (browser notifications for web-chat visitors): the VAPID key pair made by
+    # `cchc-bot web push-keys`, and a contact for the push services (mailto: or https:).
+    webpush_vapid_private_key: str | None = None
+    webpush_vapid_public_key: str | None = None
+    webpush_vapid_subject: str | None = None
 
     telegram_bot_token: str | None = None
     telegram_webhook_url: str | None = None
@@ -102,17 +111,29 @@ class Settings(BaseSettings):
     turn_concurrency: int = Field(default=8, ge=1, le=256)
     log_level: str = "INFO"
 
-    @field_validator("webchat_allowed_origins")
+    @field_validator("webchat_allowed_origins", mode="before")
     @classmethod
-    def _origins(cls, origins: list[str]) -> list[str]:
-        """Each an origin exactly as a browser sends it: scheme://host[:port], no path."""
+    def _origins(cls, value: object) -> object:
+        """Comma-separated in .env (a JSON list also does); each an origin exactly as a
+        browser sends it: scheme://host[:port], no path."""
+        if isinstance(value, str):
+            value = json.loads(value) if value.strip().startswith("[") else value.split(",")
+        origins = value
+        if not isinstance(origins, list):
+            return origins
         out = []
         for origin in origins:
-            origin = origin.strip().rstrip("/").lower()
+            origin = str(origin).strip().rstrip("/").lower()
+            if not origin:
+                continue
             if not _ORIGIN.match(origin):
                 raise ValueError(f"'{origin}' is not an origin such as https://portal.example")
             out.append(origin)
         return out
+
+    @property
+    def webpush_enabled(self) -> bool:
+        return bool(self.webpush_vapid_private_key and self.webpush_vapid_public_key and self.webpush_vapid_subject)
 
     @property
     def zalo_enabled(self) -> bool:

@@ -24,8 +24,8 @@ async def run_process(settings: Settings, *, scheduler: bool, workers: int) -> i
     services = build_services(settings)
     pushers, close = await build_senders(services)
     services.senders.update(pushers)
-    if workers and not pushers:
-        log.warning("no channel to push to is configured (TELEGRAM_BOT_TOKEN, ZALO_APP_ID…): nothing will be sent")
+    if workers and set(pushers) == {"web"}:
+        log.warning("only the web chat is configured to push to (no TELEGRAM_BOT_TOKEN, ZALO_APP_ID…)")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -42,8 +42,11 @@ async def build_senders(services: Runtime) -> tuple[dict[str, Sender], Callable[
     """Senders for a process that only delivers (no polling, no webhook); returns them and
     an async closer."""
     settings, db = services.settings, services.db
-    senders: dict[str, Sender] = {}
-    closers = []
+    from bot.channels.websender import WebSender
+
+    web = WebSender.build(services)  # into the history; read by the bot process's streams
+    senders: dict[str, Sender] = {"web": web}
+    closers = [web.close]
     if settings.telegram_bot_token:
         from telegram import Bot
 

@@ -21,6 +21,9 @@ from bot.config import Settings
 PUSH_CHANNELS: dict[str, Callable[[Settings], bool]] = {
     "telegram": lambda settings: bool(settings.telegram_bot_token),
     "zalo": lambda settings: settings.zalo_enabled,
+    # Always: a campaign is stored in the visitor's web history (and pushed to their
+    # browser when they allowed notifications and VAPID keys are set).
+    "web": lambda settings: True,
 }
 
 

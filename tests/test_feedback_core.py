@@ -1,5 +1,5 @@
 """Filing feedback through the conversation core, and the staff desk side with the answer
-relayed back to the citizen's channel (the web chat's inbox here)."""
+relayed back to the citizen's channel (the web chat's history here)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import datetime
 
 import pytest
 
-from bot.channels.webchat import WebInbox
+from bot.channels.websender import WebSender
 from bot.conversation.conversation import Conversation
 from bot.db.events import EventKind
 from bot.db.models_feedback import TicketStatus
@@ -37,8 +37,8 @@ def desk(services) -> RecordingDesk:
 
 
 @pytest.fixture
-def inbox(services) -> WebInbox:
-    services.senders["web"] = WebInbox(services.db)
+def inbox(services) -> WebSender:
+    services.senders["web"] = WebSender.build(services)
     return services.senders["web"]
 
 
@@ -279,7 +279,7 @@ async def test_staff_group_takes_forwards_answers_and_resolves(conversation: Con
     assert payloads([desk.messages[card_id]]) == []  # nothing left to do on the card
 
     # Everything reached the citizen's web chat, in order, once.
-    received = [m["replies"][0]["text"] for m in await inbox.fetch("citizen-web-01", 0)]
+    received = [m["replies"][0]["text"] for m in await inbox.history.outside_after("citizen-web-01", 0)]
     assert len(received) == 4
     assert "tiếp nhận" in received[0] and "Sở Tư pháp" in received[1]
     assert answer in received[2] and code in received[2] and "giải quyết xong" in received[3]
@@ -308,7 +308,7 @@ async def test_staff_answer_by_command_and_errors(conversation: Conversation, se
     await conversation.handle(group_text(f"/traloi@cchc_test_bot {code.lower()} Cảm ơn bạn, chúng tôi đang xác minh."))
     no_code = await conversation.handle(group_text("Đã xử lý", quoted="Một tin nhắn không có mã"))
     assert "không biết tin nhắn này trả lời cho phản ánh nào" in no_code[0].text
-    received = [m["replies"][0]["text"] for m in await inbox.fetch("citizen-web-02", 0)]
+    received = [m["replies"][0]["text"] for m in await inbox.history.outside_after("citizen-web-02", 0)]
     assert len(received) == 1 and received[0].endswith("Cảm ơn bạn, chúng tôi đang xác minh.")
 
 

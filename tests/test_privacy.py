@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
-from bot.channels.webchat import WebInbox
+from bot.channels.websender import WebSender
 from bot.conversation.conversation import Conversation
 from bot.db.all_models import Base
 from bot.db.events import EventKind
@@ -59,7 +59,7 @@ async def report_counts(services) -> dict:
 @pytest.fixture
 def desk(services) -> RecordingDesk:
     services.staff_desk = RecordingDesk()
-    services.senders["web"] = WebInbox(services.db)
+    services.senders["web"] = WebSender.build(services)
     return services.staff_desk
 
 

@@ -21,7 +21,6 @@ AXE = Path(__file__).parent / "assets" / "axe-core" / "axe.min.js"
 ARTIFACTS = Path(__file__).parent / ".artifacts"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
-HISTORY_ROUTE = "/api/history"
 
 
 def free_port() -> int:
@@ -37,17 +36,10 @@ def require_chromium() -> None:
         pytest.skip("Debian's chromium is not installed locally; runs in CI")
 
 
-def has_route(app: BotApp, path: str) -> bool:
-    return any(getattr(route.resource, "canonical", None) == path for route in app.web.router.routes())
-
-
 @asynccontextmanager
 async def bot_server(services, request: pytest.FixtureRequest | None = None):
-    """The bot's app on a free port of 127.0.0.1; yields (app, base url). A test marked
-    `needs_webserver` skips, saying why, while the app has no /api/history route."""
+    """The bot's app on a free port of 127.0.0.1; yields (app, base url)."""
     app = BotApp(services)
-    if request is not None and request.node.get_closest_marker("needs_webserver") and not has_route(app, HISTORY_ROUTE):
-        pytest.skip("needs the web chat's server side (issue 18): /api/history is not in the app's router")
     port = free_port()
     await app.start("127.0.0.1", port)
     try:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from bot.channels import weborigin
 from bot.content.schema import ContentPack, filled
 from bot.content.schema_web import EMBLEM_TYPES
 from bot.kernel.messages import is_web_url
@@ -177,13 +178,10 @@ class WebPage:
 
     # -- handlers ------------------------------------------------------------------------
 
-    def frame_ancestors(self) -> str:
-        return " ".join(["frame-ancestors 'self'", *self.runtime.settings.webchat_allowed_origins])
-
     def _embed_origin(self, request: web.Request) -> str | None:
         """The host page's origin, when it may frame the page: the frame talks only to it."""
         origin = request.query.get("origin", "").strip().rstrip("/").lower()
-        if origin in self.runtime.settings.webchat_allowed_origins:
+        if weborigin.is_allowed(self.runtime.settings.webchat_allowed_origins, origin):
             return origin
         own = f"{request.scheme}://{request.host}".lower()
         return origin if origin == own else None
@@ -195,7 +193,8 @@ class WebPage:
         body = built.page.replace("{{body_class}}", "embed" if embed else "full", 1).replace(
             "{{config}}", _script_json(config), 1)
         response = web.Response(text=body, content_type="text/html", charset="utf-8")
-        response.headers["Content-Security-Policy"] = self.frame_ancestors()
+        allowed = self.runtime.settings.webchat_allowed_origins
+        response.headers["Content-Security-Policy"] = weborigin.frame_ancestors(allowed)
         response.headers["Cache-Control"] = "no-cache"
         response.headers["Referrer-Policy"] = "same-origin"
         response.enable_compression()

@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Callable
 
-from bot.cli import campaign, console, content, contest, faq, feedback, places, report, run, staff, zalo
+from bot.cli import campaign, console, content, contest, faq, feedback, places, report, run, staff, web, zalo
 from bot.cli.common import add_global_options, configure_logging
 
 
@@ -28,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.register(sub)
     feedback.register(sub)
     zalo.register(sub)
+    web.register(sub)
     campaign.register(sub)
     run.register_processes(sub)
     contest.register(sub)

@@ -21,7 +21,7 @@ def register(subparsers: Subparsers) -> None:
     create.add_argument("--link-label", help="nhãn nút đường dẫn")
     create.add_argument("--audience", default="all",
                         help="all | topic:<mã chủ đề> | units:<mã>,<mã> | channel:<kênh> (mặc định all)")
-    create.add_argument("--channel", help="chỉ gửi trên kênh này (telegram, zalo)")
+    create.add_argument("--channel", help="chỉ gửi trên kênh này (telegram, zalo, web)")
     when = create.add_mutually_exclusive_group()
     when.add_argument("--at", help="thời điểm gửi, giờ Việt Nam: \"25/12/2026 08:00\"")
     when.add_argument("--cron", help="lịch định kỳ, giờ Việt Nam: \"0 8 * * mon\"")

@@ -9,6 +9,7 @@ from bot.db import (  # noqa: F401
     models_inbox,
     models_staff,
     models_survey,
+    models_web,
     models_zalo,
 )
 from bot.db.base import Base

@@ -1,6 +1,5 @@
 """Feedback (phản ánh, kiến nghị): tickets, their yearly tracking-code counter, the
-notices owed to the citizen (staff answers, status changes), and the web chat's inbox
-for messages pushed to a browser."""
+notices owed to the citizen (staff answers, status changes)."""
 
 from __future__ import annotations
 
@@ -92,15 +91,3 @@ class FeedbackNotice(Base):
     error: Mapped[str | None] = mapped_column(String(32))  # error class, never message text
     # The console's answer form sends a one-off key: the same form posted twice is kept once.
     form_key: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
-
-
-class WebInboxMessage(Base):
-    """Replies pushed to a web-chat browser, which cannot be pushed to: the page polls
-    `/api/inbox` for the rows after the last one it showed."""
-
-    __tablename__ = "web_inbox"
-
-    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
-    session: Mapped[str] = mapped_column(String(64), index=True)
-    replies: Mapped[list] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -23,6 +23,7 @@ from bot.db.models_campaigns import CampaignWatcher, MessageRef, OutboxMessage, 
 from bot.db.models_inbox import WebhookInbox
 from bot.db.models_staff import ConsoleSession
 from bot.db.models_survey import SurveyResponse
+from bot.db.models_web import WebMessage, WebPushSubscription
 from bot.db.models_zalo import ZaloContact
 from bot.kernel.clock import utcnow
 from bot.privacy import feedback as feedback_privacy
@@ -82,6 +83,18 @@ async def _webhook_inbox(e: Erasure) -> None:
     # Platform events stored but not handled yet: raw bodies naming the person.
     await e.session.execute(delete(WebhookInbox).where(
         WebhookInbox.channel == e.channel, WebhookInbox.body.contains(f'"{e.channel_user_id}"', autoescape=True)))
+
+
+async def _web_history(e: Erasure) -> None:
+    # The web chat's conversation, keyed by the browser's session (the person's id there).
+    if e.channel == "web":
+        await e.session.execute(delete(WebMessage).where(WebMessage.session == e.channel_user_id))
+
+
+async def _web_push_subscriptions(e: Erasure) -> None:
+    if e.channel == "web":
+        await e.session.execute(delete(WebPushSubscription).where(
+            WebPushSubscription.session == e.channel_user_id))
 
 
 async def _survey_responses(e: Erasure) -> None:
@@ -145,7 +158,8 @@ TABLES: dict[str, Eraser | None] = {
     "feedback_counters": None,
     "feedback_tickets": feedback_privacy.erase_tickets,
     "feedback_notices": feedback_privacy.erase_notices,
-    "web_inbox": feedback_privacy.erase_web_inbox,
+    "web_history": _web_history,
+    "web_push_subscriptions": _web_push_subscriptions,
     "webhook_inbox": _webhook_inbox,
     "survey_responses": _survey_responses,
     "campaigns": None,  # composed by staff; `created_by` points to the anonymised user row

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select, update
 
-from bot.db.models_feedback import FeedbackNotice, FeedbackTicket, WebInboxMessage
+from bot.db.models_feedback import FeedbackNotice, FeedbackTicket
 from bot.kernel.clock import utcnow
 
 if TYPE_CHECKING:
@@ -54,7 +54,3 @@ async def erase_notices(e: Erasure) -> None:
     await e.session.execute(update(FeedbackNotice).where(FeedbackNotice.ticket_id.in_(ids))
                             .values(text=None))
 
-
-async def erase_web_inbox(e: Erasure) -> None:
-    if e.channel == "web":
-        await e.session.execute(delete(WebInboxMessage).where(WebInboxMessage.session == e.channel_user_id))

@@ -1,6 +1,7 @@
 """Exactly once, proven from the fake's own record: a worker process is killed with
-SIGKILL in the middle of a broadcast to thousands and a new one finishes it; four worker
-processes share one broadcast on PostgreSQL.
+SIGKILL in the middle of a broadcast to thousands (on Telegram, and with Web Push on the
+web chat) and a new one finishes it; four worker processes share one broadcast on
+PostgreSQL.
 
 The kill is timed so that every send the dead worker had in flight had already reached
 the platform (the fake holds its answers): exactly the window between "sent" and
@@ -18,14 +19,17 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
+from bot.channels.webpush import vapid_keys
 from bot.config import ROOT, Settings
 from bot.conversation.features import build_router
 from bot.conversation.services import Services
 from bot.db.models_campaigns import DeliveryWorker, OutboxMessage
+from bot.db.models_web import WebMessage, WebPushSubscription
 from bot.db.session import Database
 from tests.campaigns.helpers import seed_subscribers, start_campaign, statuses
 from tests.conftest import CONTENT_DIR, _truncate_pg
 from tests.fakes.telegram_api import FakeTelegramAPI
+from tests.fakes.webpush import FakePushService
 
 CONCURRENCY = 8
 
@@ -54,14 +58,17 @@ class GatedFake(FakeTelegramAPI):
         return result
 
 
-def spawn(db_url: str, fake: FakeTelegramAPI, log_path, *extra: str, lease: float = 2,
-          rate: float = 0) -> subprocess.Popen:
-    """A `cchc-bot worker` process sending through the fake (`rate`: TELEGRAM_RATE_PER_SECOND)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DELIVERY_"))}
+def spawn(db_url: str, fake: FakeTelegramAPI | None, log_path, *extra: str, lease: float = 2,
+          rate: float = 0, channel_env: dict[str, str] | None = None) -> subprocess.Popen:
+    """A `cchc-bot worker` process sending through the Telegram fake (`rate`:
+    TELEGRAM_RATE_PER_SECOND), or with `channel_env` configuring another channel."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DELIVERY_", "WEBPUSH_"))}
+    if fake is not None:
+        env.update({"TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_API_BASE_URL": fake.base_url,
+                    "TELEGRAM_API_BASE_FILE_URL": fake.base_file_url, "TELEGRAM_RATE_PER_SECOND": str(rate)})
+    env.update(channel_env or {})
     env.update({
-        "PYTHONPATH": str(ROOT), "TELEGRAM_BOT_TOKEN": fake.token,
-        "TELEGRAM_API_BASE_URL": fake.base_url, "TELEGRAM_API_BASE_FILE_URL": fake.base_file_url,
-        "TELEGRAM_RATE_PER_SECOND": str(rate), "QUIET_HOURS": "", "BROADCAST_MAX_PER_DAY": "0",
+        "PYTHONPATH": str(ROOT), "QUIET_HOURS": "", "BROADCAST_MAX_PER_DAY": "0",
         "DELIVERY_LEASE_SECONDS": str(lease), "DELIVERY_CONCURRENCY": str(CONCURRENCY),
         "DELIVERY_BATCH_SIZE": "100", "DELIVERY_POLL_SECONDS": "0.2", "PSEUDONYM_SALT": "test",
         "CONTENT_DIR": str(CONTENT_DIR), "LOG_LEVEL": "WARNING",
@@ -143,6 +150,65 @@ async def test_sigkill_mid_broadcast_then_restart_delivers_each_exactly_once(ser
     # was durable before its slot's next send began, so the crash costs one row per slot.
     assert final["uncertain"] == CONCURRENCY
     assert final["sent"] + final["uncertain"] == 2000 and set(final) == {"sent", "uncertain"}
+
+
+async def test_sigkill_mid_web_broadcast_pushes_each_browser_once(services, tmp_path):
+    """The same kill on the web channel: the worker pushes to each subscribed browser
+    through the local push service (which holds its answers after accepting the push),
+    then stores the message in the browser's history. The pushes in flight at the kill
+    are not repeated: their rows are uncertain (pushed, not stored); every other browser
+    got one push and one history row."""
+    people = 1000
+    sessions = [str(c) for c in await seed_subscribers(services.db, people, channel="web")]
+    private, public = vapid_keys()
+    log_path = tmp_path / "worker.log"
+    async with FakePushService(application_server_key=public) as push:
+        async with services.db.session() as session:
+            for name in sessions:
+                sub = push.subscribe(name)
+                session.add(WebPushSubscription(session=name, endpoint=sub["endpoint"], **sub["keys"]))
+            await session.commit()
+        _, broadcast_id = await start_campaign(services, channels=("web",))
+        web_env = {"WEBPUSH_VAPID_PRIVATE_KEY": private, "WEBPUSH_VAPID_PUBLIC_KEY": public,
+                   "WEBPUSH_VAPID_SUBJECT": "mailto:cntt@portal.test"}
+
+        def pushed() -> int:
+            return sum(len(push.received(name)) for name in sessions)
+
+        first = spawn(services.settings.database_url, None, log_path, channel_env=web_env)
+        try:
+            async def partway() -> bool:
+                return pushed() >= 300
+            await until(partway, 60, "the first worker did not get going", log_path)
+            push.gate.clear()  # answers are held from now: pushes pile up in flight
+
+            async def all_slots_in_flight() -> bool:
+                return push.held >= CONCURRENCY
+            await until(all_slots_in_flight, 20, "the worker's pushes did not reach the service", log_path)
+            first.send_signal(signal.SIGKILL)
+            first.wait(10)
+        finally:
+            if first.poll() is None:
+                first.kill()
+        push.gate.set()
+        assert 300 <= pushed() < people
+
+        second = spawn(services.settings.database_url, None, log_path, channel_env=web_env)
+        try:
+            await until(lambda: queue_empty(services.db, broadcast_id), 90,
+                        "the restarted worker did not finish", log_path)
+        finally:
+            stop(second)
+        counts = Counter({name: len(push.received(name)) for name in sessions})
+        assert push.refused == []
+
+    assert set(counts.values()) == {1}, Counter(counts.values())  # no browser twice, none missed
+    final = await statuses(services.db, broadcast_id)
+    assert final["uncertain"] == CONCURRENCY
+    assert final["sent"] + final["uncertain"] == people and set(final) == {"sent", "uncertain"}
+    async with services.db.session() as session:
+        stored = Counter((await session.execute(select(WebMessage.session).where(WebMessage.outside_turn))).scalars())
+    assert set(stored.values()) == {1} and len(stored) == final["sent"]  # never stored twice either
 
 
 @pytest.fixture

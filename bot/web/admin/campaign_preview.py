@@ -42,8 +42,7 @@ def words(content: ContentStore, campaign: Campaign) -> dict[str, str]:
 class ChannelView:
     channel: str
     # "sent": the audience reaches people there; "narrowed": the audience is limited to
-    # another channel; "off": the bot is not set up to push there; "no_push": broadcasts do
-    # not go out on this channel.
+    # another channel; "off": the bot is not set up to push there.
     reach: str
     count: int
     bubbles: list[dict] = field(default_factory=list)
@@ -69,8 +68,6 @@ async def build(db: AsyncSession, services: Runtime, previews: Previews, campaig
     for channel in SHOWN:
         if channel in counts:
             reach = "sent"
-        elif channel == "web":
-            reach = "no_push"
         elif channel not in push:
             reach = "off"
         else:
