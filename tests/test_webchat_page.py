@@ -494,3 +494,19 @@ async def test_page_texts_come_from_the_catalogue(bot, browser):
     page = await open_chat(browser, bot)
     texts = json.loads(await page.locator("#cchc-texts").text_content())
     assert texts["typing"] == "Đang trả lời…" and texts["erase_command"] == "/xoadulieu"
+
+
+async def test_usable_on_a_slow_3g_line(bot, browser, content_store):
+    """Chromium's "slow 3G" (400 ms round trips, 400 kbit/s each way): the page opens and a
+    question is answered, with the page's own scripts only (no waiting on anything else)."""
+    entry = content_store.pack.faq[0]
+    page = await browser.new_page(viewport=PHONE)
+    cdp = await page.context.new_cdp_session(page)
+    await cdp.send("Network.enable")
+    await cdp.send("Network.emulateNetworkConditions", {
+        "offline": False, "latency": 400, "downloadThroughput": 400_000 / 8, "uploadThroughput": 400_000 / 8})
+    await page.goto(bot, timeout=60_000)
+    await menu(page).wait_for(timeout=60_000)
+    await page.fill("#text", entry.question)
+    await page.press("#text", "Enter")
+    await page.locator("#log").get_by_text(entry.answer.strip()[:40]).wait_for(timeout=60_000)
