@@ -15,7 +15,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from sqlalchemy import select, update
 
-from bot.channels.webchat import WebInbox
+from bot.channels.webhistory import WebHistory
 from bot.db.models import Role
 from bot.db.models_feedback import FeedbackTicket, TicketStatus
 from bot.db.models_staff import StaffAction
@@ -51,7 +51,8 @@ async def aiohttp_server_factory():
 
 async def received(services, user: str = CITIZEN) -> list[str]:
     """What reached the citizen's web chat, in order."""
-    return [m["replies"][0]["text"] for m in await WebInbox(services.db).fetch(user, 0)]
+    history = WebHistory(services.db, services.settings.webchat_history_days)
+    return [m["replies"][0]["text"] for m in await history.outside_after(user, 0)]
 
 
 async def filed(conversation, user: str = CITIZEN, contact: str | None = None) -> FeedbackTicket:
