@@ -76,7 +76,8 @@ async def test_conversation_survives_a_reload_in_order_with_button_labels(client
     first = await chat(client, id="m1", text="/start")
     menu = [b for r in first["replies"] for row in r["buttons"] for b in row if b.get("payload")]
     tapped = menu[0]
-    second = await chat(client, id="m2", payload=tapped["payload"])
+    # The page sends the label it showed with the payload.
+    second = await chat(client, id="m2", payload=tapped["payload"], label=tapped["label"])
     page = await history(client)  # what the page reads when it is opened again
     messages = page["messages"]
     assert page["more"] is False

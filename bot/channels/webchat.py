@@ -2,7 +2,7 @@
 
 The browser keeps a random session id (8–64 of [A-Za-z0-9_-]); every endpoint takes it.
 
-POST /api/chat  {"session", "id", "text"} or {"session", "id", "payload"}
+POST /api/chat  {"session", "id", "text"} or {"session", "id", "payload", "label"}
   → 200 {"replies": [Reply…], "history_id": <id of the last history row>}
 GET  /api/history?session=S[&before=<id>] → 200 {"messages": [...], "more": bool}
 GET  /api/events?session=S (Last-Event-ID or &after=<id>) → text/event-stream (webevents.py)
@@ -35,6 +35,7 @@ from bot.kernel.messages import Incoming, Reply
 log = logging.getLogger(__name__)
 
 MAX_BODY = 64 * 1024
+MAX_LABEL = 200  # a tapped button's label, as kept in the history
 _SESSION = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _MESSAGE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 ERASED = "erased-"  # the prefix of an erased person's former id (bot/privacy/erasure.py)
@@ -101,6 +102,7 @@ class WebChat:
         if isinstance(body, web.Response):
             return body
         session, text, payload, message_id = body["session"], body.get("text"), body.get("payload"), body.get("id")
+        label = body.get("label")
         if message_id is not None and (not isinstance(message_id, str) or not _MESSAGE_ID.match(message_id)):
             return self._bad(request, "message id")
         if (payload is not None and not isinstance(payload, str)) or (text is not None and not isinstance(text, str)):
@@ -108,20 +110,15 @@ class WebChat:
         update_key = f"{session}:{message_id}" if message_id else None
         if payload:
             incoming = Incoming.button(CHANNEL, session, payload[:128], update_key=update_key)
-            said = await self._label(session, payload[:128])
+            # What the person saw on the button they tapped, as the page sends it (their own
+            # history; nothing is looked up for it).
+            said = " ".join(label.split())[:MAX_LABEL] if isinstance(label, str) else None
         else:
             incoming = Incoming(CHANNEL, session, "text", text=text or "", update_key=update_key)
             said = text or ""
         replies = [self._render(r) for r in await self.conversation.handle(incoming)]
         history_id = await self._record(session, said, replies)
         return web.json_response({"replies": replies, "history_id": history_id})
-
-    async def _label(self, session: str, payload: str) -> str | None:
-        try:
-            return await self.history.label_of(session, payload)
-        except Exception:
-            log.exception("could not read the web chat history")
-            return None
 
     async def _record(self, session: str, said: str | None, replies: list[dict]) -> int:
         """The turn into the history (a redelivered message, answered with nothing, is not

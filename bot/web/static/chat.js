@@ -174,7 +174,8 @@
     if (shownText) { mine(shownText); toBottom(); }
     var wait = status(say("typing"));
     var body = { session: session, id: newId() };
-    if (fields.payload) body.payload = fields.payload; else body.text = fields.text;
+    if (fields.payload) { body.payload = fields.payload; if (shownText) body.label = shownText; }
+    else body.text = fields.text;
     return post(body, 0).then(function (data) {
       wait.remove();
       if (typeof data.history_id === "number") { shown[data.history_id] = true; advance(data.history_id); }
