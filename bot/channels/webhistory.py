@@ -11,7 +11,20 @@ import logging
 import time
 from datetime import timedelta
 
-from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, insert, literal, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    null,
+    select,
+    union_all,
+)
 
 from bot.db.models import User
 from bot.db.models_web import WebMessage
@@ -29,6 +42,22 @@ PRUNE_EVERY = 600.0  # seconds between two deletions of expired rows, per proces
 
 # Messages sent outside a turn, many rows in one statement, their ids in the rows' order.
 _INSERT = insert(WebMessage).returning(WebMessage.id, sort_by_parameter_order=True)
+
+
+def _turn_row(role: str, column: str) -> Select:
+    """One row of a turn: the person's words (`text`) or the bot's replies (`replies`),
+    only while the session belongs to someone (after `/xoadulieu` it does not)."""
+    known = exists().where(User.channel == CHANNEL, User.channel_user_id == bindparam("session"))
+    said = bindparam("said", type_=WebMessage.text.type) if column == "text" else null()
+    replies = bindparam("replies", type_=WebMessage.replies.type) if column == "replies" else null()
+    return select(bindparam("session"), literal(role), said, replies, literal(False),
+                  bindparam("now", type_=WebMessage.created_at.type)).where(known)
+
+
+# A turn, both rows in one statement; built once (compiled once, then from the cache).
+_RECORD_TURN = insert(WebMessage).from_select(
+    ["session", "role", "text", "replies", "outside_turn", "created_at"],
+    union_all(_turn_row("user", "text"), _turn_row("bot", "replies"))).returning(WebMessage.id)
 
 
 def _message(row: WebMessage) -> dict:
@@ -51,22 +80,12 @@ class WebHistory:
         """Store what the person sent and the bot's replies (in that order); the last row's
         id. Only while the session belongs to someone: after `/xoadulieu` the turn that
         confirmed the erasure is not written back (None then)."""
-        now = utcnow()
-        known = exists().where(User.channel == CHANNEL, User.channel_user_id == session)
-
-        def row(role: str, text: str | None, answer: list[dict] | None) -> Select:
-            return select(literal(session), literal(role), literal(text, WebMessage.text.type),
-                          literal(answer, WebMessage.replies.type), literal(False),
-                          literal(now, WebMessage.created_at.type)).where(known)
-
-        statement = insert(WebMessage).from_select(
-            ["session", "role", "text", "replies", "outside_turn", "created_at"],
-            union_all(row("user", said, None), row("bot", None, replies))).returning(WebMessage.id)
         # One statement on its own, without BEGIN and COMMIT around it: the web chat's turn
         # costs one round trip more than the conversation's, not three.
         async with self.db.serialised(), self.db.engine.connect() as conn:
             autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
-            ids = list((await autocommit.execute(statement)).scalars())
+            ids = list((await autocommit.execute(_RECORD_TURN, {
+                "session": session, "said": said, "replies": replies, "now": utcnow()})).scalars())
         await self._prune_if_due()
         return max(ids) if ids else None
 

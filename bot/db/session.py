@@ -7,7 +7,7 @@ import contextlib
 from pathlib import Path
 
 from sqlalchemy import event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -61,11 +61,17 @@ class Database:
         # Round trips to the database (statements, BEGIN, COMMIT, ROLLBACK), for /healthz
         # and the load benchmark: what a turn costs, measured where it is spent.
         self.round_trips = 0
-        for name in ("before_cursor_execute", "begin", "commit", "rollback"):
-            event.listen(self.engine.sync_engine, name, self._count)
+        event.listen(self.engine.sync_engine, "before_cursor_execute", self._count)
+        for name in ("begin", "commit", "rollback"):
+            event.listen(self.engine.sync_engine, name, self._count_transaction)
 
     def _count(self, *_args: object) -> None:
         self.round_trips += 1
+
+    def _count_transaction(self, conn: Connection) -> None:
+        # In autocommit nothing is sent for BEGIN, COMMIT or ROLLBACK.
+        if conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+            self.round_trips += 1
 
     def session(self) -> AsyncSession:
         return self.sessions()
