@@ -12,10 +12,7 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import secrets
-import shutil
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -30,12 +27,16 @@ from bot.runtime import Runtime
 from bot.staff import sessions
 from bot.web.admin.context import COOKIE, CSRF_FIELD
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-HAVE_CHROMIUM = os.path.exists(CHROMIUM)
-AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
-ARTIFACTS = Path(__file__).parent / ".artifacts"
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
+# The browser's sizes and helpers are the web chat's: one set for every browser test.
+from tests.webpage_support import (  # noqa: F401  (re-exported for the console's tests)
+    ARTIFACTS,
+    DESKTOP,
+    PHONE,
+    axe_violations,
+    free_port,
+    require_chromium,
+)
+from tests.webpage_support import chromium as launch_chromium
 
 
 async def make_staff(services: Runtime, role: Role | str = Role.ADMIN, name: str = "Nguyễn Thị Thu Hà",
@@ -63,12 +64,6 @@ class ConsoleClient(TestClient):
     async def post_form(self, path: str, data: dict[str, str] | None = None, **kwargs: Any):  # noqa: ANN201
         return await self.post(path, data={CSRF_FIELD: self.csrf, **(data or {})}, allow_redirects=False,
                                **kwargs)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextlib.asynccontextmanager
@@ -111,19 +106,9 @@ async def console_url(services) -> AsyncIterator[str]:
 
 @pytest.fixture
 async def chromium():
-    if not HAVE_CHROMIUM:
-        if os.environ.get("CI"):
-            pytest.fail("CI must run the browser tests: Debian's chromium is not installed")
-        pytest.skip("Debian's chromium is not installed locally; runs in CI")
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"])
+    require_chromium()
+    async with launch_chromium() as browser:
         yield browser
-        await browser.close()
 
 
 async def signed_in_page(chromium, console_url: str, services: Runtime, role: Role | str = Role.ADMIN,
@@ -139,15 +124,9 @@ async def signed_in_page(chromium, console_url: str, services: Runtime, role: Ro
 
 async def assert_accessible(page) -> None:  # noqa: ANN001
     """axe-core on the page as shown: no serious or critical violation (WCAG 2 A/AA rules)."""
-    if not await page.evaluate("typeof window.axe !== 'undefined'"):
-        await page.evaluate(AXE.read_text(encoding="utf-8"))
-    result = await page.evaluate(
-        "async () => await axe.run(document, {runOnly: {type: 'tag', values: "
-        "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})")
-    bad = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    bad = await axe_violations(page)
     assert not bad, f"{page.url}: " + "; ".join(
-        f"{v['id']} ({v['impact']}): {v['help']} — " + ", ".join(n["target"][0] for n in v["nodes"][:3])
-        for v in bad)
+        f"{v['id']} ({v['impact']}): {v['help']} — " + ", ".join(v["targets"][:3]) for v in bad)
 
 
 async def screenshot(page, name: str) -> Path:  # noqa: ANN001
