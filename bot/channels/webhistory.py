@@ -7,6 +7,7 @@ process, one indexed statement)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from datetime import timedelta
@@ -26,6 +27,7 @@ from sqlalchemy import (
     union_all,
 )
 
+from bot.db import prepared
 from bot.db.models import User
 from bot.db.models_web import WebMessage
 from bot.db.session import Database
@@ -39,6 +41,14 @@ INBOX_PAGE = 20  # messages sent outside a turn, per answer of /api/inbox and pe
 UNREAD_CAP = 99  # the launcher's badge shows at most this
 PRUNE_EVERY = 600.0  # seconds between two deletions of expired rows, per process
 
+
+# The same on PostgreSQL, sent by asyncpg itself: one per web chat turn (bot.db.prepared).
+_RECORD_TURN_PG = """INSERT INTO web_history (session, role, text, replies, outside_turn, created_at)
+SELECT $1::text, said.role, said.text, CAST(said.replies AS json), false, $4
+FROM (VALUES (1, 'user', $2::text, NULL::text), (2, 'bot', NULL, $3::text)) AS said(n, role, text, replies)
+WHERE EXISTS (SELECT 1 FROM users WHERE channel = 'web' AND channel_user_id = $1::text)
+ORDER BY said.n
+RETURNING id"""
 
 # Messages sent outside a turn, many rows in one statement, their ids in the rows' order.
 _INSERT = insert(WebMessage).returning(WebMessage.id, sort_by_parameter_order=True)
@@ -82,6 +92,10 @@ class WebHistory:
         confirmed the erasure is not written back (None then)."""
         # One statement on its own, without BEGIN and COMMIT around it: the web chat's turn
         # costs one round trip more than the conversation's, not three.
+        if not self.db.is_sqlite:
+            rows = await prepared.fetch_alone(self.db, _RECORD_TURN_PG, session, said, json.dumps(replies), utcnow())
+            await self._prune_if_due()
+            return max(row["id"] for row in rows) if rows else None
         async with self.db.serialised(), self.db.engine.connect() as conn:
             autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
             ids = list((await autocommit.execute(_RECORD_TURN, {

@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import sys
 
-import asyncpg  # type: ignore[import-untyped]
+import asyncpg
 from sqlalchemy.exc import DBAPIError
 
 from bot.cli.common import Subparsers, _settings

@@ -18,13 +18,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import and_, bindparam, func, select, text, update
+from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.content.schema_quiz import BankQuestion, QuestionBank
-from bot.db.base import UTCDateTime
+from bot.db import prepared
 from bot.db.models_contest import QuizAnswer, QuizAttempt, QuizAttemptQuestion
 from bot.db.once import insert_once
 from bot.db.results import rowcount
@@ -204,18 +204,31 @@ _FOR_ANSWER = (
         QuizAttemptQuestion.position.in_([bindparam("position"), bindparam("next")])))
     .where(QuizAttempt.id == bindparam("attempt_id"))
 )
+# The same on PostgreSQL, sent by asyncpg itself (bot.db.prepared).
+_ITEM = ("position", "question_id", "option_order", "shown_at")
+_FOR_ANSWER_PG = f"""SELECT {prepared.columns(QuizAttempt, "a")}, {", ".join(f"q.{c} AS q_{c}" for c in _ITEM)}
+FROM quiz_attempts a LEFT JOIN quiz_attempt_questions q ON q.attempt_id = a.id AND q.position IN ($2, $3)
+WHERE a.id = $1"""
 
 
 async def for_answer(session: AsyncSession, attempt_id: int, position: int) -> QuizAttempt | None:
     """The attempt with the question being answered and the next one (shown right after),
     in one query. The session's identity map holds objects weakly: keep them for the turn."""
-    rows = (await session.execute(
+    if session.get_bind().dialect.name == "postgresql":
+        rows = await prepared.fetch(session, _FOR_ANSWER_PG, attempt_id, position, position + 1)
+        if not rows:
+            return None
+        attempt = prepared.as_loaded(session, QuizAttempt, rows[0])
+        items = [{"attempt_id": attempt_id, **{c: r[f"q_{c}"] for c in _ITEM}} for r in rows]
+        session.info["quiz_items"] = [prepared.as_loaded(session, QuizAttemptQuestion, item)
+                                      for item in items if item["position"] is not None]
+        return attempt
+    found = (await session.execute(
         _FOR_ANSWER, {"attempt_id": attempt_id, "position": position, "next": position + 1})).all()
-    if not rows:
+    if not found:
         return None
-    session.info["quiz_items"] = [item for _, item in rows if item is not None]
-    attempt: QuizAttempt = rows[0][0]
-    return attempt
+    session.info["quiz_items"] = [item for _, item in found if item is not None]
+    return found[0][0]  # type: ignore[no-any-return]
 
 
 async def answer(session: AsyncSession, attempt: QuizAttempt, position: int, shown_choice: int,
@@ -245,21 +258,21 @@ async def answer(session: AsyncSession, attempt: QuizAttempt, position: int, sho
 
 
 # PostgreSQL: the answer and the next question's clock in one statement, the clock started
-# only if the answer was the first for its question (a double tap starts nothing).
-_RECORD_AND_SHOW = text("""WITH answer AS (
+# only if the answer was the first for its question (a double tap starts nothing). Sent by
+# asyncpg itself: the busiest path (bot.db.prepared).
+_RECORD_AND_SHOW = """WITH answer AS (
     INSERT INTO quiz_answers (attempt_id, position, question_id, chosen, outcome, is_correct,
                               answered_at, elapsed_ms)
-    VALUES (:attempt_id, :position, :question_id, :chosen, :outcome, :is_correct, :now, :elapsed_ms)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
     ON CONFLICT (attempt_id, position) DO NOTHING
     RETURNING position
 ), shown AS (
-    UPDATE quiz_attempt_questions SET shown_at = :now
-    WHERE attempt_id = :attempt_id AND position = :next AND shown_at IS NULL
+    UPDATE quiz_attempt_questions SET shown_at = $7
+    WHERE attempt_id = $1 AND position = $9 AND shown_at IS NULL
       AND EXISTS (SELECT 1 FROM answer)
     RETURNING position
 )
-SELECT (SELECT count(*) FROM answer) AS recorded, (SELECT count(*) FROM shown) AS shown""").bindparams(
-    bindparam("now", type_=UTCDateTime))
+SELECT (SELECT count(*) FROM answer) AS recorded, (SELECT count(*) FROM shown) AS shown"""
 
 
 async def _record_and_show(session: AsyncSession, attempt: QuizAttempt, position: int, question_id: str,
@@ -273,15 +286,13 @@ async def _record_and_show(session: AsyncSession, attempt: QuizAttempt, position
         if recorded and following is not None:
             following.shown_at = now
         return recorded
-    row = (await session.execute(_RECORD_AND_SHOW, {
-        "attempt_id": attempt.id, "position": position, "question_id": question_id, "chosen": chosen,
-        "outcome": outcome, "is_correct": outcome == "correct", "now": now,
-        "elapsed_ms": min(max(elapsed_ms, 0), limit_ms(attempt)),
-        "next": following.position if following is not None else -1,
-    })).one()
-    if row.shown:
+    row = await prepared.fetchrow(
+        session, _RECORD_AND_SHOW, attempt.id, position, question_id, chosen, outcome, outcome == "correct",
+        now, min(max(elapsed_ms, 0), limit_ms(attempt)), following.position if following is not None else -1)
+    assert row is not None  # the SELECT returns one row
+    if row["shown"]:
         set_committed_value(following, "shown_at", now)  # written already: not flushed again
-    return bool(row.recorded)
+    return bool(row["recorded"])
 
 
 async def finish(session: AsyncSession, attempt: QuizAttempt, now: datetime) -> bool:

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.sql.selectable import TextualSelect
 
-from bot.db import events
+from bot.db import events, prepared
 from bot.db.base import UTCDateTime
 from bot.db.models import ConversationState, ProcessedUpdate, User
 from bot.db.once import insert_once
@@ -67,16 +67,17 @@ def _arrive_statement(deduplicate: bool) -> TextualSelect:
 # Built once: the text is the prepared statement's key in asyncpg's cache.
 _ARRIVE = {True: _arrive_statement(True), False: _arrive_statement(False)}
 
-_DEPART = text("""WITH saved AS (
-    UPDATE conversation_states SET step = :step, data = CAST(:data AS json),
-           options = CAST(:options AS json), updated_at = :now
-    WHERE user_id = :user_id
+# asyncpg's own text: the busiest path (bot.db.prepared).
+_DEPART = """WITH saved AS (
+    UPDATE conversation_states SET step = $2, data = CAST($3 AS json), options = CAST($4 AS json),
+           updated_at = $5
+    WHERE user_id = $1
 )
 INSERT INTO engagement_events (occurred_at, user_key, channel, kind, topic, item, outcome, value, wording)
 SELECT occurred_at, user_key, channel, kind, topic, item, outcome, value, wording
-FROM json_to_recordset(CAST(:events AS json)) AS e(
+FROM json_to_recordset(CAST($6 AS json)) AS e(
     occurred_at timestamptz, user_key text, channel text, kind text, topic text, item text,
-    outcome text, value float8, wording text)""").bindparams(bindparam("now", type_=UTCDateTime))
+    outcome text, value float8, wording text)"""
 
 
 async def arrive(session: AsyncSession, channel: str, channel_user_id: str, update_key: str | None,
@@ -121,8 +122,6 @@ async def depart(session: AsyncSession, state: ConversationState, logged: Sequen
         await events.write_rows(session, logged)
         return
     rows = [dict(r, occurred_at=r["occurred_at"].isoformat()) for r in logged]
-    await session.execute(_DEPART, {
-        "user_id": state.user_id, "step": state.step, "data": json.dumps(state.data),
-        "options": json.dumps(state.options), "now": now, "events": json.dumps(rows),
-    })
+    await prepared.fetch(session, _DEPART, state.user_id, state.step, json.dumps(state.data),
+                         json.dumps(state.options), now, json.dumps(rows))
 

@@ -53,7 +53,8 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
-        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # Each session knows its database (`bot.db.prepared` counts its round trips here).
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, info={"database": self})
         # SQLite has one writer. Letting concurrent turns race for its lock makes them
         # sleep in SQLite's busy handler (long tails, "database is locked" under load);
         # queueing them here in order is faster and never times out.
