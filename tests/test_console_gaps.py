@@ -23,6 +23,7 @@ from bot.db.models_gaps import GapMark, GapState
 from bot.db.session import Database
 from bot.faq import gaps
 from bot.faq.served import AnsweringContent
+from bot.kernel.clock import VN
 from bot.staff import audit
 from tests.conftest import Chat, make_faq_pack
 from tests.console_support import DESKTOP, PHONE, assert_accessible, screenshot, signed_in_client, signed_in_page
@@ -104,7 +105,7 @@ async def test_period_and_mark_filters_and_the_empty_state(services):
         assert "Lệ phí làm sổ đỏ bao nhiêu" in longer and '<option value="90" selected>' in longer
         typed = await (await client.get("/admin/gaps?period=60")).text()  # not in the list: offered as asked
         assert "Lệ phí làm sổ đỏ bao nhiêu" in typed and '<option value="60" selected>60 ngày gần nhất' in typed
-        day = (services.clock() - timedelta(days=45)).date()
+        day = (services.clock() - timedelta(days=45)).astimezone(VN).date()  # the console's dates are local
         ranged = await (await client.get(f"/admin/gaps?from={day - timedelta(days=1)}&to={day}")).text()
         assert "Lệ phí làm sổ đỏ bao nhiêu" in ranged
         assert "Lệ phí làm sổ đỏ" not in await (await client.get("/admin/gaps?period=all&mark=ignored")).text()

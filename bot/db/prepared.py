@@ -35,8 +35,15 @@ def _database(session: AsyncSession) -> Database:
 
 
 async def _driver(session: AsyncSession) -> Connection:
-    conn = await (await session.connection()).get_raw_connection()
-    driver: Connection = conn.driver_connection
+    """The asyncpg connection of the session's transaction, looked up once per transaction
+    (each look-up through the async session costs a greenlet switch)."""
+    transaction = session.get_transaction()
+    held = session.info.get("driver")
+    if held is not None and transaction is not None and held[0] is transaction:
+        driver: Connection = held[1]
+    else:
+        driver = (await (await session.connection()).get_raw_connection()).driver_connection
+        session.info["driver"] = (session.get_transaction(), driver)
     if not driver.is_in_transaction():
         # Outside a transaction the statement would commit on its own.
         raise RuntimeError("a prepared statement must follow a statement that began the transaction")
