@@ -159,7 +159,8 @@ async def _record(session: AsyncSession, attempt: QuizAttempt, position: int, qu
 
 
 async def _item(session: AsyncSession, attempt_id: int, position: int) -> QuizAttemptQuestion | None:
-    return await session.get(QuizAttemptQuestion, (attempt_id, position))
+    held = prepared.held(session, QuizAttemptQuestion, (attempt_id, position))  # no greenlet switch
+    return held if held is not None else await session.get(QuizAttemptQuestion, (attempt_id, position))
 
 
 async def current(session: AsyncSession, attempt: QuizAttempt, bank: QuestionBank, now: datetime,

@@ -16,36 +16,32 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import bindparam, text, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.sql.selectable import TextualSelect
 
 from bot.db import events, prepared
-from bot.db.base import UTCDateTime
 from bot.db.models import ConversationState, ProcessedUpdate, User
 from bot.db.once import insert_once
 from bot.db.users import get_or_create_user, load_state
 
-_USERS, _STATES = User.__table__.c, ConversationState.__table__.c
-
 _FIRST_DELIVERY = """first_delivery AS (
     INSERT INTO processed_updates (channel, update_key, processed_at)
-    VALUES (:channel, :update_key, :now)
+    VALUES ($1, $4, $3)
     ON CONFLICT DO NOTHING
     RETURNING 1
 ), """
 
 _PERSON_AND_STATE = """person AS (
     INSERT INTO users (channel, channel_user_id, role, created_at, last_seen_at)
-    SELECT :channel, :channel_user_id, 'citizen', :now, :now {only_first}
+    SELECT $1, $2, 'citizen', $3, $3 {only_first}
     ON CONFLICT (channel, channel_user_id) DO UPDATE SET last_seen_at = excluded.last_seen_at
     RETURNING id, role, unit_id, created_at, last_seen_at
 ), state AS (
     -- The no-op update on conflict locks an existing row for the turn, like FOR UPDATE:
     -- two processes serving one person take turns instead of overwriting each other.
     INSERT INTO conversation_states (user_id, step, data, options, updated_at)
-    SELECT id, NULL, '{{}}', '[]', :now FROM person
+    SELECT id, NULL, '{{}}', '[]', $3 FROM person
     ON CONFLICT (user_id) DO UPDATE SET user_id = excluded.user_id
     RETURNING user_id, step, data, options, updated_at
 )
@@ -53,19 +49,13 @@ SELECT person.id, person.role, person.unit_id, person.created_at, person.last_se
        state.step, state.data, state.options, state.updated_at
 FROM person JOIN state ON state.user_id = person.id"""
 
-_ARRIVE_COLUMNS = (_USERS.id, _USERS.role, _USERS.unit_id, _USERS.created_at, _USERS.last_seen_at,
-                   _STATES.step, _STATES.data, _STATES.options, _STATES.updated_at)
-
-
-def _arrive_statement(deduplicate: bool) -> TextualSelect:
-    sql = "WITH " + (_FIRST_DELIVERY if deduplicate else "") + _PERSON_AND_STATE.format(
-        only_first="WHERE EXISTS (SELECT 1 FROM first_delivery)" if deduplicate else "")
-    return (text(sql).bindparams(bindparam("now", type_=UTCDateTime))
-            .columns(*_ARRIVE_COLUMNS))
-
-
-# Built once: the text is the prepared statement's key in asyncpg's cache.
-_ARRIVE = {True: _arrive_statement(True), False: _arrive_statement(False)}
+# PostgreSQL text with asyncpg's `$n` parameters (channel, channel user id, now, update
+# key), prepared once per connection; with and without de-duplication.
+_ARRIVE = {
+    True: "WITH " + _FIRST_DELIVERY + _PERSON_AND_STATE.format(
+        only_first="WHERE EXISTS (SELECT 1 FROM first_delivery)"),
+    False: "WITH " + _PERSON_AND_STATE.format(only_first=""),
+}
 
 # asyncpg's own text: the busiest path (bot.db.prepared).
 _DEPART = """WITH saved AS (
@@ -85,10 +75,11 @@ async def arrive(session: AsyncSession, channel: str, channel_user_id: str, upda
     """The person and their locked state, or None when this update was handled before."""
     if session.get_bind().dialect.name != "postgresql":
         return await _arrive_step_by_step(session, channel, channel_user_id, update_key, now)
-    values = {"channel": channel, "channel_user_id": channel_user_id, "now": now}
-    if update_key:
-        values["update_key"] = update_key
-    row = (await session.execute(_ARRIVE[bool(update_key)], values)).first()
+    # The turn's first statement: through SQLAlchemy, which sends BEGIN before it. The
+    # driver-level call skips the ORM's statement machinery; the rest of the busiest path
+    # follows through asyncpg itself (bot.db.prepared).
+    args = (channel, channel_user_id, now, *([update_key] if update_key else []))
+    row = (await (await session.connection()).exec_driver_sql(_ARRIVE[bool(update_key)], args)).first()
     if row is None:
         return None
     user = User(id=row.id, channel=channel, channel_user_id=channel_user_id, role=row.role,

@@ -84,11 +84,18 @@ def as_loaded(session: AsyncSession, model: type[T], row: Mapping[str, Any]) -> 
     it: `session.get` finds it, and only what a handler changes afterwards is flushed.
     The object the session already holds for that row, when it has one."""
     mapper = model.__mapper__  # type: ignore[attr-defined]
-    key = mapper.identity_key_from_primary_key([row[c.name] for c in mapper.primary_key])
-    held = session.identity_map.get(key)
-    if held is not None:
-        return held  # type: ignore[no-any-return]
+    found = held(session, model, tuple(row[c.name] for c in mapper.primary_key))
+    if found is not None:
+        return found
     obj = model(**{attr.key: row[attr.columns[0].name] for attr in mapper.column_attrs})
     make_transient_to_detached(obj)
     session.add(obj)
     return obj
+
+
+def held(session: AsyncSession, model: type[T], primary_key: tuple) -> T | None:
+    """The object the session holds for that primary key, if any, without a round trip
+    (what `session.get` finds first, without its greenlet switch)."""
+    key = model.__mapper__.identity_key_from_primary_key(primary_key)  # type: ignore[attr-defined]
+    found: T | None = session.identity_map.get(key)
+    return found
