@@ -114,3 +114,4 @@ def test_bench_counts_every_answer_once(capsys):
     out = capsys.readouterr().out
     assert "36 câu trả lời (mong đợi 36)" in out and "36 sự kiện quiz_answered" in out
     assert "không mất, không tính trùng" in out and "p95" in out and "câu trả lời/giây" in out
+    assert "lượt đi-về cơ sở dữ liệu" in out and "vòng lặp Python 10.000.000 phép cộng mất" in out

@@ -30,6 +30,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.bench.machine import loop_seconds
 from bot.config import ROOT, Settings
 
 if TYPE_CHECKING:
@@ -325,7 +326,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     except ImportError:
         print("Cần mã nguồn đầy đủ (tests/fakes/) để chạy đo hiệu năng.", file=sys.stderr)
         return 2
-    print(f"machine: a pure-Python loop of 10,000,000 additions takes {_loop_seconds():.2f} s "
+    print(f"machine: a pure-Python loop of 10,000,000 additions takes {loop_seconds():.2f} s "
           "(compare figures from different machines by it)")
     backends = [("SQLite", None)] + ([("PostgreSQL", args.postgres)] if args.postgres else [])
     for name, pg in backends:
@@ -346,13 +347,6 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
                 asyncio.run(runs[letter](url))
                 sys.stdout.flush()
     return 0
-
-
-def _loop_seconds() -> float:
-    started, total = time.perf_counter(), 0
-    for i in range(10_000_000):
-        total += i
-    return time.perf_counter() - started
 
 
 async def _reset_pg(url: str) -> None:

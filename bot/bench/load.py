@@ -39,6 +39,7 @@ import aiohttp
 import yaml
 from sqlalchemy import delete, func, insert, select
 
+from bot.bench.machine import loop_seconds
 from bot.config import ROOT, Settings
 from bot.content.schema_quiz import Contest
 from bot.db import migrate
@@ -389,6 +390,8 @@ def _report(label: str, load: Load, contest: Contest, run: Run, counts: dict, el
     print(f"mỗi lượt xử lý ({turns} lượt): CPU của tiến trình trợ lý {bot_cpu * 1000 / turns:.2f} ms, "
           f"{trips / turns:.2f} lượt đi-về cơ sở dữ liệu; cũng trên máy này: PostgreSQL "
           f"{pg_cpu * 1000 / turns:.2f} ms, người dùng mô phỏng {run.cpu * 1000 / turns:.2f} ms CPU", file=out)
+    print(f"tốc độ máy ngay sau lần đo: vòng lặp Python 10.000.000 phép cộng mất {loop_seconds():.2f} s "
+          "(để so số liệu giữa các máy và các lần đo)", file=out)
     if run.failure:
         print(f"lỗi đầu tiên của người dùng mô phỏng: {run.failure}", file=out)
     if load.scenario != "contest":
