@@ -15,7 +15,8 @@ from tests.conftest import _truncate_pg
 
 pytestmark = pytest.mark.postgres
 
-_ADD = "INSERT INTO users (channel, channel_user_id, role, created_at, last_seen_at) VALUES ('web', $1, 'citizen', $2, $2)"
+_ADD = ("INSERT INTO users (channel, channel_user_id, role, created_at, last_seen_at) "
+        "VALUES ('web', $1, 'citizen', $2, $2)")
 
 
 @pytest.fixture
@@ -44,6 +45,17 @@ async def test_a_statement_commits_and_rolls_back_with_the_session(db):
         await prepared.fetch(session, _ADD, "dropped", utcnow())
         await session.rollback()
     assert await users(db) == 2
+
+
+async def test_a_statement_sees_the_changes_pending_in_the_session(db):
+    async with db.session() as session:
+        await session.execute(text("SELECT 1"))
+        await prepared.fetch(session, _ADD, "renamed-later", utcnow())
+        person = (await session.execute(select(User))).scalar_one()
+        person.channel_user_id = "renamed"  # pending: not sent yet
+        found = await prepared.fetch(session, "SELECT channel_user_id FROM users")
+        assert [row["channel_user_id"] for row in found] == ["renamed"]
+        await session.commit()
 
 
 async def test_a_statement_outside_a_transaction_is_refused(db):

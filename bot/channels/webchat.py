@@ -29,6 +29,7 @@ from bot.channels.webpage import WebPage
 from bot.channels.webpush import valid_subscription
 from bot.channels.websender import WebSender
 from bot.conversation.conversation import Conversation
+from bot.db.transcript import Transcript
 from bot.kernel.ids import parse_id
 from bot.kernel.messages import Incoming, Reply
 
@@ -116,19 +117,35 @@ class WebChat:
         else:
             incoming = Incoming(CHANNEL, session, "text", text=text or "", update_key=update_key)
             said = text or ""
-        replies = [self._render(r) for r in await self.conversation.handle(incoming)]
-        history_id = await self._record(session, said, replies)
+        # The turn writes its lines in the history as it departs (one statement with its state).
+        lines = Transcript(session, said, lambda shown: [self._render(r) for r in shown])
+        answered = await self.conversation.handle(incoming, lines)
+        if lines.written and lines.replies is not None:
+            replies, stored = lines.replies, lines.history_id
+        else:  # a redelivered message (nothing to write), or a turn that failed (its apology)
+            replies = [self._render(r) for r in answered]
+            stored = await self._record(session, said, replies)
+        history_id = await self._last_id(session, stored)
+        await self.history.prune_if_due()
         return web.json_response({"replies": replies, "history_id": history_id})
 
-    async def _record(self, session: str, said: str | None, replies: list[dict]) -> int:
-        """The turn into the history (a redelivered message, answered with nothing, is not
-        stored again); the session's last history id. The answer is given even when the
-        history cannot be written."""
+    async def _record(self, session: str, said: str | None, replies: list[dict]) -> int | None:
+        """A turn's lines written on their own; None when nothing was written. The answer
+        is given even when the history cannot be written."""
         try:
-            stored = await self.history.record_turn(session, said, replies) if replies else None
-            return stored if stored is not None else await self.history.last_id(session)
+            return await self.history.record_turn(session, said, replies) if replies else None
         except Exception:
             log.exception("could not write the web chat history")
+            return None
+
+    async def _last_id(self, session: str, stored: int | None) -> int:
+        """The session's last history id: the line just written, or the newest one."""
+        if stored is not None:
+            return stored
+        try:
+            return await self.history.last_id(session)
+        except Exception:
+            log.exception("could not read the web chat history")
             return 0
 
     def _render(self, reply: Reply) -> dict:

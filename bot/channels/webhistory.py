@@ -14,60 +14,34 @@ from datetime import timedelta
 
 from sqlalchemy import (
     ColumnElement,
-    Select,
     and_,
-    bindparam,
     delete,
-    exists,
     func,
     insert,
     literal,
-    null,
     select,
-    union_all,
 )
 
-from bot.db import prepared
-from bot.db.models import User
+from bot.db import prepared, transcript
 from bot.db.models_web import WebMessage
 from bot.db.session import Database
 from bot.kernel.clock import utcnow
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "web"
+CHANNEL = transcript.CHANNEL
 PAGE = 50  # history rows per page
 INBOX_PAGE = 20  # messages sent outside a turn, per answer of /api/inbox and per read of a stream
 UNREAD_CAP = 99  # the launcher's badge shows at most this
 PRUNE_EVERY = 600.0  # seconds between two deletions of expired rows, per process
 
 
-# The same on PostgreSQL, sent by asyncpg itself: one per web chat turn (bot.db.prepared).
-_RECORD_TURN_PG = """INSERT INTO web_history (session, role, text, replies, outside_turn, created_at)
-SELECT $1::text, said.role, said.text, CAST(said.replies AS json), false, $4
-FROM (VALUES (1, 'user', $2::text, NULL::text), (2, 'bot', NULL, $3::text)) AS said(n, role, text, replies)
-WHERE EXISTS (SELECT 1 FROM users WHERE channel = 'web' AND channel_user_id = $1::text)
-ORDER BY said.n
-RETURNING id"""
-
 # Messages sent outside a turn, many rows in one statement, their ids in the rows' order.
 _INSERT = insert(WebMessage).returning(WebMessage.id, sort_by_parameter_order=True)
 
-
-def _turn_row(role: str, column: str) -> Select:
-    """One row of a turn: the person's words (`text`) or the bot's replies (`replies`),
-    only while the session belongs to someone (after `/xoadulieu` it does not)."""
-    known = exists().where(User.channel == CHANNEL, User.channel_user_id == bindparam("session"))
-    said = bindparam("said", type_=WebMessage.text.type) if column == "text" else null()
-    replies = bindparam("replies", type_=WebMessage.replies.type) if column == "replies" else null()
-    return select(bindparam("session"), literal(role), said, replies, literal(False),
-                  bindparam("now", type_=WebMessage.created_at.type)).where(known)
-
-
-# A turn, both rows in one statement; built once (compiled once, then from the cache).
-_RECORD_TURN = insert(WebMessage).from_select(
-    ["session", "role", "text", "replies", "outside_turn", "created_at"],
-    union_all(_turn_row("user", "text"), _turn_row("bot", "replies"))).returning(WebMessage.id)
+# A turn's lines written on their own (a turn that failed; the others are written as the
+# turn departs, bot.db.transcript): PostgreSQL text sent by asyncpg itself (bot.db.prepared).
+_RECORD_TURN_PG = transcript.record_turn_pg("$1", "$2", "$3", "$4")
 
 
 def _message(row: WebMessage) -> dict:
@@ -87,20 +61,16 @@ class WebHistory:
         return WebMessage.created_at >= utcnow() - self.keep
 
     async def record_turn(self, session: str, said: str | None, replies: list[dict]) -> int | None:
-        """Store what the person sent and the bot's replies (in that order); the last row's
-        id. Only while the session belongs to someone: after `/xoadulieu` the turn that
-        confirmed the erasure is not written back (None then)."""
-        # One statement on its own, without BEGIN and COMMIT around it: the web chat's turn
-        # costs one round trip more than the conversation's, not three.
+        """Store what the person sent and the bot's replies (in that order) on their own;
+        the last line's id. Only while the session belongs to someone (None otherwise)."""
+        # One statement without BEGIN and COMMIT around it.
         if not self.db.is_sqlite:
             rows = await prepared.fetch_alone(self.db, _RECORD_TURN_PG, session, said, json.dumps(replies), utcnow())
-            await self._prune_if_due()
             return max(row["id"] for row in rows) if rows else None
         async with self.db.serialised(), self.db.engine.connect() as conn:
             autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
-            ids = list((await autocommit.execute(_RECORD_TURN, {
+            ids = list((await autocommit.execute(transcript.RECORD_TURN, {
                 "session": session, "said": said, "replies": replies, "now": utcnow()})).scalars())
-        await self._prune_if_due()
         return max(ids) if ids else None
 
     async def record_outside(self, session: str, replies: list[dict]) -> int:
@@ -132,7 +102,7 @@ class WebHistory:
                     stored.set_result(int(row_id))
             # Inside the loop: the queue is looked at again after this wait, so a message
             # queued meanwhile (no new writer is started while this one runs) is written.
-            await self._prune_if_due()
+            await self.prune_if_due()
 
     async def page(self, session: str, before: int | None) -> tuple[list[dict], bool]:
         """The newest `PAGE` messages (or those before `before`), oldest first, and whether
@@ -185,7 +155,8 @@ class WebHistory:
             log.info("web chat history expired", extra={"rows": removed})
         return removed
 
-    async def _prune_if_due(self) -> None:
+    async def prune_if_due(self) -> None:
+        """Delete the expired rows, at most every `PRUNE_EVERY` seconds per process."""
         now = time.monotonic()
         if self._pruned_at is not None and now - self._pruned_at < PRUNE_EVERY:
             return

@@ -12,6 +12,7 @@ from bot.conversation.services import Services
 from bot.conversation.turn import Turn
 from bot.db import arrival, events
 from bot.db.events import EventKind
+from bot.db.transcript import Transcript
 from bot.kernel.choices import Choices
 from bot.kernel.clock import utcnow
 from bot.kernel.ids import parse_id
@@ -33,21 +34,22 @@ class Conversation:
         self._slots = asyncio.Semaphore(services.settings.turn_concurrency)
         self.turns = 0  # handled since start (for /healthz and the load benchmark)
 
-    async def handle(self, incoming: Incoming) -> list[Reply]:
+    async def handle(self, incoming: Incoming, lines: Transcript | None = None) -> list[Reply]:
         """Handle one update in one database transaction. A redelivered update (same
         `update_key`) returns no replies, so it is never answered twice. Work a handler
-        deferred with `turn.after_commit` runs once the transaction is committed."""
+        deferred with `turn.after_commit` runs once the transaction is committed. `lines`
+        (the web chat's) are written to the history with the turn."""
         self.turns += 1
         async with self._slots:
             try:
-                turn, replies = await self._turn(incoming)
+                turn, replies = await self._turn(incoming, lines)
             except DBAPIError as error:
                 if not error.connection_invalidated:
                     raise
                 # The database restarted since this connection was last used (the pool does
                 # not ping before every turn: that would be one more round trip each time).
                 log.warning("database connection lost; the turn is tried again once")
-                turn, replies = await self._turn(incoming)
+                turn, replies = await self._turn(incoming, lines)
         if turn is None:
             return replies
         for task in turn.after_commit:
@@ -57,7 +59,7 @@ class Conversation:
                 log.exception("after-commit task failed", extra={"channel": incoming.channel})
         return replies
 
-    async def _turn(self, incoming: Incoming) -> tuple[Turn | None, list[Reply]]:
+    async def _turn(self, incoming: Incoming, lines: Transcript | None) -> tuple[Turn | None, list[Reply]]:
         """The transaction: arrive, route, depart, commit. (None, []) for a duplicate."""
         db, now = self.services.db, utcnow()
         async with db.serialised(), db.session() as session:
@@ -79,7 +81,9 @@ class Conversation:
             if not turn.in_group:
                 replies = await self._after_turn(turn, replies)
                 self._remember_options(turn, replies)
-            await arrival.depart(session, turn.state, turn.events, now)
+            if lines is not None:
+                lines.replies = lines.render(replies)
+            await arrival.depart(session, turn.state, turn.events, now, lines)
             await session.commit()
         return turn, replies
 

@@ -20,9 +20,10 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 
-from bot.db import events, prepared
+from bot.db import events, prepared, transcript
 from bot.db.models import ConversationState, ProcessedUpdate, User
 from bot.db.once import insert_once
+from bot.db.transcript import Transcript
 from bot.db.users import get_or_create_user, load_state
 
 _FIRST_DELIVERY = """first_delivery AS (
@@ -57,17 +58,26 @@ _ARRIVE = {
     False: "WITH " + _PERSON_AND_STATE.format(only_first=""),
 }
 
-# asyncpg's own text: the busiest path (bot.db.prepared).
-_DEPART = """WITH saved AS (
+# asyncpg's own text: the busiest path (bot.db.prepared). The state ($1–$5) and the
+# turn's events ($6); for a web chat turn, its lines in the history too ($7–$9).
+_SAVE_STATE = """saved AS (
     UPDATE conversation_states SET step = $2, data = CAST($3 AS json), options = CAST($4 AS json),
            updated_at = $5
     WHERE user_id = $1
-)
-INSERT INTO engagement_events (occurred_at, user_key, channel, kind, topic, item, outcome, value, wording)
+)"""
+_LOG_EVENTS = """INSERT INTO engagement_events (occurred_at, user_key, channel, kind, topic, item, outcome, value,
+                               wording)
 SELECT occurred_at, user_key, channel, kind, topic, item, outcome, value, wording
 FROM json_to_recordset(CAST($6 AS json)) AS e(
     occurred_at timestamptz, user_key text, channel text, kind text, topic text, item text,
     outcome text, value float8, wording text)"""
+_DEPART = f"WITH {_SAVE_STATE}\n{_LOG_EVENTS}"
+_DEPART_WITH_TRANSCRIPT = f"""WITH {_SAVE_STATE}, logged AS (
+{_LOG_EVENTS}
+), written AS (
+{transcript.record_turn_pg("$7", "$8", "$9", "$5")}
+)
+SELECT max(id) AS history_id FROM written"""
 
 
 async def arrive(session: AsyncSession, channel: str, channel_user_id: str, update_key: str | None,
@@ -104,15 +114,28 @@ async def _arrive_step_by_step(session: AsyncSession, channel: str, channel_user
     return user, state
 
 
-async def depart(session: AsyncSession, state: ConversationState, logged: Sequence[dict],
-                 now: datetime) -> None:
-    """Save the state and write the events logged during the turn (rows of `events.row`)."""
+async def depart(session: AsyncSession, state: ConversationState, logged: Sequence[dict], now: datetime,
+                 lines: Transcript | None = None) -> None:
+    """Save the state and write the events logged during the turn (rows of `events.row`)
+    and, for a web chat turn with replies, its lines in the history (`lines` then tells
+    the last line's id)."""
+    write_lines = lines is not None and bool(lines.replies)
+    ids: list[int] = []
     if session.get_bind().dialect.name != "postgresql":
         await session.execute(update(ConversationState).where(ConversationState.user_id == state.user_id)
                               .values(step=state.step, data=state.data, options=state.options, updated_at=now))
         await events.write_rows(session, logged)
-        return
-    rows = [dict(r, occurred_at=r["occurred_at"].isoformat()) for r in logged]
-    await prepared.fetch(session, _DEPART, state.user_id, state.step, json.dumps(state.data),
-                         json.dumps(state.options), now, json.dumps(rows))
-
+        if lines is not None and write_lines:
+            ids = list((await session.execute(transcript.RECORD_TURN, {
+                "session": lines.session, "said": lines.said, "replies": lines.replies, "now": now})).scalars())
+    else:
+        rows = [dict(r, occurred_at=r["occurred_at"].isoformat()) for r in logged]
+        args = (state.user_id, state.step, json.dumps(state.data), json.dumps(state.options), now, json.dumps(rows))
+        if lines is not None and write_lines:
+            row = await prepared.fetchrow(session, _DEPART_WITH_TRANSCRIPT, *args, lines.session, lines.said,
+                                          json.dumps(lines.replies))
+            ids = [row["history_id"]] if row is not None and row["history_id"] is not None else []
+        else:
+            await prepared.fetch(session, _DEPART, *args)
+    if lines is not None:
+        lines.written, lines.history_id = True, max(ids, default=None)

@@ -36,7 +36,10 @@ def _database(session: AsyncSession) -> Database:
 
 async def _driver(session: AsyncSession) -> Connection:
     """The asyncpg connection of the session's transaction, looked up once per transaction
-    (each look-up through the async session costs a greenlet switch)."""
+    (each look-up through the async session costs a greenlet switch), once the changes
+    pending in the session are flushed: a statement sees them, as through the ORM."""
+    if session.new or session.dirty or session.deleted:
+        await session.flush()  # what the ORM's own statements do first (autoflush)
     transaction = session.get_transaction()
     held = session.info.get("driver")
     if held is not None and transaction is not None and held[0] is transaction:
