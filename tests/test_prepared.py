@@ -69,10 +69,3 @@ async def test_a_statement_outside_a_transaction_is_refused(db):
         with pytest.raises(RuntimeError, match="began the transaction"):
             await prepared.fetch(session, _ADD, "second", utcnow())
     assert await users(db) == 1
-
-
-async def test_a_statement_alone_commits_by_itself(db):
-    before = db.round_trips
-    rows = await prepared.fetch_alone(db, _ADD + " RETURNING id", "alone", utcnow())
-    assert len(rows) == 1 and db.round_trips - before == 1
-    assert await users(db) == 1

@@ -7,7 +7,6 @@ process, one indexed statement)."""
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from datetime import timedelta
@@ -22,7 +21,7 @@ from sqlalchemy import (
     select,
 )
 
-from bot.db import prepared, transcript
+from bot.db import transcript
 from bot.db.models_web import WebMessage
 from bot.db.session import Database
 from bot.kernel.clock import utcnow
@@ -39,9 +38,6 @@ PRUNE_EVERY = 600.0  # seconds between two deletions of expired rows, per proces
 # Messages sent outside a turn, many rows in one statement, their ids in the rows' order.
 _INSERT = insert(WebMessage).returning(WebMessage.id, sort_by_parameter_order=True)
 
-# A turn's lines written on their own (a turn that failed; the others are written as the
-# turn departs, bot.db.transcript): PostgreSQL text sent by asyncpg itself (bot.db.prepared).
-_RECORD_TURN_PG = transcript.record_turn_pg("$1", "$2", "$3", "$4")
 
 
 def _message(row: WebMessage) -> dict:
@@ -61,12 +57,10 @@ class WebHistory:
         return WebMessage.created_at >= utcnow() - self.keep
 
     async def record_turn(self, session: str, said: str | None, replies: list[dict]) -> int | None:
-        """Store what the person sent and the bot's replies (in that order) on their own;
-        the last line's id. Only while the session belongs to someone (None otherwise)."""
+        """Store what the person sent and the bot's replies (in that order) on their own
+        (a turn writes its own as it departs; this is for one that failed): the last
+        line's id, or None when the session belongs to no one."""
         # One statement without BEGIN and COMMIT around it.
-        if not self.db.is_sqlite:
-            rows = await prepared.fetch_alone(self.db, _RECORD_TURN_PG, session, said, json.dumps(replies), utcnow())
-            return max(row["id"] for row in rows) if rows else None
         async with self.db.serialised(), self.db.engine.connect() as conn:
             autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
             ids = list((await autocommit.execute(transcript.RECORD_TURN, {

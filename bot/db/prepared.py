@@ -67,15 +67,6 @@ async def fetchrow(session: AsyncSession, sql: str, *args: object) -> Record | N
     return row
 
 
-async def fetch_alone(db: Database, sql: str, *args: object) -> list[Record]:
-    """One statement on a pooled connection, committed on its own (no BEGIN, no COMMIT)."""
-    async with db.engine.connect() as conn:
-        driver: Connection = (await conn.get_raw_connection()).driver_connection
-        db.round_trips += 1
-        rows: list[Record] = await driver.fetch(sql, *args)
-        return rows
-
-
 def columns(model: type, alias: str) -> str:
     """The model's columns (of the table named `alias` in the query), for a SELECT whose
     rows `as_loaded` turns into objects."""
