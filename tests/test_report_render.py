@@ -93,3 +93,28 @@ async def test_rendered_report_looks_like_an_administrative_report(db_url, tmp_p
         assert abs(height / width - 297 / 210) < 0.01
         dark = sum(page.convert("L").histogram()[:128])
         assert dark > 0.01 * width * height  # text was drawn, not a blank page
+
+
+def test_measures_with_the_font_libreoffice_renders_even_from_a_stale_font_cache(monkeypatch):
+    """The header's widths are measured with the font LibreOffice will use. A machine whose
+    matplotlib font cache was built before the fonts package came has no Liberation Serif in
+    it; the measuring must still find the installed files."""
+    from matplotlib import font_manager
+
+    from bot.reports import fonts
+
+    _tools()
+    installed = [p for p in font_manager.findSystemFonts(fontext="ttf") if "LiberationSerif" in p]
+    assert installed, "fonts-liberation2 is not installed (see .ci/run)"
+    manager = font_manager.fontManager
+    stale = [f for f in manager.ttflist if not f.name.startswith("Liberation")]
+    monkeypatch.setattr(manager, "ttflist", stale)
+    for cached in (fonts.serif, fonts._prefer_covering_files):
+        cached.cache_clear()
+    try:
+        family, path = fonts.serif(bold=True)
+    finally:
+        for cached in (fonts.serif, fonts._prefer_covering_files):
+            cached.cache_clear()
+        manager._findfont_cached.cache_clear()
+    assert family == "Liberation Serif" and fonts._covers(path), (family, path)

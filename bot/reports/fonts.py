@@ -4,7 +4,11 @@ Debian's `fonts-liberation` (1.x) has no precomposed Vietnamese letters (á»¯, á»
 `fonts-liberation2` does, and both call themselves "Liberation Serif": matplotlib may pick
 either file per weight. So files of a Times-like family that lack the letters are dropped
 from matplotlib's list when a sibling file has them, and a family is used only if what it
-resolves to covers them. DejaVu Serif (shipped with matplotlib) always does."""
+resolves to covers them. DejaVu Serif (shipped with matplotlib) always does.
+
+matplotlib keeps its font list in a cache built the first time it runs; fonts installed after
+that (a machine image that ran matplotlib before the fonts package came) are missing from it,
+so the system's font files are added to the list when it lacks them."""
 
 from __future__ import annotations
 
@@ -28,6 +32,13 @@ def _covers(path: str) -> bool:
 @lru_cache
 def _prefer_covering_files() -> None:
     manager = font_manager.fontManager
+    known = {f.fname for f in manager.ttflist}
+    for path in font_manager.findSystemFonts(fontext="ttf"):
+        if path not in known:
+            try:
+                manager.addfont(path)
+            except (OSError, RuntimeError, ValueError):
+                continue  # a file FreeType cannot read: matplotlib skips it the same way
     covered = {f.name for f in manager.ttflist if f.name in SERIF_FAMILIES and _covers(f.fname)}
     manager.ttflist = [f for f in manager.ttflist if f.name not in covered or _covers(f.fname)]
     # Private (matplotlib clears it the same way when fonts are added); not in its stubs.
