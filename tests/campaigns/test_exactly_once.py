@@ -40,7 +40,8 @@ pytestmark = pytest.mark.xdist_group("delivery-processes")
 
 class GatedFake(FakeTelegramAPI):
     """The fake, able to hold its answers to sendMessage (the message is already stored,
-    as Telegram would have delivered it) until the gate opens again."""
+    as Telegram would have delivered it) until the gate opens again: from the `hold_after`-th
+    message on, once set."""
 
     def __init__(self, **kw) -> None:
         super().__init__(strict_chats=False, **kw)
@@ -48,10 +49,13 @@ class GatedFake(FakeTelegramAPI):
         self.gate.set()
         self.held = 0
         self.stored = 0
+        self.hold_after: int | None = None
 
     async def _m_sendmessage(self, p, files):
         result = await super()._m_sendmessage(p, files)
         self.stored += 1
+        if self.hold_after is not None and self.stored > self.hold_after:
+            self.gate.clear()
         if not self.gate.is_set():
             self.held += 1
             await self.gate.wait()
@@ -116,24 +120,25 @@ async def test_sigkill_mid_broadcast_then_restart_delivers_each_exactly_once(ser
     _, broadcast_id = await start_campaign(services)
     log_path = tmp_path / "worker.log"
     async with GatedFake() as fake:
+        # Answers are held from the 651st send on: sends pile up in flight. Counted by the
+        # fake, not polled, so the hold starts mid-batch (batches of 100, each finished
+        # before the next): every slot finds a row to send into the held gate, and none
+        # waits out the client's read timeout, which would end a held send as uncertain.
+        fake.hold_after = 650
         first = spawn(services.settings.database_url, fake, log_path)
         try:
-            async def partway() -> bool:
-                return fake.stored >= 600
-            await until(partway, 60, "the first worker did not get going", log_path)
-            fake.gate.clear()  # answers are held from now: sends pile up in flight
-
             async def all_slots_in_flight() -> bool:
                 return fake.held >= CONCURRENCY
-            await until(all_slots_in_flight, 20, "the worker's sends did not reach the fake", log_path)
+            await until(all_slots_in_flight, 60, "the worker's sends did not reach the fake", log_path)
             first.send_signal(signal.SIGKILL)
             first.wait(10)
         finally:
             if first.poll() is None:
                 first.kill()
+        fake.hold_after = None
         fake.gate.set()
         delivered_before_restart = fake.stored
-        assert 600 <= delivered_before_restart < 2000
+        assert 650 < delivered_before_restart < 2000
 
         second = spawn(services.settings.database_url, fake, log_path)
         try:
@@ -175,23 +180,20 @@ async def test_sigkill_mid_web_broadcast_pushes_each_browser_once(services, tmp_
         def pushed() -> int:
             return sum(len(push.received(name)) for name in sessions)
 
+        push.hold_after = 350  # mid-batch, counted by the service (see the Telegram test)
         first = spawn(services.settings.database_url, None, log_path, channel_env=web_env)
         try:
-            async def partway() -> bool:
-                return pushed() >= 300
-            await until(partway, 60, "the first worker did not get going", log_path)
-            push.gate.clear()  # answers are held from now: pushes pile up in flight
-
             async def all_slots_in_flight() -> bool:
                 return push.held >= CONCURRENCY
-            await until(all_slots_in_flight, 20, "the worker's pushes did not reach the service", log_path)
+            await until(all_slots_in_flight, 60, "the worker's pushes did not reach the service", log_path)
             first.send_signal(signal.SIGKILL)
             first.wait(10)
         finally:
             if first.poll() is None:
                 first.kill()
+        push.hold_after = None
         push.gate.set()
-        assert 300 <= pushed() < people
+        assert 350 < pushed() < people
 
         second = spawn(services.settings.database_url, None, log_path, channel_env=web_env)
         try:

@@ -15,8 +15,8 @@ then decrypts the body with the subscription's private key and auth secret (RFC 
 in `refused` with the reason.
 
 Answers can be scripted per subscription (`answer_next`: 404, 410, 429, 500…), and held
-(`gate`): the push is already accepted and recorded, as a real service would have it,
-while the answer waits."""
+(`gate`, or from the push after `hold_after` on): the push is already accepted and recorded,
+as a real service would have it, while the answer waits."""
 
 from __future__ import annotations
 
@@ -71,6 +71,8 @@ class FakePushService:
         self.gate = asyncio.Event()
         self.gate.set()
         self.held = 0
+        self.hold_after: int | None = None  # hold answers from the push after this many on
+        self.accepted = 0
         self.origin = ""
         self._runner: web.AppRunner | None = None
 
@@ -163,6 +165,9 @@ class FakePushService:
             if status >= 300:
                 return web.Response(status=status, headers=headers)
         browser.received.append(payload)
+        self.accepted += 1
+        if self.hold_after is not None and self.accepted > self.hold_after:
+            self.gate.clear()
         if not self.gate.is_set():
             self.held += 1
             await self.gate.wait()
