@@ -700,3 +700,15 @@ async def test_the_report_says_when_the_signer_is_not_filled_in(seeded, tmp_path
     out = capsys.readouterr().out
     assert "chưa điền họ tên người ký (report.yaml, document.signer_name)" in out
     assert "cchc-bot content todo" in out
+
+
+@pytest.mark.parametrize("family", ["Liberation Serif", "DejaVu Serif"])
+async def test_the_report_says_when_the_server_lacks_a_times_compatible_font(seeded, tmp_path, capsys,
+                                                                              monkeypatch, family):
+    from bot.reports import fonts
+
+    found = fonts.serif
+    monkeypatch.setattr(fonts, "serif", lambda bold=False: (family, found(bold)[1]))
+    await report(seeded, tmp_path, "--quarter", "2026Q3")
+    said = "fonts-liberation2" in capsys.readouterr().out
+    assert said == (family == "DejaVu Serif")

@@ -67,6 +67,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from bot.db.session import Database
     from bot.kernel.clock import VN
     from bot.kernel.periods import PeriodError, parse_day
+    from bot.reports.fonts import times_compatible
     from bot.reports.report import ReportError, ReportFiles, generate, unsigned
 
     settings = _settings(args)
@@ -105,6 +106,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(f"Lưu ý: kỳ báo cáo chưa kết thúc; số liệu tính đến {cur.cutoff.astimezone(VN):%H:%M %d/%m/%Y}.")
     if cur.test_traffic:
         print("Lưu ý: có tính cả các phiên thử nghiệm trên dòng lệnh (không phải số liệu chính thức).")
+    if not times_compatible():
+        print("Lưu ý: máy chủ chưa có phông chữ cùng cỡ với Times New Roman có đủ chữ tiếng Việt "
+              "(Debian: gói fonts-liberation2); phần đầu báo cáo có thể xuống dòng khi mở bằng Word.")
     if unsigned(pack):
         print("Lưu ý: chưa điền họ tên người ký (report.yaml, document.signer_name); "
               "chỗ ký để trống. Xem: cchc-bot content todo.")

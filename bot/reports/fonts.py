@@ -12,10 +12,14 @@ so the system's font files are added to the list when it lacks them."""
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 
 from matplotlib import font_manager, ft2font
 
+log = logging.getLogger(__name__)
+
+FALLBACK = "DejaVu Serif"
 SERIF_FAMILIES = ("Times New Roman", "Liberation Serif", "Tinos", "DejaVu Serif")
 VIETNAMESE = "ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹĐ"
 
@@ -57,6 +61,12 @@ def serif(bold: bool = False) -> tuple[str, str]:
             continue
         if _covers(str(path)):
             return family, str(path)
-    return "DejaVu Serif", str(
-        font_manager.findfont(font_manager.FontProperties(family="DejaVu Serif"))
-    )
+    log.warning("no Times-compatible font with the Vietnamese letters (Debian: fonts-liberation2); "
+                "the report is measured and its charts drawn in DejaVu Serif")
+    return FALLBACK, str(font_manager.findfont(font_manager.FontProperties(family=FALLBACK)))
+
+
+def times_compatible() -> bool:
+    """Whether the report is measured in a font with Times New Roman's widths, the font
+    it is read in: otherwise its header's columns are sized for a wider one."""
+    return serif()[0] != FALLBACK
