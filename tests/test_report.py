@@ -712,3 +712,24 @@ async def test_the_report_says_when_the_server_lacks_a_times_compatible_font(see
     await report(seeded, tmp_path, "--quarter", "2026Q3")
     said = "fonts-liberation2" in capsys.readouterr().out
     assert said == (family == "DejaVu Serif")
+
+
+def test_without_a_times_compatible_font_the_report_falls_back_and_logs_it_once(monkeypatch, caplog):
+    from matplotlib import font_manager
+
+    from bot.reports import fonts
+
+    manager = font_manager.fontManager
+    monkeypatch.setattr(manager, "ttflist", [f for f in manager.ttflist if f.name not in fonts.SERIF_FAMILIES])
+    monkeypatch.setattr(font_manager, "findSystemFonts", lambda **_: [])  # a server without them
+    cached = (fonts.serif, fonts._prefer_covering_files, fonts._say_fallback, manager._findfont_cached)
+    for cache in cached:
+        cache.cache_clear()
+    try:
+        assert not fonts.times_compatible()
+        assert fonts.serif(bold=True)[0] == fonts.serif(bold=False)[0] == fonts.FALLBACK
+    finally:
+        for cache in cached:
+            cache.cache_clear()
+    warned = [r for r in caplog.records if "fonts-liberation2" in r.getMessage()]
+    assert len(warned) == 1 and warned[0].levelname == "WARNING"

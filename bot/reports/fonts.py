@@ -20,7 +20,7 @@ from matplotlib import font_manager, ft2font
 log = logging.getLogger(__name__)
 
 FALLBACK = "DejaVu Serif"
-SERIF_FAMILIES = ("Times New Roman", "Liberation Serif", "Tinos", "DejaVu Serif")
+SERIF_FAMILIES = ("Times New Roman", "Liberation Serif", "Tinos")  # else FALLBACK
 VIETNAMESE = "ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹĐ"
 
 
@@ -61,9 +61,14 @@ def serif(bold: bool = False) -> tuple[str, str]:
             continue
         if _covers(str(path)):
             return family, str(path)
+    _say_fallback()
+    return FALLBACK, str(font_manager.findfont(font_manager.FontProperties(family=FALLBACK)))
+
+
+@lru_cache
+def _say_fallback() -> None:  # once per process, whichever weight asked first
     log.warning("no Times-compatible font with the Vietnamese letters (Debian: fonts-liberation2); "
                 "the report is measured and its charts drawn in DejaVu Serif")
-    return FALLBACK, str(font_manager.findfont(font_manager.FontProperties(family=FALLBACK)))
 
 
 def times_compatible() -> bool:
