@@ -722,14 +722,22 @@ def test_without_a_times_compatible_font_the_report_falls_back_and_logs_it_once(
     manager = font_manager.fontManager
     monkeypatch.setattr(manager, "ttflist", [f for f in manager.ttflist if f.name not in fonts.SERIF_FAMILIES])
     monkeypatch.setattr(font_manager, "findSystemFonts", lambda **_: [])  # a server without them
-    cached = (fonts.serif, fonts._prefer_covering_files, fonts._say_fallback, manager._findfont_cached)
-    for cache in cached:
-        cache.cache_clear()
+    forget_font_choice()
     try:
         assert not fonts.times_compatible()
         assert fonts.serif(bold=True)[0] == fonts.serif(bold=False)[0] == fonts.FALLBACK
     finally:
-        for cache in cached:
-            cache.cache_clear()
+        forget_font_choice()
     warned = [r for r in caplog.records if "fonts-liberation2" in r.getMessage()]
     assert len(warned) == 1 and warned[0].levelname == "WARNING"
+
+
+def forget_font_choice() -> None:
+    """The report's font chosen afresh at the next call (its choices are cached per process)."""
+    from matplotlib import font_manager
+
+    from bot.reports import fonts
+
+    for cached in (fonts.serif, fonts._prefer_covering_files, fonts._say_fallback,
+                   font_manager.fontManager._findfont_cached):
+        cached.cache_clear()

@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from bot.config import ROOT
-from tests.test_report import QUARTER_TITLE, report, seed
+from tests.test_report import QUARTER_TITLE, forget_font_choice, report, seed
 
 ARTIFACTS = ROOT / "tests" / ".artifacts"
 TIMES_LIKE = ("LiberationSerif", "TimesNewRoman", "Tinos")
@@ -109,12 +109,9 @@ def test_measures_with_the_font_libreoffice_renders_even_from_a_stale_font_cache
     manager = font_manager.fontManager
     stale = [f for f in manager.ttflist if not f.name.startswith("Liberation")]
     monkeypatch.setattr(manager, "ttflist", stale)
-    for cached in (fonts.serif, fonts._prefer_covering_files):
-        cached.cache_clear()
+    forget_font_choice()
     try:
         family, path = fonts.serif(bold=True)
     finally:
-        for cached in (fonts.serif, fonts._prefer_covering_files):
-            cached.cache_clear()
-        manager._findfont_cached.cache_clear()
+        forget_font_choice()
     assert family == "Liberation Serif" and fonts._covers(path), (family, path)

@@ -119,22 +119,23 @@ async def depart(session: AsyncSession, state: ConversationState, logged: Sequen
     """Save the state and write the events logged during the turn (rows of `events.row`)
     and, for a web chat turn with replies, its lines in the history (`lines` then tells
     the last line's id)."""
-    ids: list[int] = []
+    history_id: int | None = None
     if session.get_bind().dialect.name != "postgresql":
         await session.execute(update(ConversationState).where(ConversationState.user_id == state.user_id)
                               .values(step=state.step, data=state.data, options=state.options, updated_at=now))
         await events.write_rows(session, logged)
         if lines is not None and lines.replies:
-            ids = list((await session.execute(transcript.RECORD_TURN, {
-                "session": lines.session, "said": lines.said, "replies": lines.replies, "now": now})).scalars())
+            history_id = max((await session.execute(transcript.RECORD_TURN, {
+                "session": lines.session, "said": lines.said, "replies": lines.replies, "now": now})).scalars(),
+                default=None)
     else:
         rows = [dict(r, occurred_at=r["occurred_at"].isoformat()) for r in logged]
         args = (state.user_id, state.step, json.dumps(state.data), json.dumps(state.options), now, json.dumps(rows))
         if lines is not None and lines.replies:
             row = await prepared.fetchrow(session, _DEPART_WITH_TRANSCRIPT, *args, lines.session, lines.said,
                                           json.dumps(lines.replies))
-            ids = [row["history_id"]] if row is not None and row["history_id"] is not None else []
+            history_id = row["history_id"] if row is not None else None
         else:
             await prepared.fetch(session, _DEPART, *args)
     if lines is not None:
-        lines.written, lines.history_id = True, max(ids, default=None)
+        lines.written, lines.history_id = True, history_id
