@@ -192,8 +192,10 @@ async def test_make_a_report_and_download_the_docx(chromium, console_url, servic
     go.set()  # the page finds out by itself (htmx asks every second) and shows the report
     await page.get_by_role("heading", name=title(quarter)).wait_for(timeout=WAIT * 1000)
     await page.locator(".charts img").first.wait_for()
-    # Every chart loads (a broken image is complete with no width: the wait then fails).
-    await page.wait_for_function("Array.from(document.querySelectorAll('.charts img'))"
+    # Every chart loads (a broken image is complete with no width: the wait then fails). A
+    # function, not an expression: Playwright evaluates an expression anew at each poll, which
+    # the console's Content-Security-Policy (no eval) refuses once the first poll is false.
+    await page.wait_for_function("() => Array.from(document.querySelectorAll('.charts img'))"
                                  ".every(i => i.complete && i.naturalWidth > 0)", timeout=WAIT * 1000)
     await assert_accessible(page)
     await screenshot(page, f"console-report-{size}")

@@ -158,7 +158,7 @@ async def test_without_the_server_side_the_page_degrades_gracefully(bot, browser
     page = await open_chat(browser, bot)
     await page.fill("#text", "dịch vụ công trực tuyến")
     await page.press("#text", "Enter")
-    await page.wait_for_function("document.querySelectorAll('#log .msg.me').length === 1")
+    await page.wait_for_function("() => document.querySelectorAll('#log .msg.me').length === 1")
     assert not await page.locator("#bell").is_visible()
     session = await page.evaluate("localStorage.getItem('cchc-session')")
     await services.senders["web"].send(session, [Reply("Thông báo gửi riêng cho trình duyệt này.")])
@@ -192,7 +192,7 @@ async def test_message_outside_a_turn_arrives_over_server_sent_events(bot, brows
     await services.senders["web"].send(session, [Reply("Trả lời phản ánh của bạn đã có.")])
     await log(page).get_by_text("Trả lời phản ánh của bạn đã có.").wait_for(timeout=10_000)
     await page.wait_for_function(
-        "document.getElementById('announce').textContent === 'Trợ lý trả lời: Trả lời phản ánh của bạn đã có.'")
+        "() => document.getElementById('announce').textContent === 'Trợ lý trả lời: Trả lời phản ánh của bạn đã có.'")
     assert inbox_polls == []  # it came by the event stream, not by polling
 
 
@@ -259,7 +259,7 @@ async def test_a_host_not_on_the_allow_list_cannot_frame_the_chat(services, requ
             page.on("console", lambda m: warnings.append(m.text) if m.type == "warning" else None)
             async with page.expect_response(lambda r: r.url.endswith("/embed.js")):
                 await page.goto(host_origin + "/")
-            await page.wait_for_function("document.readyState === 'complete'")
+            await page.wait_for_function("() => document.readyState === 'complete'")
             assert await page.locator("[data-cchc-chat]").count() == 0
             assert any("WEBCHAT_ALLOWED_ORIGINS" in w for w in warnings)
             # A page that frames the chat by hand: the browser refuses (frame-ancestors).
@@ -268,7 +268,7 @@ async def test_a_host_not_on_the_allow_list_cannot_frame_the_chat(services, requ
             csp = (await answer.value).headers["content-security-policy"]
             assert csp == "frame-ancestors 'self' https://congthongtin.example"
             frame = page.frame_locator("#chat")
-            await page.wait_for_function("document.readyState === 'complete'")
+            await page.wait_for_function("() => document.readyState === 'complete'")
             assert await frame.locator("#text").count() == 0
             await page.screenshot(path=artifact("embed-refused.png"))
 
